@@ -1,0 +1,215 @@
+/**
+ * The stack's settings: one typed object, parsed and validated in one place.
+ *
+ * Pure on purpose (no `@pulumi/pulumi` import): the Pulumi program reads it through
+ * `pulumi.Config` (see `config.ts`), while the local sandbox, the offline policy gate and the
+ * verification suite read the very same keys from a committed `Pulumi.<stack>.yaml`, so the
+ * health-check interval the sandbox emulates is the one the stack deploys.
+ * Every key is documented in `Pulumi.yaml`; the defaults below are the documented ones.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as yaml from 'js-yaml';
+
+/** The Pulumi project name: config keys are `payments-dr:<key>`. */
+export const PROJECT = 'payments-dr';
+
+export type ConsistencyMode = 'eventual' | 'strong';
+
+export interface LifecycleSettings {
+  /** Days before transaction logs move to STANDARD_IA. */
+  transitionToInfrequentAccessDays: number;
+  /** Days before transaction logs move to GLACIER_IR. */
+  transitionToGlacierDays: number;
+  /** Days a noncurrent object version is kept. */
+  noncurrentVersionExpirationDays: number;
+  /** Days before an incomplete multipart upload is aborted. */
+  abortIncompleteMultipartUploadDays: number;
+}
+
+export interface StackSettings {
+  /** Suffix carried by every resource name, e.g. `dev`, `prod`. Required. */
+  environmentSuffix: string;
+  /** Primary region. Default us-east-1. */
+  primaryRegion: string;
+  /** Disaster-recovery region. Default us-east-2. */
+  secondaryRegion: string;
+  /** Hosted zone domain; the failover API hostname is `api.<domainName>`. Default `payments-<suffix>.example.com`. */
+  domainName: string;
+  /** Regional custom domains (ACM + API Gateway domain names). Default false (see README: two-step first deploy). */
+  customDomainsEnabled: boolean;
+  /** Optional e-mail subscribed to the alarm topics. */
+  alarmEmail?: string;
+  /** Route 53 health-check request interval in seconds: 10 (fast) or 30. Default 10. */
+  healthCheckIntervalSeconds: 10 | 30;
+  /** Consecutive failures before Route 53 marks an endpoint unhealthy (1-10). Default 3. */
+  healthCheckFailureThreshold: number;
+  /** TTL of the failover records' answers, seconds. Alias records use the target's TTL; this applies to non-alias answers. Default 60. */
+  dnsTtlSeconds: number;
+  /** CloudWatch Logs retention in days. Default 30. */
+  logRetentionDays: number;
+  /** S3 lifecycle. */
+  lifecycle: LifecycleSettings;
+  /** `eventual` (multi-Region eventual consistency, default) or `strong` (MRSC: RPO 0 for transactions). */
+  consistencyMode: ConsistencyMode;
+  /** Witness region for strong consistency. Default us-west-2. */
+  witnessRegion: string;
+  /** Largest accepted payment, minor units. Default 100000000 (1,000,000.00). */
+  maxAmountMinor: number;
+  /** ISO 4217 currencies accepted. Default USD,EUR,GBP. */
+  allowedCurrencies: string[];
+}
+
+export const DEFAULTS = {
+  primaryRegion: 'us-east-1',
+  secondaryRegion: 'us-east-2',
+  customDomainsEnabled: false,
+  healthCheckIntervalSeconds: 10 as const,
+  healthCheckFailureThreshold: 3,
+  dnsTtlSeconds: 60,
+  logRetentionDays: 30,
+  lifecycle: {
+    transitionToInfrequentAccessDays: 30,
+    transitionToGlacierDays: 90,
+    noncurrentVersionExpirationDays: 90,
+    abortIncompleteMultipartUploadDays: 7,
+  },
+  consistencyMode: 'eventual' as const,
+  witnessRegion: 'us-west-2',
+  maxAmountMinor: 100_000_000,
+  allowedCurrencies: ['USD', 'EUR', 'GBP'],
+};
+
+/** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Reads one raw config value by its short key (without the `payments-dr:` prefix). */
+export type RawConfig = (key: string) => string | undefined;
+
+function int(raw: RawConfig, key: string, fallback: number, min: number, max: number): number {
+  const value = raw(key);
+  if (value === undefined || value === '') return fallback;
+  if (!/^-?\d+$/.test(value.trim())) throw new SettingsError(`${PROJECT}:${key} must be an integer, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new SettingsError(`${PROJECT}:${key} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
+  const value = raw(key);
+  if (value === undefined || value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new SettingsError(`${PROJECT}:${key} must be true or false, got "${value}"`);
+}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+
+/** Parses and validates every key; throws a SettingsError naming the key on the first bad value. */
+export function resolveSettings(raw: RawConfig): StackSettings {
+  const environmentSuffix = raw('environmentSuffix');
+  if (!environmentSuffix) throw new SettingsError(`${PROJECT}:environmentSuffix is required (e.g. "dev")`);
+  if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(environmentSuffix)) {
+    throw new SettingsError(`${PROJECT}:environmentSuffix must be 1-16 lowercase letters, digits or hyphens, got "${environmentSuffix}"`);
+  }
+  const primaryRegion = raw('primaryRegion') || DEFAULTS.primaryRegion;
+  const secondaryRegion = raw('secondaryRegion') || DEFAULTS.secondaryRegion;
+  for (const [key, region] of [['primaryRegion', primaryRegion], ['secondaryRegion', secondaryRegion]] as const) {
+    if (!REGION.test(region)) throw new SettingsError(`${PROJECT}:${key} must be an AWS region name, got "${region}"`);
+  }
+  if (primaryRegion === secondaryRegion) throw new SettingsError(`${PROJECT}:secondaryRegion must differ from primaryRegion (${primaryRegion})`);
+
+  const interval = int(raw, 'healthCheckIntervalSeconds', DEFAULTS.healthCheckIntervalSeconds, 10, 30);
+  if (interval !== 10 && interval !== 30) {
+    throw new SettingsError(`${PROJECT}:healthCheckIntervalSeconds must be 10 or 30 (the only intervals Route 53 offers), got ${interval}`);
+  }
+  const logRetentionDays = int(raw, 'logRetentionDays', DEFAULTS.logRetentionDays, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new SettingsError(`${PROJECT}:logRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${logRetentionDays}`);
+  }
+  const consistencyMode = (raw('consistencyMode') || DEFAULTS.consistencyMode) as ConsistencyMode;
+  if (consistencyMode !== 'eventual' && consistencyMode !== 'strong') {
+    throw new SettingsError(`${PROJECT}:consistencyMode must be "eventual" or "strong", got "${String(consistencyMode)}"`);
+  }
+  const witnessRegion = raw('witnessRegion') || DEFAULTS.witnessRegion;
+  if (!REGION.test(witnessRegion)) throw new SettingsError(`${PROJECT}:witnessRegion must be an AWS region name, got "${witnessRegion}"`);
+
+  const alarmEmail = raw('alarmEmail') || undefined;
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new SettingsError(`${PROJECT}:alarmEmail must be an e-mail address, got "${alarmEmail}"`);
+  }
+  const domainName = raw('domainName') || `payments-${environmentSuffix}.example.com`;
+  if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(domainName)) throw new SettingsError(`${PROJECT}:domainName must be a DNS name, got "${domainName}"`);
+
+  const currencies = (raw('allowedCurrencies') || DEFAULTS.allowedCurrencies.join(','))
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  for (const c of currencies) {
+    if (!/^[A-Z]{3}$/.test(c)) throw new SettingsError(`${PROJECT}:allowedCurrencies must be ISO 4217 codes, got "${c}"`);
+  }
+  if (currencies.length === 0) throw new SettingsError(`${PROJECT}:allowedCurrencies must name at least one currency`);
+
+  const lifecycle: LifecycleSettings = {
+    transitionToInfrequentAccessDays: int(raw, 'transitionToInfrequentAccessDays', DEFAULTS.lifecycle.transitionToInfrequentAccessDays, 30, 3650),
+    transitionToGlacierDays: int(raw, 'transitionToGlacierDays', DEFAULTS.lifecycle.transitionToGlacierDays, 31, 3650),
+    noncurrentVersionExpirationDays: int(raw, 'noncurrentVersionExpirationDays', DEFAULTS.lifecycle.noncurrentVersionExpirationDays, 1, 3650),
+    abortIncompleteMultipartUploadDays: int(raw, 'abortIncompleteMultipartUploadDays', DEFAULTS.lifecycle.abortIncompleteMultipartUploadDays, 1, 365),
+  };
+  // S3 requires at least 30 days in STANDARD_IA before a further transition.
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+  if (lifecycle.transitionToGlacierDays < lifecycle.transitionToInfrequentAccessDays + 30) {
+    throw new SettingsError(
+      `${PROJECT}:transitionToGlacierDays must be at least transitionToInfrequentAccessDays + 30 (${lifecycle.transitionToInfrequentAccessDays + 30}), got ${lifecycle.transitionToGlacierDays}`,
+    );
+  }
+
+  return {
+    environmentSuffix,
+    primaryRegion,
+    secondaryRegion,
+    domainName,
+    customDomainsEnabled: bool(raw, 'customDomainsEnabled', DEFAULTS.customDomainsEnabled),
+    alarmEmail,
+    healthCheckIntervalSeconds: interval,
+    healthCheckFailureThreshold: int(raw, 'healthCheckFailureThreshold', DEFAULTS.healthCheckFailureThreshold, 1, 10),
+    dnsTtlSeconds: int(raw, 'dnsTtlSeconds', DEFAULTS.dnsTtlSeconds, 5, 86400),
+    logRetentionDays,
+    lifecycle,
+    consistencyMode,
+    witnessRegion,
+    maxAmountMinor: int(raw, 'maxAmountMinor', DEFAULTS.maxAmountMinor, 1, Number.MAX_SAFE_INTEGER),
+    allowedCurrencies: currencies,
+  };
+}
+
+/** The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix. */
+export function readStackConfigFile(file: string): Record<string, string> {
+  const doc = yaml.load(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(doc?.config ?? {})) {
+    const short = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+    if (typeof value === 'object' && value !== null) {
+      // Secrets (`secure:`) are never needed outside a real deployment; skip them.
+      continue;
+    }
+    out[short] = String(value);
+  }
+  return out;
+}
+
+/** The repository root (this file lives in `infra/`). */
+export const REPO_ROOT = join(__dirname, '..');
+
+/** Settings of a committed stack file, e.g. `loadStackSettings('dev')` reads `Pulumi.dev.yaml`. */
+export function loadStackSettings(stack = process.env.PULUMI_STACK_CONFIG ?? 'dev'): StackSettings {
+  const values = readStackConfigFile(join(REPO_ROOT, `Pulumi.${stack}.yaml`));
+  return resolveSettings((key) => values[key]);
+}
