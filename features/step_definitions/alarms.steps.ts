@@ -1,0 +1,43 @@
+/** Alarms: every required alarm exists in each region with the right metric, dimensions, threshold and an action. */
+import assert from 'node:assert/strict';
+import { Then, When } from '@cucumber/cucumber';
+import { findAlarm, requiredAlarms } from '../support/expectations';
+import type { DrWorld } from '../support/world';
+
+/** Listing alarms is one paginated API call per region on live; the plan answers at once. */
+const CONFIGURATION_STEP_TIMEOUT_MS = 120_000;
+
+When('the alarms of each region are listed', { timeout: CONFIGURATION_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
+  for (const region of [this.regions.primary, this.regions.secondary]) {
+    this.state.alarmsByRegion.set(region, await this.target.alarms(region));
+  }
+  this.evidence(
+    'alarms found',
+    Object.fromEntries([...this.state.alarmsByRegion].map(([region, alarms]) => [region, alarms.map((a) => `${a.namespace ?? '?'}/${a.metricName ?? a.metricNames.join('+')} ${a.name}`)])),
+  );
+});
+
+Then('each region has the {string} alarm', { timeout: CONFIGURATION_STEP_TIMEOUT_MS }, async function (this: DrWorld, kind: string) {
+  const checked: Array<Record<string, unknown>> = [];
+  const problems: string[] = [];
+  for (const region of [this.regions.primary, this.regions.secondary]) {
+    const resources = await this.target.regionalResources(region);
+    const alarms = this.state.alarmsByRegion.get(region) ?? [];
+    for (const requirement of requiredAlarms(kind, resources, this.otherRegion(region), this.regions)) {
+      const verdict = findAlarm(alarms, requirement);
+      checked.push({ region, requirement: requirement.description, alarm: verdict.alarm?.name, threshold: verdict.alarm?.threshold, problem: verdict.problem });
+      if (verdict.problem) problems.push(`${region}: ${verdict.problem}`);
+      else if (verdict.alarm) this.state.matchedAlarms.push(verdict.alarm);
+    }
+  }
+  this.evidence(`${kind} alarms`, checked);
+  assert.ok(checked.length > 0, `the catalog requires no ${kind} alarm: the expectation table is wrong`);
+  assert.deepEqual(problems, [], `${kind} alarms are missing or wrong:\n${problems.join('\n')}`);
+});
+
+Then('each of those alarms notifies the on-call', function (this: DrWorld) {
+  assert.ok(this.state.matchedAlarms.length > 0, 'no alarm was matched in this scenario');
+  const silent = this.state.matchedAlarms.filter((a) => a.alarmActions.length === 0).map((a) => `${a.region}: ${a.name}`);
+  this.evidence('alarm actions', this.state.matchedAlarms.map((a) => ({ region: a.region, alarm: a.name, actions: a.alarmActions })));
+  assert.deepEqual(silent, [], `these alarms notify nobody (no alarm action):\n${silent.join('\n')}`);
+});

@@ -1,0 +1,130 @@
+/**
+ * The failover drill: make the primary unhealthy through the real mechanism, measure until the
+ * failover endpoint serves payments from the DR region, check the RPO, then restore and verify
+ * failback. Every change is registered for restore before it is made (see support/safety.ts).
+ */
+import assert from 'node:assert/strict';
+import { Given, Then, When } from '@cucumber/cucumber';
+import { registerRestore, restoreAll } from '../support/safety';
+import type { PaymentReceipt } from '../support/targets/target';
+import type { AcceptedPayment, DrWorld } from '../support/world';
+
+/** Each drill step is bounded by the stack's budget (modelled); this is only Cucumber's safety net. */
+const DRILL_STEP_TIMEOUT_MS = 20 * 60_000;
+
+function accepted(receipt: PaymentReceipt): boolean {
+  return receipt.httpStatus === 201 || receipt.httpStatus === 200;
+}
+
+/**
+ * Polls the failover endpoint until a payment sent through it is accepted by `region`, for at most
+ * `limitSeconds` modelled. Cheap probes first (where the endpoint routes), one payment per probe
+ * that looks right, so a live drill does not flood the API with test payments.
+ */
+async function untilServedBy(world: DrWorld, region: string, limitSeconds: number, label: string) {
+  let probes = 0;
+  let lastDetail = '';
+  const result = await world.pollFor(limitSeconds, async () => {
+    probes += 1;
+    const observation = await world.target.observeFailover();
+    lastDetail = observation.detail;
+    if (observation.servingRegion !== region) return undefined;
+    const request = world.newPayment(`${label} probe ${probes}`);
+    const receipt = await world.target.submitPaymentViaFailover(request);
+    lastDetail = `${observation.detail}; POST /payments answered ${receipt.httpStatus} from ${receipt.region ?? 'no region'}`;
+    if (!accepted(receipt) || receipt.region !== region) return undefined;
+    const payment: AcceptedPayment = { request, receipt, region, acceptedAt: Date.now() };
+    return payment;
+  });
+  return { result, probes, lastDetail };
+}
+
+Given('the failover endpoint serves payments from the primary region', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
+  const primary = this.regions.primary;
+  // One health-check interval (modelled) is enough for a healthy stack to answer from the primary.
+  const { result, lastDetail } = await untilServedBy(this, primary, 5, 'before the failure');
+  assert.ok(result, `before the drill the failover endpoint must serve payments from the primary ${primary}; last probe: ${lastDetail}`);
+  this.state.payments.push(result.value);
+  this.state.lastPayment = result.value;
+  this.evidence('before the failure', { servedBy: primary, payment: result.value.receipt });
+});
+
+When('the primary region becomes unhealthy', async function (this: DrWorld) {
+  const primary = this.regions.primary;
+  const paymentsBefore = [...this.state.payments];
+  // Registered before anything else can fail, so the After hook restores it in every case.
+  const restore = await this.target.makeUnhealthy(primary);
+  registerRestore(restore);
+  this.state.failover = { failedAt: Date.now(), paymentsBefore };
+  this.evidence('failure injected', { region: primary, restoreWith: restore.description, at: new Date().toISOString() });
+});
+
+Then('the failover endpoint serves payments from the DR region within the RTO', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
+  const failover = this.state.failover;
+  assert.ok(failover, 'the primary was not made unhealthy in this scenario');
+  const secondary = this.regions.secondary;
+  const budget = this.budget;
+  const limit = Math.min(budget.rtoBudgetSeconds, budget.rtoObjectiveSeconds);
+  const { result, probes, lastDetail } = await untilServedBy(this, secondary, limit, 'after the failure');
+  const elapsed = (result ? result.value.acceptedAt : Date.now()) - failover.failedAt;
+  const m = this.measure('failover time', elapsed, { limitSeconds: budget.rtoObjectiveSeconds, budgetSeconds: budget.rtoBudgetSeconds });
+  this.evidence('failover', {
+    measured: this.formatSeconds(m),
+    rtoObjectiveSeconds: budget.rtoObjectiveSeconds,
+    stackRtoBudgetSeconds: budget.rtoBudgetSeconds,
+    shareOfBudget: `${((m.modelledSeconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} %`,
+    budgetBreakdown: budget.breakdown,
+    probes,
+    lastProbe: lastDetail,
+  });
+  assert.ok(
+    result,
+    `the DR region ${secondary} did not serve payments through the failover endpoint within the stack's RTO budget of ${limit} s (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`,
+  );
+  assert.ok(m.modelledSeconds <= budget.rtoObjectiveSeconds, `failover took ${m.modelledSeconds} s, beyond the RTO of ${budget.rtoObjectiveSeconds} s`);
+  failover.switchedAt = result.value.acceptedAt;
+  this.state.lastPayment = result.value;
+  this.log(
+    `Failover to ${secondary} in ${this.formatSeconds(m)}: ${((m.modelledSeconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} % of the stack's RTO budget (${budget.rtoBudgetSeconds} s), RTO objective ${budget.rtoObjectiveSeconds} s.`,
+  );
+});
+
+Then('the payments accepted before the failure are present in the DR region', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
+  const failover = this.state.failover;
+  assert.ok(failover?.switchedAt, 'the failover did not complete in this scenario');
+  assert.ok(failover.paymentsBefore.length > 0, 'no payment was accepted before the failure');
+  const secondary = this.regions.secondary;
+  const budget = this.budget;
+  // Anything not in the DR region once it has taken over is lost unless it arrives within the
+  // replication alarm threshold (the RPO budget's lag bound); the wait is bounded by that.
+  const grace = budget.breakdown.replicationLagBoundSeconds ?? 30;
+  const rows = [];
+  for (const p of failover.paymentsBefore) {
+    const id = p.receipt.transactionId;
+    assert.ok(id, 'a pre-failure payment has no transactionId');
+    const found = await this.pollFor(grace, () => this.target.readPayment(secondary, id));
+    const exposure = this.modelled(failover.failedAt - p.acceptedAt);
+    rows.push({ transactionId: id, acceptedIn: p.region, presentInDr: found !== undefined, acceptedSecondsBeforeFailure: Number(exposure.toFixed(3)) });
+  }
+  const missing = rows.filter((r) => !r.presentInDr);
+  this.evidence('recovery point', { rpoObjectiveSeconds: budget.rpoObjectiveSeconds, stackRpoBudgetSeconds: budget.rpoBudgetSeconds, payments: rows });
+  assert.equal(
+    missing.length,
+    0,
+    `payments accepted before the failure are missing in ${secondary}: ${missing.map((r) => `${r.transactionId} (accepted ${r.acceptedSecondsBeforeFailure} s before the failure)`).join(', ')}`,
+  );
+  this.log(`All ${rows.length} payment(s) accepted before the failure are in ${secondary}: no data lost (RPO objective ${budget.rpoObjectiveSeconds} s, stack budget ${budget.rpoBudgetSeconds} s).`);
+});
+
+Then('the failover endpoint fails back to the primary region once it is healthy again', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
+  const outcomes = await restoreAll();
+  this.evidence('primary restored', outcomes);
+  assert.ok(outcomes.every((o) => o.ok), `restoring the primary failed: ${JSON.stringify(outcomes)}`);
+  const restoredAt = Date.now();
+  const primary = this.regions.primary;
+  const budget = this.budget;
+  const { result, lastDetail } = await untilServedBy(this, primary, budget.rtoBudgetSeconds, 'after failback');
+  const m = this.measure('failback time', (result ? result.value.acceptedAt : Date.now()) - restoredAt, { budgetSeconds: budget.rtoBudgetSeconds });
+  assert.ok(result, `the failover endpoint did not fail back to ${primary} within ${budget.rtoBudgetSeconds} s of the primary being restored (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`);
+  this.log(`Failed back to ${primary} in ${this.formatSeconds(m)} after the primary was restored.`);
+});

@@ -1,0 +1,231 @@
+/**
+ * What the controls require, phrased against one region's resources: the alarms each region must
+ * have, and what each payment function's role must and must not be allowed to do. Pure, so the
+ * same table judges the plan, the live stack and the unit tests.
+ */
+import type { AccessQuestion, AlarmFacts, FunctionFacts, RegionPair, RegionalResources } from './targets/target';
+
+// ---------------------------------------------------------------------------------------------
+// Alarms
+
+export interface AlarmRequirement {
+  description: string;
+  namespace: string;
+  metricName: string;
+  /** Dimensions that must be present with exactly these values; `undefined` value = present, any value. */
+  dimensions: Record<string, string | undefined>;
+  /** The threshold must satisfy this (in the metric's unit). */
+  threshold: { atMost?: number; atLeast?: number };
+  comparison: readonly string[];
+}
+
+const ABOVE = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold'] as const;
+const BELOW = ['LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
+
+/** DynamoDB reports ReplicationLatency in milliseconds; the control is "above 30 seconds". */
+export const REPLICATION_LATENCY_LIMIT_MS = 30_000;
+
+export const ALARM_KINDS = ['replication latency', 'function errors', 'function throttles', 'API server errors', 'dead-letter queue depth', 'primary health check'] as const;
+export type AlarmKind = (typeof ALARM_KINDS)[number];
+
+function isAlarmKind(kind: string): kind is AlarmKind {
+  return (ALARM_KINDS as readonly string[]).includes(kind);
+}
+
+/**
+ * The alarms of one kind that `region` must have. Route 53 publishes health-check metrics only in
+ * us-east-1, so the health-check alarm is required there (and nowhere else).
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+ */
+export function requiredAlarms(kind: string, own: RegionalResources, otherRegion: string, regions: RegionPair): AlarmRequirement[] {
+  if (!isAlarmKind(kind)) throw new Error(`unknown alarm kind "${kind}" (known: ${ALARM_KINDS.join(', ')})`);
+  switch (kind) {
+    case 'replication latency':
+      return [
+        {
+          description: `DynamoDB ReplicationLatency of ${own.tableName} from ${own.region} to ${otherRegion} above 30 s`,
+          namespace: 'AWS/DynamoDB',
+          metricName: 'ReplicationLatency',
+          dimensions: { TableName: own.tableName, ReceivingRegion: otherRegion },
+          threshold: { atMost: REPLICATION_LATENCY_LIMIT_MS },
+          comparison: ABOVE,
+        },
+      ];
+    case 'function errors':
+    case 'function throttles':
+      return own.functions.map((fn: FunctionFacts) => ({
+        description: `Lambda ${kind === 'function errors' ? 'Errors' : 'Throttles'} of ${fn.name}`,
+        namespace: 'AWS/Lambda',
+        metricName: kind === 'function errors' ? 'Errors' : 'Throttles',
+        dimensions: { FunctionName: fn.name },
+        threshold: { atLeast: 0 },
+        comparison: ABOVE,
+      }));
+    case 'API server errors':
+      return [
+        {
+          description: `API Gateway 5XXError of ${own.apiName ?? 'the regional API'}`,
+          namespace: 'AWS/ApiGateway',
+          metricName: '5XXError',
+          dimensions: { ApiName: own.apiName },
+          threshold: { atLeast: 0 },
+          comparison: ABOVE,
+        },
+      ];
+    case 'dead-letter queue depth': {
+      const dlq = own.deadLetterQueueArn?.split(':').pop();
+      return [
+        {
+          description: `SQS ApproximateNumberOfMessagesVisible of the dead-letter queue ${dlq ?? '(unknown)'}`,
+          namespace: 'AWS/SQS',
+          metricName: 'ApproximateNumberOfMessagesVisible',
+          dimensions: { QueueName: dlq },
+          // Any message in the DLQ is a payment needing a human: alarm from the first one.
+          threshold: { atMost: 1 },
+          comparison: ABOVE,
+        },
+      ];
+    }
+    case 'primary health check':
+      if (own.region !== 'us-east-1') return [];
+      return [
+        {
+          description: `Route 53 HealthCheckStatus of the primary (${regions.primary}) health check below 1`,
+          namespace: 'AWS/Route53',
+          metricName: 'HealthCheckStatus',
+          dimensions: { HealthCheckId: undefined },
+          threshold: { atMost: 1, atLeast: 0 },
+          comparison: BELOW,
+        },
+      ];
+  }
+}
+
+export interface AlarmVerdict {
+  alarm?: AlarmFacts;
+  problem?: string;
+}
+
+function dimensionsMatch(alarm: AlarmFacts, wanted: Record<string, string | undefined>): boolean {
+  return Object.entries(wanted).every(([k, v]) => (v === undefined ? alarm.dimensions[k] !== undefined : alarm.dimensions[k] === v));
+}
+
+/**
+ * Finds the alarm meeting a requirement (metric, dimensions, threshold, comparison), or explains
+ * what is wrong with the closest candidate. Actions are checked by their own step.
+ */
+export function findAlarm(alarms: AlarmFacts[], requirement: AlarmRequirement): AlarmVerdict {
+  const onMetric = alarms.filter(
+    (a) => (a.namespace === requirement.namespace && a.metricName === requirement.metricName) || a.metricNames.includes(requirement.metricName),
+  );
+  if (onMetric.length === 0) return { problem: `no alarm on ${requirement.namespace} ${requirement.metricName} (${requirement.description})` };
+  const candidates = onMetric.filter((a) => dimensionsMatch(a, requirement.dimensions));
+  if (candidates.length === 0) {
+    return {
+      problem: `no ${requirement.metricName} alarm with dimensions ${JSON.stringify(requirement.dimensions)}; found ${onMetric
+        .map((a) => `${a.name} ${JSON.stringify(a.dimensions)}`)
+        .join(', ')}`,
+    };
+  }
+  const problems: string[] = [];
+  for (const alarm of candidates) {
+    const issues: string[] = [];
+    const t = alarm.threshold;
+    if (t === undefined) issues.push('has no threshold');
+    else {
+      if (requirement.threshold.atMost !== undefined && t > requirement.threshold.atMost) issues.push(`threshold ${t} must be at most ${requirement.threshold.atMost}`);
+      if (requirement.threshold.atLeast !== undefined && t < requirement.threshold.atLeast) issues.push(`threshold ${t} must be at least ${requirement.threshold.atLeast}`);
+    }
+    if (!alarm.comparisonOperator || !requirement.comparison.includes(alarm.comparisonOperator)) {
+      issues.push(`comparison ${alarm.comparisonOperator ?? '(none)'} must be one of ${requirement.comparison.join(', ')}`);
+    }
+    if (issues.length === 0) return { alarm };
+    problems.push(`${alarm.name} ${issues.join(', ')}`);
+  }
+  return { alarm: candidates[0], problem: `${requirement.description}: ${problems.join('; ')}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Least privilege
+
+/** The payment functions (handler contract): logical name and its kebab-case form in resource names. */
+export const PAYMENT_FUNCTIONS = ['createPayment', 'getPayment', 'health', 'retryProcessor'] as const;
+export type PaymentFunction = (typeof PAYMENT_FUNCTIONS)[number];
+
+export function logicalNameOf(functionName: string): PaymentFunction | undefined {
+  const lower = functionName.toLowerCase();
+  return PAYMENT_FUNCTIONS.find((f) => lower.includes(f.toLowerCase()) || lower.includes(f.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()));
+}
+
+export interface AccessExpectation {
+  mustAllow: AccessQuestion[];
+  mustDeny: AccessQuestion[];
+}
+
+function arns(r: RegionalResources) {
+  return {
+    table: r.tableArn,
+    object: `arn:aws:s3:::${r.bucketName}/transactions/dr-verification.json`,
+    bucket: `arn:aws:s3:::${r.bucketName}`,
+    maintenance: r.maintenanceParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}maintenance`,
+    parameter: `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}table-name`,
+    retryQueue: r.retryQueueArn,
+  };
+}
+
+/**
+ * What each function uses (handler contract: the environment the stack gives it) and a chosen
+ * list of what it must never do: destroy or reconfigure the data stores, flip the maintenance
+ * flag, reach the other region's data, or touch IAM and keys.
+ */
+export function accessExpectations(fn: PaymentFunction, own: RegionalResources, peer: RegionalResources): AccessExpectation {
+  const a = arns(own);
+  const p = arns(peer);
+  const q = (action: string, resource: string): AccessQuestion => ({ action, resource });
+  const uses: Record<PaymentFunction, AccessQuestion[]> = {
+    createPayment: [
+      q('dynamodb:PutItem', a.table),
+      q('dynamodb:GetItem', a.table),
+      q('dynamodb:UpdateItem', a.table),
+      q('sqs:SendMessage', a.retryQueue),
+      q('s3:PutObject', a.object),
+    ],
+    getPayment: [q('dynamodb:GetItem', a.table)],
+    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:GetItem', a.table)],
+    retryProcessor: [
+      q('sqs:ReceiveMessage', a.retryQueue),
+      q('sqs:DeleteMessage', a.retryQueue),
+      q('sqs:GetQueueAttributes', a.retryQueue),
+      q('dynamodb:PutItem', a.table),
+      q('dynamodb:GetItem', a.table),
+      q('s3:PutObject', a.object),
+    ],
+  };
+  const everyone: AccessQuestion[] = [
+    q('dynamodb:DeleteTable', a.table),
+    q('dynamodb:UpdateTable', a.table),
+    q('dynamodb:Scan', a.table),
+    q('dynamodb:PutItem', p.table),
+    q('dynamodb:GetItem', p.table),
+    q('s3:DeleteBucket', a.bucket),
+    q('s3:PutBucketPolicy', a.bucket),
+    q('s3:PutBucketVersioning', a.bucket),
+    q('s3:DeleteObjectVersion', a.object),
+    q('s3:GetObject', p.object),
+    q('sqs:DeleteQueue', a.retryQueue),
+    q('sqs:PurgeQueue', a.retryQueue),
+    q('ssm:PutParameter', a.maintenance),
+    q('ssm:GetParameter', p.maintenance),
+    q('iam:PassRole', `arn:aws:iam::${own.accountId}:role/any-role`),
+    q('iam:CreateUser', `arn:aws:iam::${own.accountId}:user/any-user`),
+    q('kms:ScheduleKeyDeletion', `arn:aws:kms:${own.region}:${own.accountId}:key/any-key`),
+  ];
+  const readOnly: AccessQuestion[] = [q('dynamodb:PutItem', a.table), q('dynamodb:DeleteItem', a.table), q('sqs:SendMessage', a.retryQueue)];
+  const extra: Record<PaymentFunction, AccessQuestion[]> = {
+    createPayment: [],
+    getPayment: readOnly,
+    health: readOnly,
+    retryProcessor: [],
+  };
+  return { mustAllow: uses[fn], mustDeny: [...everyone, ...extra[fn]] };
+}

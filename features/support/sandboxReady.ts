@@ -1,0 +1,79 @@
+/**
+ * Parses the sandbox's ready description (the `sandbox.ready` line / `SandboxHandle.endpoints`,
+ * CONTRACTS.md "Sandbox contract") into a typed value, so a contract drift fails with a clear
+ * message instead of an undefined deep inside a step.
+ */
+import { isObject, num, str } from './http';
+
+export interface SandboxRegion {
+  role: 'primary' | 'secondary';
+  api: string;
+  dynamodb: string;
+  s3: string;
+  sqs: string;
+  ssm: string;
+  bucket: string;
+  retryQueueUrl: string;
+  /** SSM parameter holding the region's maintenance flag, when the sandbox names it. */
+  maintenanceParameter?: string;
+}
+
+export interface SandboxReady {
+  frontDoor: string;
+  control: string;
+  timeScale: number;
+  stack: string;
+  healthCheck: { intervalSeconds: number; failureThreshold: number };
+  tableName: string;
+  regions: Record<string, SandboxRegion>;
+}
+
+export class SandboxContractError extends Error {
+  constructor(message: string) {
+    super(`sandbox contract: ${message}`);
+    this.name = 'SandboxContractError';
+  }
+}
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new SandboxContractError(`missing ${what}`);
+  return value;
+}
+
+export function parseSandboxReady(value: unknown): SandboxReady {
+  if (!isObject(value)) throw new SandboxContractError('ready description is not an object');
+  const regionsRaw = value.regions;
+  if (!isObject(regionsRaw)) throw new SandboxContractError('missing regions');
+  const regions: Record<string, SandboxRegion> = {};
+  for (const [name, r] of Object.entries(regionsRaw)) {
+    if (!isObject(r)) throw new SandboxContractError(`region ${name} is not an object`);
+    const role = r.role;
+    if (role !== 'primary' && role !== 'secondary') throw new SandboxContractError(`region ${name} has role ${String(role)}`);
+    regions[name] = {
+      role,
+      api: need(str(r.api), `regions.${name}.api`),
+      dynamodb: need(str(r.dynamodb), `regions.${name}.dynamodb`),
+      s3: need(str(r.s3), `regions.${name}.s3`),
+      sqs: str(r.sqs) ?? '',
+      ssm: str(r.ssm) ?? '',
+      bucket: need(str(r.bucket), `regions.${name}.bucket`),
+      retryQueueUrl: str(r.retryQueueUrl) ?? '',
+      maintenanceParameter: str(r.maintenanceParameter),
+    };
+  }
+  const roles = Object.values(regions).map((r) => r.role).sort();
+  if (roles.join(',') !== 'primary,secondary') throw new SandboxContractError(`expected one primary and one secondary region, got ${roles.join(',')}`);
+  const hc = value.healthCheck;
+  return {
+    frontDoor: need(str(value.frontDoor), 'frontDoor'),
+    control: need(str(value.control), 'control'),
+    timeScale: num(value.timeScale) ?? 1,
+    stack: str(value.stack) ?? 'dev',
+    healthCheck: {
+      intervalSeconds: (isObject(hc) ? num(hc.intervalSeconds) : undefined) ?? 10,
+      failureThreshold: (isObject(hc) ? num(hc.failureThreshold) : undefined) ?? 3,
+    },
+    tableName: need(str(value.tableName), 'tableName'),
+    regions,
+  };
+}

@@ -1,0 +1,486 @@
+/**
+ * The `live` target: a deployed stack in AWS.
+ *
+ * Reads `pulumi stack output --json` (or the file named by DR_STACK_OUTPUTS_FILE) and talks to AWS
+ * with SDK v3 clients on the default credential chain (in CI: the OIDC role). Failover drills use
+ * the real mechanism — the primary's maintenance flag in SSM, which its /health (the Route 53
+ * health check's target) reads — and observe the switch with Route 53's TestDNSAnswer. Least
+ * privilege is asked of IAM's policy simulator, alarms of CloudWatch.
+ *
+ * Nothing here can run without AWS; the pure parts (output parsing, fact mapping) are unit-tested
+ * with SDK-level doubles (clients whose middleware answers instead of the network).
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
+import {
+  GetBucketEncryptionCommand,
+  GetBucketReplicationCommand,
+  GetBucketVersioningCommand,
+  GetObjectCommand,
+  GetPublicAccessBlockCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { kebab, parameterPath, resourceName } from '../../../infra/naming';
+import { loadStackSettings, PROJECT } from '../../../infra/settings';
+import { budgetFromOutputs, budgetFromSettings } from '../budget';
+import { PAYMENT_FUNCTIONS } from '../expectations';
+import { fetchWithDeadline, isObject, postPayment, readJson, str } from '../http';
+import { toStoredPayment } from './sandboxTarget';
+import { regionalResourcesFromFunctions } from './planTarget';
+import type {
+  AccessAnswer,
+  AccessDecision,
+  AccessQuestion,
+  AlarmFacts,
+  BucketFacts,
+  Capability,
+  DrBudget,
+  DrTarget,
+  FailoverObservation,
+  FunctionFacts,
+  PaymentReceipt,
+  PaymentRequest,
+  QueueFacts,
+  RegionalResources,
+  RestoreAction,
+  StoredPayment,
+  TableFacts,
+  TargetDescription,
+} from './target';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The stack outputs the live target needs (issue 3, "Outputs"), normalised. */
+export interface LiveOutputs {
+  primaryRegion: string;
+  secondaryRegion: string;
+  apiUrls: Record<string, string>;
+  failoverEndpoint: string;
+  failoverHostname: string;
+  hostedZoneId: string;
+  tableName: string;
+  buckets: Record<string, string>;
+  retryQueueUrls: Record<string, string>;
+  deadLetterQueueUrls: Record<string, string>;
+  environmentSuffix: string;
+  budget?: DrBudget;
+  raw: Record<string, unknown>;
+}
+
+function pick(outputs: Record<string, unknown>, keys: string[]): unknown {
+  for (const k of keys) if (outputs[k] !== undefined) return outputs[k];
+  return undefined;
+}
+
+function regionMap(value: unknown, primary: string, secondary: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObject(value)) return out;
+  for (const [k, v] of Object.entries(value)) {
+    const s = str(v) ?? (isObject(v) ? str(v.url) ?? str(v.name) : undefined);
+    if (!s) continue;
+    const region = k === 'primary' ? primary : k === 'secondary' ? secondary : k;
+    out[region] = s;
+  }
+  return out;
+}
+
+/**
+ * Normalises `pulumi stack output --json`. Accepts per-region maps (`{ "us-east-1": ..., }` or
+ * `{ primary, secondary }`) and flat `primaryX`/`secondaryX` keys; throws naming what is missing.
+ */
+export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string): LiveOutputs {
+  const settings = loadStackSettings(stack);
+  const primary = str(pick(outputs, ['primaryRegion'])) ?? settings.primaryRegion;
+  const secondary = str(pick(outputs, ['secondaryRegion'])) ?? settings.secondaryRegion;
+  const both = (mapKeys: string[], primaryKeys: string[], secondaryKeys: string[]): Record<string, string> => {
+    const map = regionMap(pick(outputs, mapKeys), primary, secondary);
+    const p = str(pick(outputs, primaryKeys));
+    const s = str(pick(outputs, secondaryKeys));
+    if (p) map[primary] = p;
+    if (s) map[secondary] = s;
+    return map;
+  };
+  const missing: string[] = [];
+  const need = <T>(value: T | undefined, name: string): T => {
+    if (value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length < 2)) missing.push(name);
+    return value as T;
+  };
+  const apiUrls = need(both(['apiEndpoints', 'apiUrls', 'regionalApiUrls'], ['primaryApiUrl', 'primaryApiEndpoint'], ['secondaryApiUrl', 'secondaryApiEndpoint']), 'apiEndpoints');
+  const buckets = need(both(['bucketNames', 'transactionLogBuckets'], ['primaryBucketName'], ['secondaryBucketName']), 'bucketNames');
+  const retryQueueUrls = need(both(['retryQueueUrls', 'queueUrls'], ['primaryRetryQueueUrl'], ['secondaryRetryQueueUrl']), 'retryQueueUrls');
+  const deadLetterQueueUrls = both(['deadLetterQueueUrls', 'dlqUrls'], ['primaryDeadLetterQueueUrl'], ['secondaryDeadLetterQueueUrl']);
+  const failoverEndpoint = str(pick(outputs, ['failoverEndpoint', 'failoverApiUrl', 'failoverUrl'])) ?? '';
+  if (!failoverEndpoint) missing.push('failoverEndpoint');
+  const hostedZoneId = str(pick(outputs, ['hostedZoneId', 'zoneId'])) ?? '';
+  if (!hostedZoneId) missing.push('hostedZoneId');
+  const tableName = str(pick(outputs, ['tableName'])) ?? '';
+  if (!tableName) missing.push('tableName');
+  if (missing.length > 0) throw new Error(`the stack outputs lack ${missing.join(', ')} (pulumi stack output --json of stack ${stack})`);
+  return {
+    primaryRegion: primary,
+    secondaryRegion: secondary,
+    apiUrls,
+    failoverEndpoint,
+    failoverHostname: new URL(failoverEndpoint).hostname,
+    hostedZoneId,
+    tableName,
+    buckets,
+    retryQueueUrls,
+    deadLetterQueueUrls,
+    environmentSuffix: str(pick(outputs, ['environmentSuffix'])) ?? settings.environmentSuffix,
+    budget: budgetFromOutputs(outputs),
+    raw: outputs,
+  };
+}
+
+/** The AWS clients the live target uses; injectable so tests pass SDK-level doubles. */
+export interface LiveClients {
+  cloudwatch(region: string): CloudWatchClient;
+  dynamodb(region: string): DynamoDBClient;
+  s3(region: string): S3Client;
+  sqs(region: string): SQSClient;
+  ssm(region: string): SSMClient;
+  iam(): IAMClient;
+  route53(): Route53Client;
+}
+
+/** Real clients on the default credential chain, one per service and region. */
+export function defaultClients(): LiveClients & { destroy(): void } {
+  const cache = new Map<string, { destroy(): void }>();
+  const once = <T extends { destroy(): void }>(key: string, make: () => T): T => {
+    let c = cache.get(key);
+    if (!c) {
+      c = make();
+      cache.set(key, c);
+    }
+    return c as T;
+  };
+  return {
+    cloudwatch: (region) => once(`cw:${region}`, () => new CloudWatchClient({ region })),
+    dynamodb: (region) => once(`ddb:${region}`, () => new DynamoDBClient({ region })),
+    s3: (region) => once(`s3:${region}`, () => new S3Client({ region })),
+    sqs: (region) => once(`sqs:${region}`, () => new SQSClient({ region })),
+    ssm: (region) => once(`ssm:${region}`, () => new SSMClient({ region })),
+    // IAM and Route 53 are global services with their endpoint in us-east-1.
+    iam: () => once('iam', () => new IAMClient({ region: 'us-east-1' })),
+    route53: () => once('r53', () => new Route53Client({ region: 'us-east-1' })),
+    destroy: () => {
+      for (const c of cache.values()) c.destroy();
+      cache.clear();
+    },
+  };
+}
+
+export interface LiveTargetOptions {
+  stack: string;
+  outputsFile?: string;
+  /** Injected outputs and clients (tests). */
+  outputs?: Record<string, unknown>;
+  clients?: LiveClients;
+  /** API key for POST /payments (the API requires one); default env DR_API_KEY. */
+  apiKey?: string;
+}
+
+async function readStackOutputs(stack: string, file: string | undefined): Promise<Record<string, unknown>> {
+  const text = file
+    ? await readFile(file, 'utf8')
+    : (await promisify(execFile)('pulumi', ['stack', 'output', '--json', '--stack', stack], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 })).stdout;
+  const parsed: unknown = JSON.parse(text);
+  if (!isObject(parsed)) throw new Error(`stack outputs of ${stack} are not a JSON object`);
+  return parsed;
+}
+
+export function alarmFacts(alarm: MetricAlarm, region: string): AlarmFacts {
+  const dimensions: Record<string, string> = {};
+  for (const d of alarm.Dimensions ?? []) if (d.Name && d.Value !== undefined) dimensions[d.Name] = d.Value;
+  return {
+    name: alarm.AlarmName ?? '',
+    region,
+    namespace: alarm.Namespace,
+    metricName: alarm.MetricName,
+    dimensions,
+    threshold: alarm.Threshold,
+    comparisonOperator: alarm.ComparisonOperator,
+    alarmActions: alarm.AlarmActions ?? [],
+    metricNames: (alarm.Metrics ?? []).flatMap((m) => (m.MetricStat?.Metric?.MetricName ? [m.MetricStat.Metric.MetricName] : [])),
+  };
+}
+
+function decision(value: string | undefined): AccessDecision {
+  return value === 'allowed' ? 'allowed' : value === 'explicitDeny' ? 'explicitDeny' : 'implicitDeny';
+}
+
+export class LiveTarget implements DrTarget {
+  readonly kind = 'live' as const;
+  readonly capabilities: readonly Capability[] = ['runtime', 'configuration'];
+  private out?: LiveOutputs;
+  private clients?: LiveClients;
+  private destroyClients?: () => void;
+  private accountId = 'unknown';
+  private dnsAnswers = new Map<string, string>();
+
+  constructor(private readonly options: LiveTargetOptions) {}
+
+  async open(): Promise<void> {
+    const raw = this.options.outputs ?? (await readStackOutputs(this.options.stack, this.options.outputsFile));
+    this.out = parseLiveOutputs(raw, this.options.stack);
+    if (this.options.clients) this.clients = this.options.clients;
+    else {
+      const real = defaultClients();
+      this.clients = real;
+      this.destroyClients = real.destroy;
+    }
+    const queueUrl = Object.values(this.out.retryQueueUrls)[0] ?? '';
+    this.accountId = /\/(\d{12})\//.exec(queueUrl)?.[1] ?? 'unknown';
+  }
+
+  async close(): Promise<void> {
+    this.destroyClients?.();
+    this.destroyClients = undefined;
+  }
+
+  private get o(): LiveOutputs {
+    if (!this.out) throw new Error('the live target is not open');
+    return this.out;
+  }
+
+  private get c(): LiveClients {
+    if (!this.clients) throw new Error('the live target is not open');
+    return this.clients;
+  }
+
+  describe(): TargetDescription {
+    return {
+      kind: 'live',
+      summary: `deployed stack ${this.options.stack} in account ${this.accountId} (AWS SDK default credential chain)`,
+      stack: this.options.stack,
+      regions: { primary: this.o.primaryRegion, secondary: this.o.secondaryRegion },
+      account: this.accountId,
+      timeScale: 1,
+    };
+  }
+
+  async budget(): Promise<DrBudget> {
+    return this.o.budget ?? budgetFromSettings(loadStackSettings(this.options.stack));
+  }
+
+  private apiHeaders(): Record<string, string> {
+    const key = this.options.apiKey ?? process.env.DR_API_KEY;
+    return key ? { 'x-api-key': key } : {};
+  }
+
+  private api(region: string): string {
+    const url = this.o.apiUrls[region];
+    if (!url) throw new Error(`the stack outputs name no API endpoint for ${region}`);
+    return url;
+  }
+
+  submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
+    return postPayment(this.api(region), request, REQUEST_TIMEOUT_MS, this.apiHeaders());
+  }
+
+  submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
+    return postPayment(this.o.failoverEndpoint, request, REQUEST_TIMEOUT_MS, this.apiHeaders());
+  }
+
+  async readPayment(region: string, transactionId: string): Promise<StoredPayment | undefined> {
+    const docs = DynamoDBDocumentClient.from(this.c.dynamodb(region));
+    const out = await docs.send(new GetCommand({ TableName: this.o.tableName, Key: { pk: `PAYMENT#${transactionId}` } }));
+    return toStoredPayment(out.Item);
+  }
+
+  private bucket(region: string): string {
+    const b = this.o.buckets[region];
+    if (!b) throw new Error(`the stack outputs name no bucket for ${region}`);
+    return b;
+  }
+
+  async writeTransactionLog(region: string, key: string, body: string): Promise<void> {
+    await this.c.s3(region).send(new PutObjectCommand({ Bucket: this.bucket(region), Key: key, Body: body, ContentType: 'application/json' }));
+  }
+
+  async readTransactionLog(region: string, key: string): Promise<string | undefined> {
+    try {
+      const out = await this.c.s3(region).send(new GetObjectCommand({ Bucket: this.bucket(region), Key: key }));
+      return out.Body ? await out.Body.transformToString() : '';
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return undefined;
+      throw error;
+    }
+  }
+
+  /** What Route 53 answers for a name, as one comparable string. */
+  private async dnsAnswer(name: string): Promise<{ answer: string; detail: string }> {
+    const out = await this.c.route53().send(new TestDNSAnswerCommand({ HostedZoneId: this.o.hostedZoneId, RecordName: name, RecordType: 'A' }));
+    const data = [...(out.RecordData ?? [])].sort();
+    return { answer: data.join(','), detail: `${name} ${out.RecordType ?? 'A'} ${out.ResponseCode ?? ''} ${data.join(',')}` };
+  }
+
+  async observeFailover(): Promise<FailoverObservation> {
+    // Learn what each region's own API host answers once, then compare the failover record's answer.
+    for (const region of [this.o.primaryRegion, this.o.secondaryRegion]) {
+      if (this.dnsAnswers.has(region)) continue;
+      const host = new URL(this.api(region)).hostname;
+      if (host.includes(region)) this.dnsAnswers.set(region, region);
+      else this.dnsAnswers.set(region, (await this.dnsAnswer(host)).answer);
+    }
+    const { answer, detail } = await this.dnsAnswer(this.o.failoverHostname);
+    const byName = [this.o.primaryRegion, this.o.secondaryRegion].find((r) => answer.includes(r));
+    const byAnswer = [...this.dnsAnswers].find(([, a]) => a !== '' && a === answer)?.[0];
+    let health = '';
+    try {
+      const response = await fetchWithDeadline(`${this.o.failoverEndpoint.replace(/\/$/, '')}/health`, { method: 'GET' }, REQUEST_TIMEOUT_MS);
+      const body = await readJson(response);
+      health = `; GET /health answered ${response.status} from ${isObject(body) ? str(body.region) ?? '?' : '?'}`;
+    } catch (error) {
+      health = `; GET /health failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    return { servingRegion: byName ?? byAnswer, detail: `TestDNSAnswer ${detail}${health}` };
+  }
+
+  async limitation(): Promise<string | undefined> {
+    return undefined;
+  }
+
+  private maintenanceParameter(region: string): string {
+    const fromOutputs = this.o.raw.maintenanceParameters;
+    return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? `${parameterPath(PROJECT, this.o.environmentSuffix, region)}maintenance`;
+  }
+
+  async makeUnhealthy(region: string): Promise<RestoreAction> {
+    const name = this.maintenanceParameter(region);
+    const ssm = this.c.ssm(region);
+    const before = await ssm.send(new GetParameterCommand({ Name: name }));
+    const original = before.Parameter?.Value ?? 'false';
+    await ssm.send(new PutParameterCommand({ Name: name, Value: 'true', Type: 'String', Overwrite: true }));
+    return {
+      description: `set ${name} in ${region} back to "${original}"`,
+      restore: async () => void (await ssm.send(new PutParameterCommand({ Name: name, Value: original, Type: 'String', Overwrite: true }))),
+    };
+  }
+
+  async alarms(region: string): Promise<AlarmFacts[]> {
+    const facts: AlarmFacts[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.c.cloudwatch(region).send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'] }));
+      for (const a of page.MetricAlarms ?? []) facts.push(alarmFacts(a, region));
+      token = page.NextToken;
+    } while (token);
+    return facts;
+  }
+
+  async table(): Promise<TableFacts> {
+    const primary = this.o.primaryRegion;
+    const described = await this.c.dynamodb(primary).send(new DescribeTableCommand({ TableName: this.o.tableName }));
+    const t = described.Table;
+    if (!t) throw new Error(`table ${this.o.tableName} not found in ${primary}`);
+    const pitr = async (region: string) => {
+      const out = await this.c.dynamodb(region).send(new DescribeContinuousBackupsCommand({ TableName: this.o.tableName }));
+      return out.ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus === 'ENABLED';
+    };
+    const replicas = [];
+    for (const r of t.Replicas ?? []) {
+      if (!r.RegionName || r.RegionName === primary) continue;
+      replicas.push({ region: r.RegionName, pointInTimeRecovery: await pitr(r.RegionName) });
+    }
+    return {
+      name: this.o.tableName,
+      region: primary,
+      billingMode: t.BillingModeSummary?.BillingMode ?? 'PROVISIONED',
+      pointInTimeRecovery: await pitr(primary),
+      replicas,
+      kmsEncrypted: t.SSEDescription?.SSEType === 'KMS',
+    };
+  }
+
+  async buckets(): Promise<BucketFacts[]> {
+    const facts: BucketFacts[] = [];
+    for (const [region, bucket] of Object.entries(this.o.buckets)) {
+      const s3 = this.c.s3(region);
+      const versioning = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      const encryption = await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })).catch(() => undefined);
+      const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })).catch(() => undefined);
+      const replication = await s3.send(new GetBucketReplicationCommand({ Bucket: bucket })).catch(() => undefined);
+      const c = pab?.PublicAccessBlockConfiguration;
+      facts.push({
+        name: bucket,
+        region,
+        versioning: versioning.Status === 'Enabled',
+        encryption: encryption?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
+        publicAccessBlocked: c?.BlockPublicAcls === true && c.BlockPublicPolicy === true && c.IgnorePublicAcls === true && c.RestrictPublicBuckets === true,
+        replicatesTo: (replication?.ReplicationConfiguration?.Rules ?? [])
+          .filter((r) => r.Status === 'Enabled')
+          .map((r) => (r.Destination?.Bucket ?? '').replace(/^arn:aws:s3:::/, '')),
+      });
+    }
+    return facts;
+  }
+
+  async queues(): Promise<QueueFacts[]> {
+    const facts: QueueFacts[] = [];
+    const all: Array<[string, string, boolean]> = [
+      ...Object.entries(this.o.retryQueueUrls).map(([r, u]): [string, string, boolean] => [r, u, false]),
+      ...Object.entries(this.o.deadLetterQueueUrls).map(([r, u]): [string, string, boolean] => [r, u, true]),
+    ];
+    for (const [region, url, isDlq] of all) {
+      const out = await this.c.sqs(region).send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+      const a = out.Attributes ?? {};
+      const kms = a.KmsMasterKeyId;
+      const managed = a.SqsManagedSseEnabled === 'true';
+      facts.push({
+        name: url.split('/').pop() ?? url,
+        region,
+        encrypted: managed || (kms !== undefined && kms !== ''),
+        encryption: kms ? 'SSE-KMS' : managed ? 'SSE-SQS' : undefined,
+        isDeadLetterQueue: isDlq,
+        hasRedrivePolicy: a.RedrivePolicy !== undefined,
+      });
+    }
+    return facts;
+  }
+
+  /** The functions the stack deploys in a region (names follow infra/naming.ts), as the stack configures them. */
+  private functionsIn(region: string): FunctionFacts[] {
+    const suffix = this.o.environmentSuffix;
+    const environment: Record<string, string> = {
+      TABLE_NAME: this.o.tableName,
+      RETRY_QUEUE_URL: this.o.retryQueueUrls[region] ?? '',
+      TRANSACTION_LOG_BUCKET: this.o.buckets[region] ?? '',
+      MAINTENANCE_PARAMETER: this.maintenanceParameter(region),
+      PARAMETER_PATH: parameterPath(PROJECT, suffix, region),
+    };
+    return PAYMENT_FUNCTIONS.map((handler) => {
+      const name = resourceName(kebab(handler), suffix, region);
+      return { logicalName: handler, name, region, roleArn: `arn:aws:iam::${this.accountId}:role/${name}-role`, environment };
+    });
+  }
+
+  async regionalResources(region: string): Promise<RegionalResources> {
+    const base = regionalResourcesFromFunctions(region, this.functionsIn(region), this.accountId);
+    const dlqUrl = this.o.deadLetterQueueUrls[region];
+    const dlqName = dlqUrl?.split('/').pop();
+    const apiName = resourceName('payments-api', this.o.environmentSuffix, region);
+    return { ...base, apiName, deadLetterQueueArn: dlqName ? `arn:aws:sqs:${region}:${base.accountId}:${dlqName}` : undefined };
+  }
+
+  async simulate(fn: FunctionFacts, questions: AccessQuestion[]): Promise<AccessAnswer[]> {
+    const answers: AccessAnswer[] = [];
+    for (const q of questions) {
+      const out = await this.c.iam().send(
+        new SimulatePrincipalPolicyCommand({ PolicySourceArn: fn.roleArn, ActionNames: [q.action], ResourceArns: [q.resource] }),
+      );
+      answers.push({ ...q, decision: decision(out.EvaluationResults?.[0]?.EvalDecision) });
+    }
+    return answers;
+  }
+}

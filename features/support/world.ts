@@ -1,0 +1,212 @@
+/**
+ * The one World of the verification suite: typed parameters, the target answering the current
+ * scenario, the stack's budget, time-scale arithmetic and evidence helpers. Step definitions keep
+ * their state in `this.state`, never in ad-hoc fields.
+ */
+import { randomUUID } from 'node:crypto';
+import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import { sleep } from './http';
+import { resolveParameters, type DrParameters } from './parameters';
+import type {
+  AccessAnswer,
+  AlarmFacts,
+  BucketFacts,
+  Capability,
+  DrBudget,
+  DrTarget,
+  FunctionFacts,
+  PaymentReceipt,
+  PaymentRequest,
+  QueueFacts,
+  RegionPair,
+  StoredPayment,
+  TableFacts,
+  TargetDescription,
+} from './targets/target';
+
+/** Media type of the attachment that records which target answered a scenario (read by the summary). */
+export const TARGET_ATTACHMENT_MEDIA_TYPE = 'application/vnd.payments-dr.target+json';
+/** Media type of the attachment carrying a scenario's measurements (read by the summary). */
+export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.payments-dr.measurement+json';
+
+export interface AcceptedPayment {
+  request: PaymentRequest;
+  receipt: PaymentReceipt;
+  /** Region whose API accepted it. */
+  region: string;
+  /** Wall-clock time the API answered (ms since epoch). */
+  acceptedAt: number;
+}
+
+export interface Measurement {
+  /** What was measured, e.g. "replication lag us-east-1 -> us-east-2". */
+  name: string;
+  wallClockMs: number;
+  /**
+   * Seconds in the stack's time: wall-clock / time scale for phenomena the sandbox runs scaled
+   * (health checks, failover), wall-clock for those it runs in real time (replication).
+   */
+  modelledSeconds: number;
+  /** True when the phenomenon runs in real time on this target (no scaling applied). */
+  realTime: boolean;
+  /** The bound it is judged against, modelled seconds. */
+  limitSeconds?: number;
+  budgetSeconds?: number;
+  timeScale: number;
+}
+
+export interface AccessRow {
+  region: string;
+  role: string;
+  answer: AccessAnswer;
+}
+
+export interface ScenarioState {
+  payments: AcceptedPayment[];
+  lastPayment?: AcceptedPayment;
+  transactionLog?: { key: string; body: string; writtenAt: number; region: string };
+  failover?: { failedAt: number; switchedAt?: number; paymentsBefore: AcceptedPayment[] };
+  alarmsByRegion: Map<string, AlarmFacts[]>;
+  /** The alarms a Then step matched to requirements (checked for actions by the next step). */
+  matchedAlarms: AlarmFacts[];
+  /** What the scenario inspects (Given) and what was read about it (When). */
+  subject?: 'table' | 'buckets' | 'queues';
+  table?: TableFacts;
+  buckets?: BucketFacts[];
+  queues?: QueueFacts[];
+  functionUnderTest?: { logicalName: string; perRegion: FunctionFacts[] };
+  access?: { mustAllow: AccessRow[]; mustDeny: AccessRow[] };
+  replicated?: StoredPayment;
+}
+
+export class DrWorld extends World<DrParameters> {
+  readonly params: DrParameters;
+  /** The target answering this scenario (set in Before from the scenario's capability tag). */
+  private answering?: DrTarget;
+  private describedTarget?: TargetDescription;
+  private stackBudget?: DrBudget;
+  readonly state: ScenarioState = { payments: [], alarmsByRegion: new Map(), matchedAlarms: [] };
+  readonly measurements: Measurement[] = [];
+
+  constructor(options: IWorldOptions<DrParameters>) {
+    super(options);
+    this.params = resolveParameters(options.parameters);
+  }
+
+  /** Async set-up, called from the Before hook. */
+  async useTarget(target: DrTarget, capability: Capability): Promise<void> {
+    this.answering = target;
+    this.describedTarget = target.describe();
+    this.stackBudget = await target.budget();
+    this.attach(
+      JSON.stringify({ capability, ...this.describedTarget, budget: this.stackBudget }, null, 2),
+      { mediaType: TARGET_ATTACHMENT_MEDIA_TYPE, fileName: 'answered-by.json' },
+    );
+    this.log(`Answered by the ${this.describedTarget.kind} target: ${this.describedTarget.summary}`);
+  }
+
+  get target(): DrTarget {
+    if (!this.answering) throw new Error('no target answers this scenario (is it tagged @runtime or @configuration?)');
+    return this.answering;
+  }
+
+  get description(): TargetDescription {
+    if (!this.describedTarget) throw new Error('no target described');
+    return this.describedTarget;
+  }
+
+  get regions(): RegionPair {
+    return this.description.regions;
+  }
+
+  get budget(): DrBudget {
+    if (!this.stackBudget) throw new Error('no budget loaded');
+    return this.stackBudget;
+  }
+
+  get timeScale(): number {
+    return this.description.timeScale;
+  }
+
+  /** Wall-clock milliseconds that model `seconds` on this target. */
+  wallMs(seconds: number): number {
+    return seconds * 1000 * this.timeScale;
+  }
+
+  /** Modelled seconds that `wallMs` stand for on this target. */
+  modelled(wallMs: number): number {
+    return wallMs / 1000 / this.timeScale;
+  }
+
+  /** How often to poll: a quarter of a modelled second, at least 10 ms, at most 1 s. */
+  get pollIntervalMs(): number {
+    return Math.min(1000, Math.max(10, this.wallMs(0.25)));
+  }
+
+  newPayment(reference: string): PaymentRequest {
+    return {
+      merchantId: 'merchant-dr-verification',
+      idempotencyKey: randomUUID(),
+      amount: 1234,
+      currency: 'USD',
+      reference: `dr-verification ${reference}`.slice(0, 64),
+    };
+  }
+
+  /**
+   * Polls `probe` until it returns a value or `limitSeconds` (modelled) elapse. Returns the value
+   * and the wall-clock time it took, or undefined on timeout.
+   */
+  async pollFor<T>(limitSeconds: number, probe: () => Promise<T | undefined>): Promise<{ value: T; wallClockMs: number } | undefined> {
+    const started = Date.now();
+    const deadline = started + this.wallMs(limitSeconds);
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return { value, wallClockMs: Date.now() - started };
+      if (Date.now() >= deadline) return undefined;
+      await sleep(this.pollIntervalMs);
+    }
+  }
+
+  /** Records a measurement and attaches it (JSON) to the report as evidence. */
+  measure(name: string, wallClockMs: number, bounds: { limitSeconds?: number; budgetSeconds?: number; realTime?: boolean } = {}): Measurement {
+    const realTime = bounds.realTime === true || this.timeScale === 1;
+    const m: Measurement = {
+      name,
+      wallClockMs,
+      modelledSeconds: Number((realTime ? wallClockMs / 1000 : this.modelled(wallClockMs)).toFixed(3)),
+      limitSeconds: bounds.limitSeconds,
+      budgetSeconds: bounds.budgetSeconds,
+      realTime,
+      timeScale: this.timeScale,
+    };
+    this.measurements.push(m);
+    this.attach(JSON.stringify(m, null, 2), { mediaType: MEASUREMENT_MEDIA_TYPE, fileName: `${name.replace(/[^a-z0-9]+/gi, '-')}.json` });
+    return m;
+  }
+
+  /** Attaches a JSON evidence document. */
+  evidence(title: string, data: unknown): void {
+    this.attach(JSON.stringify(data, null, 2), { mediaType: 'application/json', fileName: `${title.replace(/[^a-z0-9]+/gi, '-')}.json` });
+  }
+
+  /** "12.3 s" for modelled seconds, with the wall-clock figure when scaled. */
+  formatSeconds(m: Measurement): string {
+    if (this.timeScale === 1) return `${m.modelledSeconds.toFixed(3)} s`;
+    if (m.realTime) return `${m.modelledSeconds.toFixed(3)} s (real time; the wait was bounded at time scale ${this.timeScale})`;
+    return `${m.modelledSeconds.toFixed(1)} s modelled (${(m.wallClockMs / 1000).toFixed(3)} s wall-clock at time scale ${this.timeScale})`;
+  }
+
+  otherRegion(region: string): string {
+    return region === this.regions.primary ? this.regions.secondary : this.regions.primary;
+  }
+
+  /** "primary" / "DR" in step text to region names. */
+  regionByRole(role: string): string {
+    if (role === 'primary') return this.regions.primary;
+    if (role === 'DR' || role === 'secondary' || role === 'disaster-recovery') return this.regions.secondary;
+    throw new Error(`unknown region role "${role}" (use primary or DR)`);
+  }
+}
+
+setWorldConstructor(DrWorld);

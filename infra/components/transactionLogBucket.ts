@@ -1,0 +1,109 @@
+/**
+ * One region's transaction-log bucket: versioned (replication requires it), encrypted, private,
+ * TLS-only, with lifecycle rules. Cross-region replication lives in `bucketReplication.ts`
+ * because it needs both regions' buckets.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { policyJson } from '../iam';
+import type { LifecycleSettings } from '../settings';
+
+export interface TransactionLogBucketArgs {
+  /** Region of the bucket. Required. */
+  region: string;
+  /** Globally unique physical name. Required. */
+  bucketName: pulumi.Input<string>;
+  /** Lifecycle days (transitions, noncurrent expiry, aborted uploads). Required. */
+  lifecycle: LifecycleSettings;
+  /** Empty the bucket on destroy so the stack stays destroyable. Default true. */
+  forceDestroy?: boolean;
+  /** Tags. Default none. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class TransactionLogBucket extends pulumi.ComponentResource {
+  public readonly bucket: aws.s3.Bucket;
+  public readonly versioning: aws.s3.BucketVersioning;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly bucketArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TransactionLogBucketArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('payments-dr:storage:TransactionLogBucket', name, {}, opts);
+    const region = args.region;
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { region, bucket: args.bucketName, forceDestroy: args.forceDestroy ?? true, tags: args.tags },
+      { parent: this },
+    );
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+
+    this.versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { region, bucket: this.bucket.id, versioningConfiguration: { status: 'Enabled' } },
+      { parent: this },
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { region, bucket: this.bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' } }] },
+      { parent: this },
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      { region, bucket: this.bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      { parent: this },
+    );
+    new aws.s3.BucketPolicy(
+      `${name}-tls-only`,
+      {
+        region,
+        bucket: this.bucket.id,
+        policy: policyJson([
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:*',
+            Resource: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ]),
+      },
+      // S3 rejects a policy while the public access block is being applied; order them.
+      { parent: this, dependsOn: [publicAccessBlock] },
+    );
+    const l = args.lifecycle;
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        region,
+        bucket: this.bucket.id,
+        rules: [
+          {
+            id: 'transition-transaction-logs',
+            status: 'Enabled',
+            filter: { prefix: '' },
+            transitions: [
+              { days: l.transitionToInfrequentAccessDays, storageClass: 'STANDARD_IA' },
+              { days: l.transitionToGlacierDays, storageClass: 'GLACIER_IR' },
+            ],
+          },
+          {
+            id: 'expire-noncurrent-versions',
+            status: 'Enabled',
+            filter: { prefix: '' },
+            noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionExpirationDays },
+          },
+          {
+            id: 'abort-incomplete-multipart-uploads',
+            status: 'Enabled',
+            filter: { prefix: '' },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: l.abortIncompleteMultipartUploadDays },
+          },
+        ],
+      },
+      { parent: this, dependsOn: [this.versioning] },
+    );
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+}

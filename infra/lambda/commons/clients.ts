@@ -1,0 +1,56 @@
+/**
+ * AWS SDK v3 client factories. Handlers call them once at module scope, so connections (keep-alive)
+ * are reused across invocations. Every client has bounded connect/request timeouts and attempts:
+ * API Gateway gives up after 29 s and Route 53 after 4 s, so no call may hang.
+ * Local endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables (never set in AWS).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { readClientEnvironment, type ClientEnvironment } from './config';
+import { tracer } from './powertools';
+
+export interface ClientTuning {
+  /** TCP connect timeout, ms. */
+  readonly connectionTimeoutMs: number;
+  /** Per-attempt socket inactivity timeout, ms. */
+  readonly requestTimeoutMs: number;
+  /** Attempts including the first (the SDK's standard retry mode backs off between them). */
+  readonly maxAttempts: number;
+}
+
+/** The request path: a few fast attempts, then the handler queues the payment (202) rather than wait. */
+export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
+/** The health check must answer well inside Route 53's 4 s: one attempt, short timeouts. */
+export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 1 };
+/** The transaction log is best effort on the request path; failures are re-emitted through the retry queue. */
+export const TRANSACTION_LOG_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
+/** The retry processor has no client waiting; SQS redelivers what fails. */
+export const BACKGROUND_TUNING: ClientTuning = { connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000, maxAttempts: 3 };
+
+function common(region: string, tuning: ClientTuning, endpoint: string | undefined) {
+  return {
+    region,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    maxAttempts: tuning.maxAttempts,
+    requestHandler: { connectionTimeout: tuning.connectionTimeoutMs, requestTimeout: tuning.requestTimeoutMs },
+  };
+}
+
+export function createDynamoDbClient(region: string, tuning: ClientTuning = REQUEST_PATH_TUNING, env: ClientEnvironment = readClientEnvironment()): DynamoDBClient {
+  return tracer.captureAWSv3Client(new DynamoDBClient(common(region, tuning, env.endpoints.dynamodb)));
+}
+
+export function createSqsClient(region: string, tuning: ClientTuning = REQUEST_PATH_TUNING, env: ClientEnvironment = readClientEnvironment()): SQSClient {
+  return tracer.captureAWSv3Client(new SQSClient(common(region, tuning, env.endpoints.sqs)));
+}
+
+export function createSsmClient(region: string, tuning: ClientTuning = HEALTH_CHECK_TUNING, env: ClientEnvironment = readClientEnvironment()): SSMClient {
+  return tracer.captureAWSv3Client(new SSMClient(common(region, tuning, env.endpoints.ssm)));
+}
+
+/** S3 client; S3_FORCE_PATH_STYLE=true switches to path-style addressing for local S3 servers. */
+export function createS3Client(region: string, tuning: ClientTuning = TRANSACTION_LOG_TUNING, env: ClientEnvironment = readClientEnvironment()): S3Client {
+  return tracer.captureAWSv3Client(new S3Client({ ...common(region, tuning, env.endpoints.s3), forcePathStyle: env.s3ForcePathStyle }));
+}

@@ -1,0 +1,161 @@
+/**
+ * The one place that reads the environment.
+ *
+ * Handlers call these readers at module scope, so a misconfigured function fails at cold start
+ * (an init error that the Lambda Errors alarm catches) instead of answering wrongly later.
+ * Every reader names all the problems it finds in one ConfigError.
+ * The variables are the Handler contract's (see /tmp/team/CONTRACTS.md and the stack's Lambda component).
+ */
+
+/** A read-only view of `process.env` (injectable for tests). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid function configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Defaults; they match infra/settings.ts DEFAULTS and the contract's documented defaults. */
+export const CONFIG_DEFAULTS = {
+  transactionLogPrefix: 'transactions/',
+  idempotencyTtlSeconds: 86_400,
+  maxAmountMinor: 100_000_000,
+  allowedCurrencies: ['USD', 'EUR', 'GBP'] as readonly string[],
+} as const;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  required(name: string): string {
+    const value = this.env[name]?.trim();
+    if (!value) {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    return value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  positiveInt(name: string, fallback: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) <= 0) {
+      this.problems.push(`${name} must be a positive integer, got "${value}"`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  done<T>(value: T): T {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+    return value;
+  }
+}
+
+export interface CoreConfig {
+  /** The function's region (Lambda sets AWS_REGION). */
+  readonly region: string;
+  /** The payments table (payments and Powertools idempotency records). */
+  readonly tableName: string;
+}
+
+export function readCoreConfig(env: Env = process.env): CoreConfig {
+  const r = new Reader(env);
+  return r.done({ region: r.required('AWS_REGION'), tableName: r.required('TABLE_NAME') });
+}
+
+export interface PaymentRules {
+  readonly maxAmountMinor: number;
+  readonly allowedCurrencies: ReadonlySet<string>;
+  readonly idempotencyTtlSeconds: number;
+}
+
+export function readPaymentRules(env: Env = process.env): PaymentRules {
+  const r = new Reader(env);
+  const currencies = (r.optional('ALLOWED_CURRENCIES') ?? CONFIG_DEFAULTS.allowedCurrencies.join(','))
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '');
+  for (const c of currencies) {
+    if (!/^[A-Z]{3}$/.test(c)) r.problems.push(`ALLOWED_CURRENCIES must list ISO 4217 codes, got "${c}"`);
+  }
+  if (currencies.length === 0) r.problems.push('ALLOWED_CURRENCIES must name at least one currency');
+  return r.done({
+    maxAmountMinor: r.positiveInt('MAX_AMOUNT_MINOR', CONFIG_DEFAULTS.maxAmountMinor),
+    allowedCurrencies: new Set(currencies),
+    idempotencyTtlSeconds: r.positiveInt('IDEMPOTENCY_TTL_SECONDS', CONFIG_DEFAULTS.idempotencyTtlSeconds),
+  });
+}
+
+export interface RetryQueueConfig {
+  readonly retryQueueUrl: string;
+}
+
+export function readRetryQueueConfig(env: Env = process.env): RetryQueueConfig {
+  const r = new Reader(env);
+  return r.done({ retryQueueUrl: r.required('RETRY_QUEUE_URL') });
+}
+
+export interface TransactionLogConfig {
+  readonly bucket: string;
+  readonly prefix: string;
+}
+
+export function readTransactionLogConfig(env: Env = process.env): TransactionLogConfig {
+  const r = new Reader(env);
+  const bucket = r.required('TRANSACTION_LOG_BUCKET');
+  let prefix = r.optional('TRANSACTION_LOG_PREFIX') ?? CONFIG_DEFAULTS.transactionLogPrefix;
+  if (prefix.startsWith('/')) r.problems.push(`TRANSACTION_LOG_PREFIX must not start with "/", got "${prefix}"`);
+  if (!prefix.endsWith('/')) prefix = `${prefix}/`;
+  return r.done({ bucket, prefix });
+}
+
+export interface MaintenanceConfig {
+  /** SSM parameter holding the region's maintenance flag ("true" puts the region out of rotation). */
+  readonly parameterName: string;
+}
+
+/** MAINTENANCE_PARAMETER, else `<PARAMETER_PATH>maintenance`. */
+export function readMaintenanceConfig(env: Env = process.env): MaintenanceConfig {
+  const r = new Reader(env);
+  const explicit = r.optional('MAINTENANCE_PARAMETER');
+  const path = r.optional('PARAMETER_PATH');
+  if (explicit === undefined && path === undefined) r.problems.push('MAINTENANCE_PARAMETER (or PARAMETER_PATH) is required');
+  const parameterName = explicit ?? `${path ?? ''}${path?.endsWith('/') ? '' : '/'}maintenance`;
+  return r.done({ parameterName });
+}
+
+export type ServiceName = 'dynamodb' | 's3' | 'sqs' | 'ssm';
+
+export interface ClientEnvironment {
+  /** S3_FORCE_PATH_STYLE=true: path-style S3 addressing (local S3 servers such as s3rver). Never set in AWS. */
+  readonly s3ForcePathStyle: boolean;
+  /**
+   * Local endpoint overrides (AWS_ENDPOINT_URL_<SERVICE>), never set in AWS. The SDK would read them
+   * itself, but lazily at the first request; reading them here, with the rest of the configuration,
+   * pins each client to the endpoints its execution environment started with.
+   */
+  readonly endpoints: Readonly<Partial<Record<ServiceName, string>>>;
+}
+
+export function readClientEnvironment(env: Env = process.env): ClientEnvironment {
+  const r = new Reader(env);
+  const raw = r.optional('S3_FORCE_PATH_STYLE');
+  if (raw !== undefined && raw !== 'true' && raw !== 'false') r.problems.push(`S3_FORCE_PATH_STYLE must be true or false, got "${raw}"`);
+  const endpoints: Partial<Record<ServiceName, string>> = {};
+  for (const service of ['dynamodb', 's3', 'sqs', 'ssm'] as const) {
+    const name = `AWS_ENDPOINT_URL_${service.toUpperCase()}`;
+    const value = r.optional(name) ?? r.optional('AWS_ENDPOINT_URL');
+    if (value === undefined) continue;
+    if (!/^https?:\/\/[^\s]+$/.test(value)) r.problems.push(`${name} must be an http(s) URL, got "${value}"`);
+    endpoints[service] = value;
+  }
+  return r.done({ s3ForcePathStyle: raw === 'true', endpoints });
+}

@@ -1,0 +1,83 @@
+/** GET /payments/{id} against dynalite: 200 with the stored transaction, 404, 400, 503 on throttling. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { transactionIdFor } from '../commons/payment';
+import { loadFresh, saveEnv } from '../testkit/env';
+import { apiEvent, lambdaContext, postPayment } from '../testkit/lambda';
+import { startRegion, type RegionFixture } from '../testkit/region';
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const getEvent = (id: string) => apiEvent({ method: 'GET', path: `/payments/${id}`, resource: '/payments/{id}', pathParameters: { id } });
+
+describe('getPayment handler', () => {
+  let restoreEnv: () => void;
+  let region: RegionFixture;
+  let getPayment: ApiHandler;
+  let createPayment: ApiHandler;
+
+  before(async () => {
+    restoreEnv = saveEnv();
+    region = await startRegion('us-east-1');
+    region.apply();
+    ({ handler: getPayment } = loadFresh<{ handler: ApiHandler }>('../handlers/getPayment'));
+    ({ handler: createPayment } = await import('./createPayment'));
+  });
+
+  after(async () => {
+    await region.close();
+    restoreEnv();
+  });
+
+  beforeEach(() => region.reset());
+
+  it('returns 200 with exactly what POST /payments returned', async () => {
+    // Prepare
+    const created = await createPayment(postPayment({ amount: 500, currency: 'GBP', merchantId: 'm-get', metadata: { z: '1', a: '2' } }, 'get-key-1'), lambdaContext());
+    const { transactionId } = JSON.parse(created.body) as { transactionId: string };
+    // Act
+    const result = await getPayment(getEvent(transactionId), lambdaContext());
+    // Assess
+    assert.equal(created.statusCode, 201);
+    assert.equal(result.statusCode, 200);
+    assert.equal(result.body, created.body);
+  });
+
+  it('accepts an upper-case id', async () => {
+    const id = transactionIdFor('m-get', 'get-key-1');
+    const result = await getPayment(getEvent(id.toUpperCase()), lambdaContext());
+    assert.equal(result.statusCode, 200);
+  });
+
+  it('returns 404 NOT_FOUND for an unknown transaction', async () => {
+    // Act
+    const result = await getPayment(getEvent(transactionIdFor('m-get', 'never-used')), lambdaContext());
+    // Assess
+    assert.equal(result.statusCode, 404);
+    assert.equal((JSON.parse(result.body) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  });
+
+  it('returns 400 for an id that is not a transaction id (no table read)', async () => {
+    // Prepare
+    const seen = region.dynamodbProxy.requests();
+    // Act
+    const result = await getPayment(getEvent('PAYMENT#../../etc'), lambdaContext());
+    // Assess
+    assert.equal(result.statusCode, 400);
+    const body = JSON.parse(result.body) as { error: { code: string; details: { field: string }[] } };
+    assert.equal(body.error.code, 'VALIDATION_FAILED');
+    assert.equal(body.error.details[0]?.field, 'id');
+    assert.equal(region.dynamodbProxy.requests(), seen);
+  });
+
+  it('returns 503 with Retry-After when DynamoDB throttles', async () => {
+    // Prepare
+    region.dynamodbProxy.fault = { kind: 'throttle' };
+    // Act
+    const result = await getPayment(getEvent(transactionIdFor('m-get', 'get-key-1')), lambdaContext());
+    // Assess
+    assert.equal(result.statusCode, 503);
+    assert.equal(result.headers?.['Retry-After'], '1');
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * GET /health against dynalite, with the maintenance flag in the SSM double (SSM has no local
+ * engine; the real SSM client and Powertools parameters talk to testkit/awsJsonDouble).
+ * Each scenario loads the handler fresh, as a new execution environment (empty parameter cache).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import type { HealthBody } from './health';
+import { loadFresh, saveEnv } from '../testkit/env';
+import { apiEvent, lambdaContext } from '../testkit/lambda';
+import { startRegion, type RegionFixture } from '../testkit/region';
+
+type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+const healthEvent = () => apiEvent({ method: 'GET', path: '/health' });
+
+describe('health handler', () => {
+  let restoreEnv: () => void;
+  let region: RegionFixture;
+
+  function freshHandler(overrides: Record<string, string> = {}): ApiHandler {
+    region.apply(overrides);
+    return loadFresh<{ handler: ApiHandler }>('../handlers/health').handler;
+  }
+
+  async function check(handler: ApiHandler): Promise<{ statusCode: number; body: HealthBody; ms: number }> {
+    const started = Date.now();
+    const result = await handler(healthEvent(), lambdaContext('payments-health'));
+    return { statusCode: result.statusCode, body: JSON.parse(result.body) as HealthBody, ms: Date.now() - started };
+  }
+
+  before(async () => {
+    restoreEnv = saveEnv();
+    region = await startRegion('us-east-2');
+  });
+
+  after(async () => {
+    await region.close();
+    restoreEnv();
+  });
+
+  beforeEach(() => {
+    region.reset();
+    region.aws.parameters.set(region.maintenanceParameter, 'false');
+  });
+
+  it('is healthy (200) with per-check detail when the table answers and the flag is "false"', async () => {
+    // Act
+    const { statusCode, body } = await check(freshHandler());
+    // Assess
+    assert.equal(statusCode, 200);
+    assert.equal(body.status, 'healthy');
+    assert.equal(body.region, 'us-east-2');
+    assert.equal(body.checks.dynamodb.ok, true);
+    assert.equal(typeof body.checks.dynamodb.latencyMs, 'number');
+    assert.deepEqual(body.checks.maintenance, { ok: true, flag: false });
+  });
+
+  it('is unhealthy (503) when the maintenance flag is "true" (the drill switch)', async () => {
+    // Prepare
+    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    // Act
+    const { statusCode, body } = await check(freshHandler());
+    // Assess
+    assert.equal(statusCode, 503);
+    assert.equal(body.status, 'unhealthy');
+    assert.deepEqual(body.checks.maintenance, { ok: false, flag: true });
+    assert.equal(body.checks.dynamodb.ok, true);
+  });
+
+  it('caches the flag for a few seconds: one SSM read serves repeated checks', async () => {
+    // Prepare
+    const handler = freshHandler();
+    const calls = region.aws.getParameterCalls();
+    // Act
+    const first = await check(handler);
+    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    const second = await check(handler);
+    // Assess
+    assert.equal(first.statusCode, 200);
+    assert.equal(second.statusCode, 200, 'still the cached "false" within the cache age');
+    assert.equal(region.aws.getParameterCalls() - calls, 1);
+  });
+
+  it('is unhealthy (503) when the table is missing', async () => {
+    // Act
+    const { statusCode, body } = await check(freshHandler({ TABLE_NAME: 'payments-missing' }));
+    // Assess
+    assert.equal(statusCode, 503);
+    assert.equal(body.checks.dynamodb.ok, false);
+    assert.equal(body.checks.dynamodb.error, 'ResourceNotFoundException');
+    assert.equal(body.checks.maintenance.ok, true);
+  });
+
+  it('is unhealthy (503) when the flag parameter does not exist', async () => {
+    const { statusCode, body } = await check(freshHandler({ MAINTENANCE_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
+    assert.equal(statusCode, 503);
+    assert.deepEqual(body.checks.maintenance, { ok: false, flag: null, error: 'ParameterNotFound' });
+  });
+
+  it('answers well inside Route 53\'s 4 s when DynamoDB and SSM hang', async () => {
+    // Prepare
+    const handler = freshHandler();
+    region.dynamodbProxy.fault = { kind: 'hang' };
+    region.aws.ssmDelayMs = 5_000;
+    // Act
+    const { statusCode, body, ms } = await check(handler);
+    // Assess
+    assert.equal(statusCode, 503);
+    assert.equal(body.checks.dynamodb.ok, false);
+    assert.equal(body.checks.maintenance.ok, false);
+    assert.ok(ms < 2_000, `answered in ${ms} ms`);
+  });
+});

@@ -1,0 +1,62 @@
+/** Environment save/restore for tests, and the handler environment for one emulated region. */
+
+export function saveEnv(): () => void {
+  const saved = { ...process.env };
+  return () => {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  };
+}
+
+export interface RegionEnv {
+  region: string;
+  tableName: string;
+  dynamodbEndpoint: string;
+  sqsEndpoint: string;
+  ssmEndpoint?: string;
+  s3Endpoint: string;
+  bucket: string;
+  retryQueueUrl?: string;
+  maintenanceParameter?: string;
+}
+
+/** Sets what the stack (or the sandbox) sets on the functions of one region. */
+export function applyRegionEnv(r: RegionEnv): void {
+  Object.assign(process.env, {
+    AWS_REGION: r.region,
+    // s3rver accepts only this key pair; dynalite and the doubles accept any.
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    TABLE_NAME: r.tableName,
+    RETRY_QUEUE_URL: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
+    TRANSACTION_LOG_BUCKET: r.bucket,
+    TRANSACTION_LOG_PREFIX: 'transactions/',
+    MAINTENANCE_PARAMETER: r.maintenanceParameter ?? `/payments-dr/test/${r.region}/maintenance`,
+    PARAMETER_PATH: `/payments-dr/test/${r.region}/`,
+    MAX_AMOUNT_MINOR: '100000000',
+    ALLOWED_CURRENCIES: 'USD,EUR,GBP',
+    IDEMPOTENCY_TTL_SECONDS: '3600',
+    POWERTOOLS_SERVICE_NAME: 'payments',
+    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
+    POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_ENDPOINT_URL_DYNAMODB: r.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: r.sqsEndpoint,
+    AWS_ENDPOINT_URL_SSM: r.ssmEndpoint ?? r.sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: r.s3Endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+  });
+}
+
+/**
+ * Loads a fresh copy of a handler module, as a new Lambda execution environment would: its module
+ * scope (config, clients) re-reads the current environment. Used to run "the other region".
+ */
+export function loadFresh<T>(modulePath: string): T {
+  const lambdaRoot = require.resolve('../commons/config').replace(/commons[\\/]config\.ts$/, '');
+  for (const key of Object.keys(require.cache)) {
+    if (key.startsWith(lambdaRoot) && !key.includes(`${'testkit'}`)) delete require.cache[key];
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(modulePath) as T;
+}

@@ -1,0 +1,89 @@
+/**
+ * The handlers' code, bundled with esbuild from infra/lambda while the program runs (no separate
+ * build step before `pulumi up`), through the handler engineer's `bundleHandlerSync` contract.
+ *
+ * Bundles are memoised per process (both regions deploy the same bytes). When
+ * PAYMENTS_DR_BUNDLE_CACHE names a directory (the unit tests set `.bundle-cache/`), bundles are
+ * also cached there under a SHA-256 of every source file of infra/lambda plus package-lock.json,
+ * so a change to any handler, shared module or dependency produces a new key.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
+import { REPO_ROOT } from './settings';
+
+/** The four handlers of the Handler contract (CONTRACTS.md). */
+export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor'] as const;
+export type HandlerName = (typeof HANDLERS)[number];
+
+const LAMBDA_DIR = join(REPO_ROOT, 'infra', 'lambda');
+const memo = new Map<HandlerName, string>();
+let sourceHash: string | undefined;
+
+/** SHA-256 over every non-test source file under infra/lambda and the lockfile. */
+export function lambdaSourceHash(): string {
+  if (sourceHash) return sourceHash;
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir).sort()) {
+      if (entry === 'node_modules') continue;
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (!entry.endsWith('.test.ts')) hash.update(relative(REPO_ROOT, full)).update('\0').update(readFileSync(full)).update('\0');
+    }
+  };
+  walk(LAMBDA_DIR);
+  hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
+  sourceHash = hash.digest('hex').slice(0, 32);
+  return sourceHash;
+}
+
+/** The bundled `index.js` of one handler. */
+export function handlerCode(name: HandlerName): string {
+  const known = memo.get(name);
+  if (known !== undefined) return known;
+  if (!(HANDLER_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`infra/lambda/build.ts does not export a handler named ${name} (HANDLER_NAMES: ${HANDLER_NAMES.join(', ')})`);
+  }
+  const cacheDir = process.env.PAYMENTS_DR_BUNDLE_CACHE;
+  let code: string;
+  if (cacheDir) {
+    const dir = join(cacheDir, lambdaSourceHash());
+    const file = join(dir, `${name}.js`);
+    if (existsSync(file)) {
+      code = readFileSync(file, 'utf8');
+    } else {
+      code = bundleHandlerSync(name).code;
+      mkdirSync(dir, { recursive: true });
+      pruneStaleBundles(cacheDir, dir);
+      writeFileSync(`${file}.${process.pid}.tmp`, code);
+      // rename is atomic: parallel test files never read a half-written bundle
+      renameSync(`${file}.${process.pid}.tmp`, file);
+    }
+  } else {
+    code = bundleHandlerSync(name).code;
+  }
+  memo.set(name, code);
+  return code;
+}
+
+/** Removes this cache's other hash directories once they are an hour old (sources moved on). */
+function pruneStaleBundles(cacheDir: string, keep: string): void {
+  const cutoff = Date.now() - 60 * 60 * 1000;
+  for (const entry of readdirSync(cacheDir)) {
+    const full = join(cacheDir, entry);
+    if (full === keep || !/^[0-9a-f]{32}$/.test(entry)) continue;
+    try {
+      if (statSync(full).mtimeMs < cutoff) rmSync(full, { recursive: true, force: true });
+    } catch {
+      // another test process pruned it first
+    }
+  }
+}
+
+/** The Lambda code package: `index.js` exporting `handler` (handler setting `index.handler`). */
+export function handlerArchive(name: HandlerName): pulumi.asset.AssetArchive {
+  return new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(handlerCode(name)) });
+}

@@ -1,0 +1,135 @@
+/**
+ * The DR stack: wires the global components (table, hosted zone, DNS failover, S3 replication)
+ * and one RegionalDeployment per region. `index.ts` only re-exports `outputs`.
+ */
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { assertWithinDrTargets, computeDrBudget } from './budget';
+import { AlarmTopic } from './components/alarmTopic';
+import { CrossRegionReplication } from './components/bucketReplication';
+import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
+import { HostedZone } from './components/dnsZone';
+import { GlobalTable } from './components/globalTable';
+import { RegionalDeployment } from './components/region';
+import { settings } from './config';
+import { HANDLERS, handlerArchive, type HandlerName } from './lambdaCode';
+import { failoverHostname, resourceName } from './naming';
+import { PROJECT } from './settings';
+
+// Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
+const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+
+const suffix = settings.environmentSuffix;
+const tags = { Project: PROJECT, Environment: suffix };
+const accountId = aws.getCallerIdentityOutput({}).accountId;
+const regions = [
+  { region: settings.primaryRegion, role: 'primary' as const },
+  { region: settings.secondaryRegion, role: 'secondary' as const },
+];
+
+const table = new GlobalTable('payments', {
+  tableName: resourceName('payments-table', suffix),
+  primaryRegion: settings.primaryRegion,
+  replicaRegions: [settings.secondaryRegion],
+  consistencyMode: settings.consistencyMode,
+  witnessRegion: settings.witnessRegion,
+  tags,
+});
+
+const zone = new HostedZone('payments-dns', { domainName: settings.domainName, tags });
+
+// Bundled once, deployed to both regions.
+const code = {} as Record<HandlerName, pulumi.asset.Archive>;
+for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
+
+const deployments: RegionalDeployment[] = [];
+for (const { region, role } of regions) {
+  deployments.push(
+    new RegionalDeployment(`payments-${region}`, {
+      region,
+      role,
+      settings,
+      accountId,
+      tableName: table.tableName,
+      peerRegions: regions.map((r) => r.region).filter((r) => r !== region),
+      code,
+      hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
+      // One client credential for both regions: the secondary reuses the primary's key value.
+      apiKeyValue: deployments[0]?.api.apiKeyValue,
+    }, { dependsOn: [table.table] }),
+  );
+}
+const [primary, secondary] = deployments;
+
+const replication = new CrossRegionReplication('transaction-logs', {
+  environmentSuffix: suffix,
+  buckets: deployments.map((d) => ({
+    region: d.region,
+    bucketName: d.bucket.bucketName,
+    bucketArn: d.bucket.bucketArn,
+    versioning: d.bucket.versioning,
+    alarmTopicArn: d.alarmTopic.topicArn,
+  })),
+  tags,
+});
+
+// Route 53 health-check metrics (and so their alarms) exist only in us-east-1.
+const healthAlarmTopicArn =
+  deployments.find((d) => d.region === HEALTH_CHECK_METRICS_REGION)?.alarmTopic.topicArn ??
+  new AlarmTopic('payments-dns-alarms', {
+    region: HEALTH_CHECK_METRICS_REGION,
+    topicName: resourceName('payments-dns-alarms', suffix, HEALTH_CHECK_METRICS_REGION),
+    accountId,
+    alarmEmail: settings.alarmEmail,
+    tags,
+  }).topicArn;
+
+const failover = new DnsFailover('payments-failover', {
+  environmentSuffix: suffix,
+  zoneId: zone.zoneId,
+  hostname: failoverHostname(settings.domainName),
+  endpoints: deployments.map((d, i) => ({
+    role: regions[i].role,
+    region: d.region,
+    healthCheckFqdn: d.api.healthCheckFqdn,
+    healthCheckPath: d.api.healthCheckPath,
+    target: d.api.failoverTarget,
+  })),
+  healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
+  healthCheckFailureThreshold: settings.healthCheckFailureThreshold,
+  dnsTtlSeconds: settings.dnsTtlSeconds,
+  alarmTopicArn: healthAlarmTopicArn,
+  tags,
+});
+
+const byRegion = <T>(pick: (d: RegionalDeployment) => T): Record<string, T> => Object.fromEntries(deployments.map((d) => [d.region, pick(d)]));
+
+/** The stack outputs (point 10 of the issue). */
+export const outputs = {
+  primaryRegion: settings.primaryRegion,
+  secondaryRegion: settings.secondaryRegion,
+  primaryApiUrl: primary.api.endpointUrl,
+  secondaryApiUrl: secondary.api.endpointUrl,
+  primaryInvokeUrl: primary.api.invokeUrl,
+  secondaryInvokeUrl: secondary.api.invokeUrl,
+  failoverApiUrl: settings.customDomainsEnabled
+    ? `https://${failoverHostname(settings.domainName)}`
+    : `https://${failoverHostname(settings.domainName)}/${primary.api.stageName}`,
+  healthCheckUrls: failover.healthCheckUrls,
+  healthCheckIds: failover.healthCheckIds,
+  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)) } as Record<string, pulumi.Output<string>>),
+  alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
+  tableName: table.tableName,
+  tableArn: table.tableArn,
+  consistencyMode: settings.consistencyMode,
+  bucketNames: byRegion((d) => d.bucket.bucketName),
+  retryQueueUrls: byRegion((d) => d.queues.queue.url),
+  deadLetterQueueUrls: byRegion((d) => d.queues.deadLetterQueue.url),
+  parameterPaths: byRegion((d) => d.parameters.maintenanceParameterName.replace(/maintenance$/, '')),
+  maintenanceParameters: byRegion((d) => d.parameters.maintenanceParameterName),
+  hostedZoneId: zone.zoneId,
+  hostedZoneName: settings.domainName,
+  nameServers: zone.nameServers,
+  clientApiKey: primary.api.apiKeyValue,
+  drBudget: budget,
+};

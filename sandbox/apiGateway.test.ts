@@ -1,0 +1,120 @@
+/**
+ * The API Gateway emulation with recording handlers: the REST proxy event (payload 1.0) the real
+ * handlers receive, the typed Lambda context, and API Gateway's own answers (403 for undefined
+ * routes, 502 for a failing or timed-out function), plus the region-down switch.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
+import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
+import type { FunctionSpec } from './lambdaRuntime';
+import { refusesConnections } from './testkit';
+
+const fn = (functionName: string, timeoutMs = 2_000): FunctionSpec => ({ functionName, region: 'us-east-2', memoryMB: 256, timeoutMs });
+
+describe('API Gateway emulator', () => {
+  const seen: { event: APIGatewayProxyEvent; context: Context }[] = [];
+  const record: ApiHandler = async (event, context) => {
+    seen.push({ event, context });
+    return { statusCode: 201, headers: { 'X-Custom': 'yes' }, body: JSON.stringify({ ok: true }) };
+  };
+  const api = new ApiGatewayEmulator({
+    region: 'us-east-2',
+    stage: 'v1',
+    routes: [
+      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment'), handler: record },
+      { method: 'POST', resource: '/payments', fn: fn('create-payment'), handler: record },
+      { method: 'GET', resource: '/boom', fn: fn('boom'), handler: async () => Promise.reject(new Error('kaput')) },
+      { method: 'GET', resource: '/slow', fn: fn('slow', 50), handler: () => new Promise(() => undefined) },
+    ],
+  });
+  let base: string;
+
+  before(async () => {
+    base = await api.start();
+  });
+  after(() => api.stop());
+
+  it('builds the REST proxy event: resource, path parameters, headers as sent, query, stage and request context', async () => {
+    const res = await fetch(`${base}/payments/tx%201?verbose=1&tag=a&tag=b`, { headers: { 'Idempotency-Key': 'k-1', 'X-Trace': 'one' } });
+    assert.equal(res.status, 201);
+    assert.equal(res.headers.get('x-custom'), 'yes');
+    const { event, context } = seen[seen.length - 1];
+    assert.equal(event.resource, '/payments/{id}');
+    assert.equal(event.path, '/payments/tx%201');
+    assert.equal(event.httpMethod, 'GET');
+    assert.deepEqual(event.pathParameters, { id: 'tx 1' });
+    assert.deepEqual(event.queryStringParameters, { verbose: '1', tag: 'b' });
+    assert.deepEqual(event.multiValueQueryStringParameters, { verbose: ['1'], tag: ['a', 'b'] });
+    assert.equal(event.headers['Idempotency-Key'], 'k-1', 'header names keep their case, as in API Gateway');
+    assert.deepEqual(event.multiValueHeaders['X-Trace'], ['one']);
+    assert.match(event.headers.Host ?? '', /\.execute-api\.us-east-2\.amazonaws\.com$/);
+    assert.equal(event.body, null);
+    assert.equal(event.isBase64Encoded, false);
+    assert.equal(event.requestContext.stage, 'v1');
+    assert.equal(event.requestContext.path, '/v1/payments/tx%201');
+    assert.equal(event.requestContext.resourcePath, '/payments/{id}');
+    assert.equal(event.requestContext.identity.sourceIp, '127.0.0.1');
+    assert.equal(event.requestContext.requestId, res.headers.get('x-amzn-requestid'));
+    assert.equal(context.functionName, 'get-payment');
+    assert.equal(context.invokedFunctionArn, 'arn:aws:lambda:us-east-2:000000000000:function:get-payment');
+    assert.ok(context.getRemainingTimeInMillis() <= 2_000);
+  });
+
+  it('passes the body through untouched', async () => {
+    const res = await fetch(`${base}/payments`, { method: 'POST', body: '{"amount": 1}', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 201);
+    assert.equal(seen[seen.length - 1].event.body, '{"amount": 1}');
+    assert.equal(seen[seen.length - 1].event.pathParameters, null);
+  });
+
+  it('answers 403 Missing Authentication Token for an undefined resource, method or stage', async () => {
+    for (const [method, path] of [['GET', '/v1/nowhere'], ['DELETE', '/v1/payments'], ['GET', '/v2/payments/x']] as const) {
+      const res = await fetch(`${base.replace(/\/v1$/, '')}${path}`, { method });
+      assert.equal(res.status, 403, `${method} ${path}`);
+      assert.deepEqual(await res.json(), { message: 'Missing Authentication Token' });
+    }
+  });
+
+  it('answers 502 when the function throws or times out', async () => {
+    for (const path of ['/boom', '/slow']) {
+      const res = await fetch(`${base}${path}`);
+      assert.equal(res.status, 502, path);
+      assert.deepEqual(await res.json(), { message: 'Internal server error' });
+    }
+  });
+
+  it('refuses connections while the region is down and answers on the same URL when it is back', async () => {
+    await api.setDown(true);
+    assert.equal(await refusesConnections(base), true);
+    await api.setDown(false);
+    assert.equal((await fetch(`${base}/payments/x`)).status, 201);
+  });
+});
+
+describe('API Gateway emulator with an enforced API key', () => {
+  const key = 'sandbox-test-key-0123456789';
+  const api = new ApiGatewayEmulator({
+    region: 'us-east-1',
+    stage: 'v1',
+    apiKey: key,
+    routes: [
+      { method: 'POST', resource: '/payments', fn: fn('create-payment'), apiKeyRequired: true, handler: async () => ({ statusCode: 201, body: '{}' }) },
+      { method: 'GET', resource: '/health', fn: fn('health'), handler: async () => ({ statusCode: 200, body: '{}' }) },
+    ],
+  });
+  let base: string;
+  before(async () => {
+    base = await api.start();
+  });
+  after(() => api.stop());
+
+  it('answers 403 Forbidden without the key on a keyed method, and lets keyless methods through', async () => {
+    const without = await fetch(`${base}/payments`, { method: 'POST', body: '{}' });
+    assert.equal(without.status, 403);
+    assert.deepEqual(await without.json(), { message: 'Forbidden' });
+    assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'x-api-key': 'wrong-key-wrong-key-wrong' } })).status, 403);
+    assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'X-API-Key': key } })).status, 201);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * `npm run sandbox` as a user runs it: one JSON ready line on stdout, the control interface answers
+ * with the same endpoints, and SIGINT/SIGTERM stop it leaving no process or port behind.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseCli } from './cli';
+import { SandboxControlClient } from './controlClient';
+import { processExists, refusesConnections } from './testkit';
+import type { SandboxEndpoints } from './types';
+
+const REPO_ROOT = join(__dirname, '..');
+
+/** Pids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+describe('sandbox CLI', { timeout: 60_000 }, () => {
+  it('parses its flags and refuses bad ones', () => {
+    assert.deepEqual(parseCli([]), { timeScale: 1, stack: 'dev', replicationDelayMs: 0, quiet: false });
+    assert.deepEqual(parseCli(['--time-scale', '0.05', '--stack', 'staging', '--quiet']), { timeScale: 0.05, stack: 'staging', replicationDelayMs: 0, quiet: true });
+    assert.throws(() => parseCli(['--time-scale', '0']), /timeScale/);
+    assert.throws(() => parseCli(['--time-scale', 'fast']), /timeScale/);
+    assert.throws(() => parseCli(['--stack', '../etc']), /stack/);
+    assert.equal(parseCli(['--api-key', 'k'.repeat(20)]).apiKey, 'k'.repeat(20));
+    assert.throws(() => parseCli(['--bogus']));
+  });
+
+  // SIGINT and SIGTERM share one handler in cli.ts; one start-up keeps the suite fast.
+  for (const signal of ['SIGTERM'] as const) {
+    it(`prints exactly one ready line and stops on ${signal} leaving nothing behind`, async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'sandbox/cli.ts', '--time-scale', '0.05', '--stack', 'staging', '--quiet'], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ready line; stderr:\n${stderr.slice(-2000)}`)), 30_000);
+          const check = (): void => {
+            if (stdout.includes('\n')) {
+              clearTimeout(timer);
+              resolve(stdout.slice(0, stdout.indexOf('\n')));
+            }
+          };
+          child.stdout.on('data', check);
+          child.once('exit', () => reject(new Error(`exited before ready; stderr:\n${stderr.slice(-2000)}`)));
+        });
+        const ready = JSON.parse(line) as { event: string } & SandboxEndpoints;
+        assert.equal(ready.event, 'sandbox.ready');
+        assert.equal(ready.timeScale, 0.05);
+        const { event, ...endpoints } = ready;
+        assert.equal(event, 'sandbox.ready');
+        assert.deepEqual(endpoints.healthCheck, { intervalSeconds: 30, failureThreshold: 2 }); // Pulumi.staging.yaml
+        assert.equal(endpoints.tableName, 'payments-stg');
+        assert.deepEqual(Object.keys(endpoints.regions).sort(), ['us-east-1', 'us-east-2']);
+        assert.deepEqual(Object.values(endpoints.regions).map((r) => r.role).sort(), ['primary', 'secondary']);
+        // Attach by the control URL alone: the same endpoints come back.
+        assert.deepEqual(await new SandboxControlClient(endpoints.control).endpoints(), endpoints);
+
+        const regionPids = childrenOf(child.pid ?? -1);
+        assert.equal(regionPids.length, 2, 'one child process per region');
+        child.kill(signal);
+        assert.equal(await exited, 0, stderr.slice(-2000));
+        assert.equal(stdout.trim().split('\n').length, 1, 'exactly one line on stdout');
+        assert.ok(regionPids.every((pid) => !processExists(pid)), 'a region process survived');
+        const urls = [endpoints.frontDoor, endpoints.control, ...Object.values(endpoints.regions).flatMap((r) => [r.api, r.dynamodb, r.s3, r.sqs, r.ssm])];
+        for (const url of urls) assert.equal(await refusesConnections(url), true, `${url} still open`);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+    });
+  }
+});

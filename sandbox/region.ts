@@ -1,0 +1,248 @@
+/**
+ * One sandbox region, run as its own child process (so each region's handlers get their own module
+ * instances and environment, as two Lambda deployments would):
+ *   dynalite (real DynamoDB engine) behind the DynamoDB front end (throttling, change feed),
+ *   s3rver (real S3 engine, temporary directory removed on stop),
+ *   SQS and SSM emulators, the API Gateway emulator in front of the real API handlers,
+ *   and the SQS event source mapping in front of the real retry processor.
+ * Driven by the parent over IPC (see `RegionCalls` in `types.ts`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
+import { DynamoFrontend } from './dynamoFrontend';
+import { EventSourceMapping, type SqsHandler } from './eventSourceMapping';
+import { closeServer, listen, LOOPBACK } from './http';
+import type { FunctionSpec } from './lambdaRuntime';
+import { SqsEmulator } from './sqsEmulator';
+import { SsmEmulator } from './ssmEmulator';
+import type { ChildMessage, ParentMessage, RegionCallName, RegionCalls, RegionConfig } from './types';
+import { loadDynalite, loadS3rver, LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, type S3rverInstance } from './vendor';
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function log(region: string, line: string): void {
+  process.stderr.write(`${JSON.stringify({ source: 'sandbox', region, message: line, timestamp: new Date().toISOString() })}\n`);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function loadHandler<T>(file: string): T {
+  const mod: unknown = require(file);
+  if (!isObject(mod) || typeof mod.handler !== 'function') throw new Error(`${file} does not export a handler function`);
+  return mod.handler as T;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+}
+
+class Region {
+  private dynalite?: Server;
+  private dynamo?: DynamoFrontend;
+  private s3?: S3rverInstance;
+  private s3Dir?: string;
+  private sqs?: SqsEmulator;
+  private ssm?: SsmEmulator;
+  private api?: ApiGatewayEmulator;
+  private esm?: EventSourceMapping;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly config: RegionConfig) {}
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const logLine = (line: string): void => log(c.region, line);
+
+    // DynamoDB: dynalite (in memory) behind the front end.
+    this.dynalite = loadDynalite()({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const enginePort = await listen(this.dynalite);
+    const engineUrl = `http://${LOOPBACK}:${enginePort}`;
+    // The same CreateTable input the stack's table is declared from, so the two cannot drift.
+    const createTable = paymentsTableInput(c.tableName);
+    const keyAttributes = (createTable.KeySchema ?? []).map((k) => k.AttributeName ?? '');
+    this.dynamo = new DynamoFrontend({
+      region: c.region,
+      engineUrl,
+      tableName: c.tableName,
+      keyAttributes,
+      onChanges: (changes) => send({ type: 'changes', region: c.region, changes }),
+    });
+    const dynamodb = await this.dynamo.start();
+    await this.dynamo.createTable({ ...createTable });
+
+    // S3: s3rver on a temporary directory.
+    this.s3Dir = mkdtempSync(join(tmpdir(), `payments-dr-sandbox-s3-${c.region}-`));
+    const S3rver = loadS3rver();
+    this.s3 = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory: this.s3Dir, configureBuckets: [{ name: c.bucket }], vhostBuckets: false });
+    const s3Address = await this.s3.run();
+    const s3 = `http://${LOOPBACK}:${s3Address.port}`;
+
+    // SQS: retry queue with a redrive policy to its dead-letter queue.
+    this.sqs = new SqsEmulator(c.region, c.timeScale);
+    const sqsUrl = await this.sqs.start();
+    const dlq = this.sqs.createQueue(c.deadLetterQueueName, { visibilityTimeoutSeconds: c.visibilityTimeoutSeconds });
+    const retryQueue = this.sqs.createQueue(c.retryQueueName, {
+      visibilityTimeoutSeconds: c.visibilityTimeoutSeconds,
+      deadLetter: { queue: dlq, maxReceiveCount: c.maxReceiveCount },
+    });
+
+    // SSM: the maintenance flag (the drill switch), off.
+    this.ssm = new SsmEmulator(c.region);
+    const ssm = await this.ssm.start();
+    this.ssm.put(c.maintenanceParameter, 'false');
+
+    // The handlers' environment, as the stack sets it, plus local endpoint overrides.
+    Object.assign(process.env, c.env, {
+      AWS_REGION: c.region,
+      AWS_DEFAULT_REGION: c.region,
+      AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // Any AWS service without a local endpoint fails fast on loopback instead of reaching the internet.
+      AWS_ENDPOINT_URL: `http://${LOOPBACK}:9`,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
+      AWS_ENDPOINT_URL_S3: s3,
+      AWS_ENDPOINT_URL_SQS: sqsUrl,
+      AWS_ENDPOINT_URL_SSM: ssm,
+      S3_FORCE_PATH_STYLE: 'true',
+      TABLE_NAME: c.tableName,
+      RETRY_QUEUE_URL: retryQueue.url,
+      TRANSACTION_LOG_BUCKET: c.bucket,
+      MAINTENANCE_PARAMETER: c.maintenanceParameter,
+      PARAMETER_PATH: c.parameterPath,
+    });
+    delete process.env.AWS_PROFILE;
+
+    const fn = (name: string, timeoutMs: number): FunctionSpec => ({
+      functionName: `payments-dr-${c.stack}-${name}`,
+      region: c.region,
+      memoryMB: 512,
+      timeoutMs,
+    });
+    const handler = (name: string): string => join(c.handlersDir, name);
+    this.api = new ApiGatewayEmulator({
+      region: c.region,
+      stage: c.stage,
+      apiKey: c.apiKey,
+      log: process.env.SANDBOX_ACCESS_LOG === 'true' ? logLine : undefined,
+      routes: [
+        { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('createPayment')) },
+        { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('getPayment')) },
+        { method: 'GET', resource: '/health', fn: fn('health', c.apiTimeoutMs), handler: loadHandler<ApiHandler>(handler('health')) },
+      ],
+    });
+    const api = await this.api.start();
+    this.esm = new EventSourceMapping({
+      sqs: this.sqs,
+      queue: retryQueue,
+      region: c.region,
+      fn: fn('retry-processor', c.retryProcessorTimeoutMs),
+      handler: loadHandler<SqsHandler>(handler('retryProcessor')),
+      batchSize: c.batchSize,
+      pollMs: 20,
+      log: logLine,
+    });
+    this.esm.start();
+
+    logLine(`ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
+    send({
+      type: 'ready',
+      info: { api, dynamodb, dynamodbEngine: engineUrl, s3, sqs: sqsUrl, ssm, retryQueueUrl: retryQueue.url, deadLetterQueueUrl: dlq.url },
+    });
+  }
+
+  async call<N extends RegionCallName>(name: N, args: RegionCalls[N]['args']): Promise<RegionCalls[N]['result']> {
+    const result = await this.dispatch(name, args);
+    return result as RegionCalls[N]['result'];
+  }
+
+  private async dispatch(name: RegionCallName, args: unknown): Promise<unknown> {
+    switch (name) {
+      case 'setDown': {
+        const { down } = args as RegionCalls['setDown']['args'];
+        await this.api?.setDown(down);
+        this.esm?.setPaused(down);
+        return { down };
+      }
+      case 'setThrottling': {
+        const { scope } = args as RegionCalls['setThrottling']['args'];
+        if (this.dynamo) this.dynamo.throttling = scope;
+        return { scope };
+      }
+      case 'readItem': {
+        const { key } = args as RegionCalls['readItem']['args'];
+        if (!this.dynamo) throw new Error('region not started');
+        return this.dynamo.readItem(key);
+      }
+      case 'applyReplica': {
+        const { key, item, version } = args as RegionCalls['applyReplica']['args'];
+        if (!this.dynamo) throw new Error('region not started');
+        return this.dynamo.applyReplica(key, item, version);
+      }
+      case 'stop':
+        await this.stop();
+        return { stopped: true };
+    }
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await withTimeout(this.esm?.stop() ?? Promise.resolve(), 2000);
+      await Promise.all([
+        this.api ? withTimeout(this.api.stop(), 2000) : undefined,
+        this.sqs ? withTimeout(this.sqs.stop(), 2000) : undefined,
+        this.ssm ? withTimeout(this.ssm.stop(), 2000) : undefined,
+        this.dynamo ? withTimeout(this.dynamo.stop(), 2000) : undefined,
+        this.s3?.httpServer ? withTimeout(closeServer(this.s3.httpServer), 2000) : undefined,
+        this.dynalite ? withTimeout(closeServer(this.dynalite), 2000) : undefined,
+      ]);
+      if (this.s3Dir) rmSync(this.s3Dir, { recursive: true, force: true });
+    })();
+    return this.stopping;
+  }
+}
+
+function main(): void {
+  let region: Region | undefined;
+  const shutdown = (code: number): void => {
+    const done = (): never => process.exit(code);
+    if (!region) done();
+    else void region.stop().then(done, done);
+  };
+  // The parent is gone (even killed): stop and leave nothing behind.
+  process.on('disconnect', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  process.on('message', (raw: ParentMessage) => {
+    if (raw.type === 'init') {
+      region = new Region(raw.config);
+      region.start().catch((err: unknown) => {
+        send({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        shutdown(1);
+      });
+      return;
+    }
+    const r = region;
+    if (!r) {
+      send({ type: 'reply', id: raw.id, ok: false, error: 'region not initialised' });
+      return;
+    }
+    r.call(raw.name, raw.args as never).then(
+      (result) => {
+        send({ type: 'reply', id: raw.id, ok: true, result });
+        if (raw.name === 'stop') setImmediate(() => process.exit(0));
+      },
+      (err: unknown) => send({ type: 'reply', id: raw.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+}
+
+if (require.main === module) main();

@@ -1,0 +1,243 @@
+/**
+ * The local two-region sandbox: `startSandbox()` starts one child process per region (see
+ * `region.ts`), the global-table replicator, the Route 53 failover front door and the control
+ * interface, and resolves once both regions answer their first health check.
+ *
+ * Time scale: every AWS-managed duration (health-check interval, check timeout, SQS visibility
+ * timeouts and delays, the handlers' parameter cache) runs `timeScale` times real time; e.g. 0.05
+ * runs the stack's 10 s x 3 health checks in 0.5 s x 3. Replication delays (`replicationDelayMs`,
+ * `replication-delay` faults) are wall-clock milliseconds as given.
+ */
+import { join } from 'node:path';
+import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
+import { bucketName, parameterPath, resourceName } from '../infra/naming';
+import { ControlServer } from './control';
+import { FaultInjector } from './faults';
+import { FrontDoor } from './frontDoor';
+import { RegionProcess, type LogMode } from './regionProcess';
+import { Replicator } from './replicator';
+import type { ActiveFault, FaultKind, FaultSpec, RegionConfig, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxState } from './types';
+
+export type { SandboxEndpoints, SandboxState, FaultSpec, ActiveFault } from './types';
+
+export interface SandboxOptions {
+  /** Multiplier applied to AWS-managed durations (health checks, SQS timeouts). Default 1 (real time). */
+  timeScale?: number;
+  /** Stack whose `Pulumi.<stack>.yaml` supplies the health-check interval and threshold. Default `dev`. */
+  stack?: string;
+  /** Wall-clock delay added to every replicated change. Default 0. */
+  replicationDelayMs?: number;
+  /** Where the regions' handler logs go. Default `silent` (the CLI uses `stderr`). */
+  logs?: LogMode;
+  /** Enforce this API key on the payment methods (`x-api-key`), as the stack's usage plan does. Default: not enforced. */
+  apiKey?: string;
+  /** Directory of the handler entry files. Default `infra/lambda/handlers`. */
+  handlersDir?: string;
+}
+
+export interface SandboxHandle {
+  endpoints: SandboxEndpoints;
+  /** The same document as `GET {control}/state`. */
+  state(): SandboxState;
+  injectFault(spec: FaultSpec): Promise<ActiveFault>;
+  clearFault(fault: FaultKind, region: string): Promise<boolean>;
+  clearFaults(): Promise<ActiveFault[]>;
+  /** Process ids of the region child processes (for leak checks). */
+  readonly pids: number[];
+  /** Stops everything: children exited, servers closed, temp dirs removed. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const REPO_ROOT = join(__dirname, '..');
+/** The stage the stack deploys (`PaymentApi` default `stageName`). */
+export const STAGE = 'v1';
+/** The account id the sandbox pretends to run in (part of bucket names and ARNs). */
+export const SANDBOX_ACCOUNT_ID = '000000000000';
+/** The stack's function timeout (`PaymentFunction` default), and the retry processor's. */
+const API_TIMEOUT_MS = 10_000;
+const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
+/** The stack's retry queue (`RetryQueues` defaults). */
+const VISIBILITY_TIMEOUT_SECONDS = 180;
+const MAX_RECEIVE_COUNT = 5;
+const BATCH_SIZE = 10;
+/** Powertools Parameters' default cache age, seconds. */
+const PARAMETERS_MAX_AGE_SECONDS = 5;
+
+export function regionConfig(
+  settings: StackSettings,
+  stack: string,
+  region: string,
+  role: RegionRole,
+  timeScale: number,
+  handlersDir: string,
+  apiKey?: string,
+): RegionConfig {
+  const suffix = settings.environmentSuffix;
+  const path = parameterPath(PROJECT, suffix, region);
+  const env: Record<string, string> = {
+    TRANSACTION_LOG_PREFIX: 'transactions/',
+    MAX_AMOUNT_MINOR: String(settings.maxAmountMinor),
+    ALLOWED_CURRENCIES: settings.allowedCurrencies.join(','),
+    IDEMPOTENCY_TTL_SECONDS: '86400',
+    POWERTOOLS_SERVICE_NAME: 'payments',
+    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+  // The parameter cache is AWS-facing timing too: scale it with the health checks (0 disables it).
+  if (timeScale < 1) env.POWERTOOLS_PARAMETERS_MAX_AGE = String(Math.floor(PARAMETERS_MAX_AGE_SECONDS * timeScale));
+  return {
+    region,
+    role,
+    stack,
+    stage: STAGE,
+    tableName: resourceName('payments', suffix),
+    bucket: bucketName('payments-txlog', suffix, region, SANDBOX_ACCOUNT_ID),
+    retryQueueName: resourceName('payments-retry', suffix, region),
+    deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
+    maintenanceParameter: `${path}maintenance`,
+    parameterPath: path,
+    timeScale,
+    handlersDir,
+    env,
+    apiKey,
+    apiTimeoutMs: API_TIMEOUT_MS,
+    retryProcessorTimeoutMs: RETRY_PROCESSOR_TIMEOUT_MS,
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    batchSize: BATCH_SIZE,
+  };
+}
+
+/** How long start-up may wait for the regions' health checks to pass. */
+const READY_TIMEOUT_MS = 30_000;
+
+/** Calls `{api}/health` until it answers 200 (generous timeouts: the first call is a cold start). */
+async function warmUp(api: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${api}/health`, { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) });
+      const body = await res.text();
+      if (res.status === 200) return;
+      last = `${res.status} ${body.slice(0, 300)}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${api}/health did not answer 200 within ${timeoutMs} ms: ${last}`);
+}
+
+export function validateTimeScale(value: number): number {
+  if (!Number.isFinite(value) || value <= 0 || value > 10) throw new RangeError(`timeScale must be a number in (0, 10], got ${value}`);
+  return value;
+}
+
+export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
+  const timeScale = validateTimeScale(opts.timeScale ?? 1);
+  const stack = opts.stack ?? 'dev';
+  const baseDelayMs = opts.replicationDelayMs ?? 0;
+  if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) throw new RangeError(`replicationDelayMs must be >= 0, got ${baseDelayMs}`);
+  if (opts.apiKey !== undefined && !/^[\x21-\x7e]{20,128}$/.test(opts.apiKey)) throw new RangeError('apiKey must be 20 to 128 printable ASCII characters (API Gateway\'s rule)');
+  const settings = loadStackSettings(stack);
+  const handlersDir = opts.handlersDir ?? join(REPO_ROOT, 'infra', 'lambda', 'handlers');
+  const logs = opts.logs ?? 'silent';
+  const roles: [string, RegionRole][] = [
+    [settings.primaryRegion, 'primary'],
+    [settings.secondaryRegion, 'secondary'],
+  ];
+
+  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey), logs)));
+  const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
+  }
+  const regions = new Map(processes.map((p) => [p.region, p]));
+  const replicator = new Replicator(processes, baseDelayMs);
+  const faults = new FaultInjector(regions, replicator, new Map(processes.map((p) => [p.region, p.config.maintenanceParameter])));
+  const intervalMs = settings.healthCheckIntervalSeconds * 1000 * timeScale;
+  const frontDoor = new FrontDoor({
+    regions: processes.map((p) => ({ name: p.region, role: p.config.role, api: p.info.api })),
+    intervalMs,
+    failureThreshold: settings.healthCheckFailureThreshold,
+    // Route 53 allows 4 s for an HTTP check; scaled, but never below 500 ms so a busy machine is not an outage.
+    timeoutMs: Math.min(4000, Math.max(500, 4000 * timeScale)),
+  });
+  const startedAt = new Date().toISOString();
+  let endpoints: SandboxEndpoints | undefined;
+  const state = (): SandboxState => {
+    if (!endpoints) throw new Error('sandbox not started');
+    const replication = replicator.state();
+    return {
+      endpoints,
+      startedAt,
+      routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.secondaryRegion, history: [...frontDoor.routingHistory] },
+      health: frontDoor.health(),
+      replication: { baseDelayMs, ...replication },
+      faults: faults.list(),
+    };
+  };
+  const control = new ControlServer({ state, faults, regions: [...regions.keys()] });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      replicator.stop();
+      await frontDoor.stop();
+      await control.stop();
+      faults.destroy();
+      await Promise.all(processes.map((p) => p.stop()));
+    })();
+    return stopping;
+  };
+
+  try {
+    const controlUrl = await control.start();
+    // Cold starts (first SDK calls of each handler) happen before Route 53 starts judging, as
+    // after a deployment: warm every region's health function first.
+    await Promise.all(processes.map((p) => warmUp(p.info.api, READY_TIMEOUT_MS)));
+    const frontDoorUrl = await frontDoor.start(READY_TIMEOUT_MS);
+    const regionEndpoints: Record<string, RegionEndpoints> = {};
+    for (const p of processes) {
+      regionEndpoints[p.region] = {
+        role: p.config.role,
+        api: p.info.api,
+        dynamodb: p.info.dynamodb,
+        s3: p.info.s3,
+        sqs: p.info.sqs,
+        ssm: p.info.ssm,
+        bucket: p.config.bucket,
+        retryQueueUrl: p.info.retryQueueUrl,
+        deadLetterQueueUrl: p.info.deadLetterQueueUrl,
+        maintenanceParameter: p.config.maintenanceParameter,
+      };
+    }
+    endpoints = {
+      frontDoor: frontDoorUrl,
+      control: controlUrl,
+      timeScale,
+      stack,
+      healthCheck: { intervalSeconds: settings.healthCheckIntervalSeconds, failureThreshold: settings.healthCheckFailureThreshold },
+      tableName: processes[0].config.tableName,
+      stage: STAGE,
+      ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+      regions: regionEndpoints,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const ready = endpoints;
+  return {
+    endpoints: ready,
+    state,
+    injectFault: (spec) => faults.inject(spec),
+    clearFault: (fault, region) => faults.clear(fault, region),
+    clearFaults: () => faults.clearAll(),
+    pids: processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
+    stop,
+  };
+}

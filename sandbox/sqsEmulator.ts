@@ -1,0 +1,330 @@
+/**
+ * SQS emulator (no local SQS engine exists among our dependencies, so this is an emulation of the
+ * AWS-managed behaviour we rely on): standard queues with visibility timeouts, delays, receive
+ * counts and a redrive policy (a message received more than `maxReceiveCount` times moves to the
+ * dead-letter queue, as SQS does). Spoken over the AWS JSON 1.0 protocol that SDK v3 uses
+ * (`X-Amz-Target: AmazonSQS.SendMessage`), with the MD5 digests the SDK verifies.
+ * All durations (visibility timeout, delay, long-poll wait) run on the sandbox's time scale.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import {
+  AwsJsonError,
+  createAwsJsonServer,
+  objectArray,
+  optionalInteger,
+  optionalString,
+  requireString,
+  validationError,
+  type JsonInput,
+} from './awsJson';
+import { closeServer, listen, LOOPBACK, sleep } from './http';
+
+const ACCOUNT_ID = '000000000000';
+
+export interface MessageAttributeValue {
+  DataType: string;
+  StringValue?: string;
+  /** base64 in the JSON protocol */
+  BinaryValue?: string;
+}
+
+export interface SqsMessage {
+  messageId: string;
+  body: string;
+  md5OfBody: string;
+  messageAttributes: Record<string, MessageAttributeValue>;
+  md5OfMessageAttributes?: string;
+  sentTimestamp: number;
+  firstReceiveTimestamp?: number;
+  receiveCount: number;
+  visibleAt: number;
+  receiptHandle?: string;
+}
+
+export interface QueueOptions {
+  visibilityTimeoutSeconds: number;
+  deadLetter?: { queue: Queue; maxReceiveCount: number };
+}
+
+export interface Queue {
+  name: string;
+  url: string;
+  arn: string;
+  visibilityTimeoutSeconds: number;
+  deadLetter?: { queue: Queue; maxReceiveCount: number };
+  messages: SqsMessage[];
+}
+
+function md5(data: Buffer | string): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+/** The MD5 of message attributes exactly as SQS computes it (names sorted; length-prefixed fields). */
+export function md5OfMessageAttributes(attributes: Record<string, MessageAttributeValue>): string {
+  const parts: Buffer[] = [];
+  const lengthPrefixed = (data: Buffer): void => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    parts.push(len, data);
+  };
+  for (const name of Object.keys(attributes).sort()) {
+    const value = attributes[name];
+    lengthPrefixed(Buffer.from(name, 'utf8'));
+    lengthPrefixed(Buffer.from(value.DataType, 'utf8'));
+    if (value.BinaryValue !== undefined) {
+      parts.push(Buffer.from([2]));
+      lengthPrefixed(Buffer.from(value.BinaryValue, 'base64'));
+    } else {
+      parts.push(Buffer.from([1]));
+      lengthPrefixed(Buffer.from(value.StringValue ?? '', 'utf8'));
+    }
+  }
+  return md5(Buffer.concat(parts));
+}
+
+function queueNotFound(url: string): AwsJsonError {
+  return new AwsJsonError(
+    'com.amazonaws.sqs#QueueDoesNotExist',
+    `The specified queue does not exist: ${url}`,
+    400,
+    'AWS.SimpleQueueService.NonExistentQueue;Sender',
+  );
+}
+
+function parseAttributes(input: JsonInput): Record<string, MessageAttributeValue> {
+  const raw = input.MessageAttributes;
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw validationError('MessageAttributes must be a map');
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'object' || value === null) throw validationError(`MessageAttributes.${name} must be an object`);
+    const v = value as JsonInput;
+    const dataType = requireString(v, 'DataType');
+    out[name] = { DataType: dataType, StringValue: optionalString(v, 'StringValue'), BinaryValue: optionalString(v, 'BinaryValue') };
+  }
+  return out;
+}
+
+export class SqsEmulator {
+  private readonly queues = new Map<string, Queue>();
+  private server?: Server;
+  private port = 0;
+
+  constructor(
+    private readonly region: string,
+    private readonly timeScale: number,
+  ) {}
+
+  get endpoint(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  async start(): Promise<string> {
+    this.server = createAwsJsonServer('AmazonSQS', 'application/x-amz-json-1.0', {
+      CreateQueue: (input) => this.createQueueOp(input),
+      GetQueueUrl: (input) => ({ QueueUrl: this.byName(requireString(input, 'QueueName')).url }),
+      ListQueues: (input) => {
+        const prefix = optionalString(input, 'QueueNamePrefix') ?? '';
+        return { QueueUrls: [...this.queues.values()].filter((q) => q.name.startsWith(prefix)).map((q) => q.url) };
+      },
+      GetQueueAttributes: (input) => ({ Attributes: this.attributes(this.byUrl(requireString(input, 'QueueUrl'))) }),
+      SendMessage: (input) => this.sendOp(this.byUrl(requireString(input, 'QueueUrl')), input),
+      SendMessageBatch: (input) => this.sendBatchOp(input),
+      ReceiveMessage: (input) => this.receiveOp(input),
+      DeleteMessage: (input) => {
+        this.delete(this.byUrl(requireString(input, 'QueueUrl')), requireString(input, 'ReceiptHandle'));
+        return {};
+      },
+      DeleteMessageBatch: (input) => {
+        const queue = this.byUrl(requireString(input, 'QueueUrl'));
+        const entries = objectArray(input, 'Entries');
+        const successful = entries.map((e) => {
+          this.delete(queue, requireString(e, 'ReceiptHandle'));
+          return { Id: requireString(e, 'Id') };
+        });
+        return { Successful: successful, Failed: [] };
+      },
+      ChangeMessageVisibility: (input) => {
+        const queue = this.byUrl(requireString(input, 'QueueUrl'));
+        this.changeVisibility(queue, requireString(input, 'ReceiptHandle'), optionalInteger(input, 'VisibilityTimeout', 0, 43200) ?? 0);
+        return {};
+      },
+      PurgeQueue: (input) => {
+        this.byUrl(requireString(input, 'QueueUrl')).messages.length = 0;
+        return {};
+      },
+    });
+    this.port = await listen(this.server);
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+
+  createQueue(name: string, options: QueueOptions): Queue {
+    const existing = this.queues.get(name);
+    if (existing) return existing;
+    const queue: Queue = {
+      name,
+      url: `${this.endpoint}/${ACCOUNT_ID}/${name}`,
+      arn: `arn:aws:sqs:${this.region}:${ACCOUNT_ID}:${name}`,
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      deadLetter: options.deadLetter,
+      messages: [],
+    };
+    this.queues.set(name, queue);
+    return queue;
+  }
+
+  /** Finds a queue by URL; only the last path segment matters, so `localhost` and `127.0.0.1` URLs both work. */
+  byUrl(url: string): Queue {
+    const name = url.split('?')[0].split('/').filter(Boolean).pop() ?? '';
+    const queue = this.queues.get(name);
+    if (!queue) throw queueNotFound(url);
+    return queue;
+  }
+
+  private byName(name: string): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw queueNotFound(name);
+    return queue;
+  }
+
+  private scaled(seconds: number): number {
+    return seconds * 1000 * this.timeScale;
+  }
+
+  send(queue: Queue, body: string, attributes: Record<string, MessageAttributeValue> = {}, delaySeconds = 0): SqsMessage {
+    const now = Date.now();
+    const message: SqsMessage = {
+      messageId: randomUUID(),
+      body,
+      md5OfBody: md5(body),
+      messageAttributes: attributes,
+      md5OfMessageAttributes: Object.keys(attributes).length > 0 ? md5OfMessageAttributes(attributes) : undefined,
+      sentTimestamp: now,
+      receiveCount: 0,
+      visibleAt: now + this.scaled(delaySeconds),
+    };
+    queue.messages.push(message);
+    return message;
+  }
+
+  /**
+   * Receives up to `max` visible messages, hiding each for the visibility timeout. A message already
+   * received `maxReceiveCount` times is moved to the dead-letter queue instead (SQS's redrive policy).
+   */
+  receive(queue: Queue, max: number, visibilityTimeoutSeconds = queue.visibilityTimeoutSeconds): SqsMessage[] {
+    const now = Date.now();
+    const out: SqsMessage[] = [];
+    for (const message of [...queue.messages]) {
+      if (out.length >= max) break;
+      if (message.visibleAt > now) continue;
+      if (queue.deadLetter && message.receiveCount >= queue.deadLetter.maxReceiveCount) {
+        queue.messages.splice(queue.messages.indexOf(message), 1);
+        message.visibleAt = now;
+        message.receiptHandle = undefined;
+        queue.deadLetter.queue.messages.push(message);
+        continue;
+      }
+      message.receiveCount += 1;
+      message.firstReceiveTimestamp ??= now;
+      message.visibleAt = now + this.scaled(visibilityTimeoutSeconds);
+      message.receiptHandle = `${message.messageId}:${randomBytes(12).toString('hex')}`;
+      out.push(message);
+    }
+    return out;
+  }
+
+  /** Deletes by receipt handle; like SQS, a stale handle (the message was received again since) deletes nothing. */
+  delete(queue: Queue, receiptHandle: string): void {
+    const index = queue.messages.findIndex((m) => m.receiptHandle === receiptHandle);
+    if (index >= 0) queue.messages.splice(index, 1);
+  }
+
+  changeVisibility(queue: Queue, receiptHandle: string, seconds: number): void {
+    const message = queue.messages.find((m) => m.receiptHandle === receiptHandle);
+    if (!message) {
+      throw new AwsJsonError('com.amazonaws.sqs#ReceiptHandleIsInvalid', `receipt handle ${receiptHandle} is not current`, 400, 'ReceiptHandleIsInvalid;Sender');
+    }
+    message.visibleAt = Date.now() + this.scaled(seconds);
+  }
+
+  /** Messages in the queue, visible or in flight. */
+  depth(queue: Queue): number {
+    return queue.messages.length;
+  }
+
+  private attributes(queue: Queue): Record<string, string> {
+    const now = Date.now();
+    const attrs: Record<string, string> = {
+      QueueArn: queue.arn,
+      VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+      ApproximateNumberOfMessages: String(queue.messages.filter((m) => m.visibleAt <= now).length),
+      ApproximateNumberOfMessagesNotVisible: String(queue.messages.filter((m) => m.visibleAt > now && m.receiveCount > 0).length),
+      ApproximateNumberOfMessagesDelayed: String(queue.messages.filter((m) => m.visibleAt > now && m.receiveCount === 0).length),
+    };
+    if (queue.deadLetter) {
+      attrs.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queue.deadLetter.queue.arn, maxReceiveCount: queue.deadLetter.maxReceiveCount });
+    }
+    return attrs;
+  }
+
+  private createQueueOp(input: JsonInput): { QueueUrl: string } {
+    const name = requireString(input, 'QueueName');
+    if (!/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(name)) throw validationError('QueueName must be 1-80 letters, digits, hyphens or underscores');
+    const attrs = (input.Attributes ?? {}) as Record<string, unknown>;
+    const vt = Number(attrs.VisibilityTimeout ?? 30);
+    return { QueueUrl: this.createQueue(name, { visibilityTimeoutSeconds: Number.isFinite(vt) ? vt : 30 }).url };
+  }
+
+  private sendOp(queue: Queue, input: JsonInput): Record<string, string> {
+    const body = requireString(input, 'MessageBody');
+    if (Buffer.byteLength(body) > 256 * 1024) throw validationError('MessageBody must be at most 262144 bytes');
+    const message = this.send(queue, body, parseAttributes(input), optionalInteger(input, 'DelaySeconds', 0, 900) ?? 0);
+    const out: Record<string, string> = { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody };
+    if (message.md5OfMessageAttributes) out.MD5OfMessageAttributes = message.md5OfMessageAttributes;
+    return out;
+  }
+
+  private sendBatchOp(input: JsonInput): { Successful: Record<string, string>[]; Failed: Record<string, unknown>[] } {
+    const queue = this.byUrl(requireString(input, 'QueueUrl'));
+    const entries = objectArray(input, 'Entries');
+    if (entries.length === 0 || entries.length > 10) throw validationError('Entries must hold 1 to 10 messages');
+    return {
+      Successful: entries.map((entry) => ({ Id: requireString(entry, 'Id'), ...this.sendOp(queue, entry) })),
+      Failed: [],
+    };
+  }
+
+  private async receiveOp(input: JsonInput): Promise<{ Messages?: Record<string, unknown>[] }> {
+    const queue = this.byUrl(requireString(input, 'QueueUrl'));
+    const max = optionalInteger(input, 'MaxNumberOfMessages', 1, 10) ?? 1;
+    const vt = optionalInteger(input, 'VisibilityTimeout', 0, 43200);
+    const waitMs = this.scaled(optionalInteger(input, 'WaitTimeSeconds', 0, 20) ?? 0);
+    const deadline = Date.now() + waitMs;
+    let messages = this.receive(queue, max, vt);
+    while (messages.length === 0 && Date.now() < deadline) {
+      await sleep(Math.min(20, deadline - Date.now()));
+      messages = this.receive(queue, max, vt);
+    }
+    if (messages.length === 0) return {};
+    return {
+      Messages: messages.map((m) => ({
+        MessageId: m.messageId,
+        ReceiptHandle: m.receiptHandle,
+        MD5OfBody: m.md5OfBody,
+        Body: m.body,
+        Attributes: {
+          ApproximateReceiveCount: String(m.receiveCount),
+          SentTimestamp: String(m.sentTimestamp),
+          ApproximateFirstReceiveTimestamp: String(m.firstReceiveTimestamp ?? m.sentTimestamp),
+          SenderId: ACCOUNT_ID,
+        },
+        ...(m.md5OfMessageAttributes ? { MessageAttributes: m.messageAttributes, MD5OfMessageAttributes: m.md5OfMessageAttributes } : {}),
+      })),
+    };
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The gate's report: one console line per finding, `reports/policy-report.json` (machine-readable)
+ * and `reports/policy-report.md` (for reviewers and auditors, grouped by control, waivers shown).
+ */
+import { CONTROL_IDS, CONTROLS, ControlId } from '../../policy-pack/controls';
+import { controlOf, PackPolicy } from '../../policy-pack/lib/policy';
+import type { Evaluation, Finding, Waived } from '../../policy-pack/offline/evaluate';
+import { isExpired, Waiver } from '../../policy-pack/waivers';
+
+export interface GateRun {
+  program: string;
+  stack: string;
+  preview: boolean;
+  generatedAt: string;
+  resourceCount: number;
+  unmockedInvokes: string[];
+}
+
+export interface GateReport extends GateRun {
+  result: 'pass' | 'fail';
+  summary: { mandatory: number; advisory: number; unknown: number; waived: number; expiredWaivers: number; unusedWaivers: number };
+  findings: Finding[];
+  waived: Waived[];
+  waivers: Array<Waiver & { status: 'applied' | 'expired' | 'unused' }>;
+  controls: Array<{
+    id: ControlId;
+    title: string;
+    status: 'pass' | 'fail' | 'advisory';
+    policies: Array<{ name: string; enforcementLevel: string; severity: string; pci: string; mandatory: number; advisory: number; waived: number }>;
+  }>;
+}
+
+/** The console line of a finding: `level policy-name resource-urn-or-name: message`. */
+export function findingLine(finding: Finding): string {
+  return `${finding.level} ${finding.policy} ${finding.urn ?? 'stack'}: ${finding.message}`;
+}
+
+export function isBlocking(finding: Finding): boolean {
+  return finding.level === 'mandatory' && finding.kind === 'violation';
+}
+
+export function buildReport(run: GateRun, evaluation: Evaluation, policies: readonly PackPolicy[], waivers: readonly Waiver[], now: Date): GateReport {
+  const { findings, waived } = evaluation;
+  const waiverStatus = waivers.map((w) => {
+    if (isExpired(w, now)) return { ...w, status: 'expired' as const };
+    const used = waived.some((x) => x.waiver.policy === w.policy && x.waiver.resource === w.resource);
+    return { ...w, status: used ? ('applied' as const) : ('unused' as const) };
+  });
+  const controls = CONTROL_IDS.map((id) => {
+    const mine = policies.filter((p) => controlOf(p) === id);
+    const rows = mine.map((p) => {
+      const fs = findings.filter((f) => f.policy === p.name);
+      return {
+        name: p.name,
+        enforcementLevel: p.enforcementLevel,
+        severity: p.severity,
+        pci: `${p.framework.name} ${p.framework.version} ${p.framework.reference}`,
+        mandatory: fs.filter(isBlocking).length,
+        advisory: fs.filter((f) => !isBlocking(f)).length,
+        waived: waived.filter((w) => w.policy === p.name).length,
+      };
+    });
+    const status: 'pass' | 'fail' | 'advisory' = rows.some((r) => r.mandatory > 0) ? 'fail' : rows.some((r) => r.advisory > 0) ? 'advisory' : 'pass';
+    return { id, title: CONTROLS[id].title, status, policies: rows };
+  });
+  const mandatory = findings.filter(isBlocking).length;
+  return {
+    ...run,
+    result: mandatory > 0 ? 'fail' : 'pass',
+    summary: {
+      mandatory,
+      advisory: findings.filter((f) => !isBlocking(f) && f.kind === 'violation').length,
+      unknown: findings.filter((f) => f.kind === 'unknown').length,
+      waived: waived.length,
+      expiredWaivers: waiverStatus.filter((w) => w.status === 'expired').length,
+      unusedWaivers: waiverStatus.filter((w) => w.status === 'unused').length,
+    },
+    findings,
+    waived,
+    waivers: waiverStatus,
+    controls,
+  };
+}
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderMarkdown(report: GateReport): string {
+  const lines: string[] = [];
+  lines.push(`# Policy gate report: ${report.result === 'pass' ? 'PASS' : 'FAIL'}`);
+  lines.push('');
+  lines.push(`- Program: \`${report.program}\``);
+  lines.push(`- Stack config: \`${report.stack}\`${report.preview ? ' (preview mode: computed values unknown, as in a first `pulumi preview`)' : ' (resolved plan under mocks)'}`);
+  lines.push(`- Generated: ${report.generatedAt}; resources evaluated: ${report.resourceCount}`);
+  lines.push(
+    `- Mandatory violations: **${report.summary.mandatory}**; advisory: ${report.summary.advisory}; not checkable until apply: ${report.summary.unknown}; waived: ${report.summary.waived}; expired waivers: ${report.summary.expiredWaivers}`,
+  );
+  if (report.unmockedInvokes.length > 0) lines.push(`- Invokes answered with an empty result by the mocks: ${report.unmockedInvokes.map((t) => `\`${t}\``).join(', ')}`);
+  lines.push('');
+  lines.push('## Controls');
+  lines.push('');
+  lines.push('| Control | Title | Status | Policies |');
+  lines.push('|---|---|---|---|');
+  for (const c of report.controls) {
+    const icon = c.status === 'pass' ? 'pass' : c.status === 'fail' ? '**FAIL**' : 'advisory';
+    lines.push(`| ${c.id} | ${cell(c.title)} | ${icon} | ${c.policies.map((p) => `\`${p.name}\``).join(', ')} |`);
+  }
+  for (const c of report.controls) {
+    const fs = report.findings.filter((f) => f.control === c.id);
+    const ws = report.waived.filter((w) => w.control === c.id);
+    if (fs.length === 0 && ws.length === 0) continue;
+    lines.push('');
+    lines.push(`### ${c.id} ${c.title}`);
+    lines.push('');
+    lines.push('| Level | Policy | Resource | Message |');
+    lines.push('|---|---|---|---|');
+    for (const f of fs) lines.push(`| ${f.kind === 'unknown' ? 'advisory (unknown until apply)' : f.level} | \`${f.policy}\` | ${cell(f.resource ?? 'stack')} | ${cell(f.message)} |`);
+    for (const w of ws) {
+      lines.push(`| waived until ${w.waiver.expires} (${cell(w.waiver.owner)}) | \`${w.policy}\` | ${cell(w.resource ?? 'stack')} | ${cell(w.message)} Justification: ${cell(w.waiver.justification)} |`);
+    }
+  }
+  lines.push('');
+  lines.push('## Waivers');
+  lines.push('');
+  if (report.waivers.length === 0) {
+    lines.push('No waivers are committed (`policy-pack/waivers.json`).');
+  } else {
+    lines.push('| Policy | Resource | Owner | Expires | Status | Justification |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const w of report.waivers) lines.push(`| \`${w.policy}\` | ${cell(w.resource)} | ${cell(w.owner)} | ${w.expires} | ${w.status} | ${cell(w.justification)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

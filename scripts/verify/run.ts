@@ -1,0 +1,124 @@
+/**
+ * Runs the verification suite in-process through Cucumber's JavaScript API, writes the reports
+ * (HTML with evidence, messages NDJSON, JUnit XML) and then the JSON summary computed from the
+ * messages file. Used by `scripts/verify.ts` and by the proof tests (which reuse the loaded
+ * support code between runs, as the API recommends for several runs in one process).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PassThrough, type Writable } from 'node:stream';
+import { loadConfiguration, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import { tagExpression, type VerifyOptions } from './options';
+import { parseNdjson, summarise, type VerificationSummary } from './summary';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+export const REPORT_FILES = {
+  html: 'verification.html',
+  messages: 'verification.ndjson',
+  junit: 'verification.junit.xml',
+  summary: 'verification-summary.json',
+} as const;
+
+export interface RunRequest extends Omit<VerifyOptions, 'help'> {
+  /** Extra world parameters (tests: sandboxControlUrl, planProgram...). */
+  worldParameters?: Record<string, string | number | boolean>;
+  /** Reuse support code loaded by an earlier run in this process. */
+  support?: ISupportCodeLibrary;
+  /** Where Cucumber's progress output goes; default process.stdout. `false` discards it. */
+  stdout?: Writable | false;
+  /** Environment the World reads (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunResult {
+  success: boolean;
+  summary: VerificationSummary;
+  files: Record<keyof typeof REPORT_FILES, string>;
+  support: ISupportCodeLibrary;
+}
+
+export function currentCommit(cwd = REPO_ROOT): string {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return dirty ? `${sha}+uncommitted-changes` : sha;
+  } catch {
+    return process.env.GITHUB_SHA ?? 'unknown';
+  }
+}
+
+export async function runVerification(request: RunRequest): Promise<RunResult> {
+  const reportsDir = resolve(REPO_ROOT, request.reportsDir);
+  mkdirSync(reportsDir, { recursive: true });
+  const files = {
+    html: join(reportsDir, REPORT_FILES.html),
+    messages: join(reportsDir, REPORT_FILES.messages),
+    junit: join(reportsDir, REPORT_FILES.junit),
+    summary: join(reportsDir, REPORT_FILES.summary),
+  };
+  const env = request.env ?? process.env;
+  const { runConfiguration, useConfiguration } = await loadConfiguration(
+    { file: 'cucumber.js', profiles: [request.profile] },
+    { cwd: REPO_ROOT, env },
+  );
+  const tags = tagExpression(useConfiguration.tags, request);
+  const stack = request.stack ?? env.DR_STACK ?? 'dev';
+  const worldParameters = {
+    ...runConfiguration.runtime.worldParameters,
+    stack,
+    ...(request.timeScale !== undefined ? { timeScale: request.timeScale } : {}),
+    ...(request.program !== undefined ? { planProgram: request.program } : {}),
+    ...(request.drills ? { allowLiveDrills: true } : {}),
+    ...(request.worldParameters ?? {}),
+  };
+  const stdout: Writable = request.stdout === false ? new PassThrough().resume() : (request.stdout ?? process.stdout);
+  const startedAt = new Date().toISOString();
+  const { success, support } = await runCucumber(
+    {
+      ...runConfiguration,
+      sources: { ...runConfiguration.sources, tagExpression: tags },
+      support: request.support ?? runConfiguration.support,
+      runtime: { ...runConfiguration.runtime, worldParameters },
+      formats: {
+        ...runConfiguration.formats,
+        publish: false,
+        files: { [files.html]: 'html', [files.messages]: 'message', [files.junit]: 'junit' },
+      },
+    },
+    { cwd: REPO_ROOT, env, stdout, stderr: process.stderr },
+  );
+  const finishedAt = new Date().toISOString();
+  const summary = summarise(parseNdjson(readFileSync(files.messages, 'utf8')), {
+    profile: request.profile,
+    stack,
+    commit: currentCommit(),
+    startedAt,
+    finishedAt,
+    tagExpression: tags,
+  });
+  writeFileSync(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  return { success: success && summary.result === 'passed', summary, files, support };
+}
+
+/** One line per scenario and a verdict per control, for the console. */
+export function formatSummary(summary: VerificationSummary): string {
+  const lines = [
+    `verification ${summary.result.toUpperCase()}: profile ${summary.profile}, stack ${summary.stack}, commit ${summary.commit}`,
+    `targets: ${Object.entries(summary.targets)
+      .map(([k, t]) => `${k} (${t.scenarios} scenarios${summary.timeScale[k] !== undefined && summary.timeScale[k] !== 1 ? `, time scale ${summary.timeScale[k]}` : ''})`)
+      .join(', ')}`,
+    `scenarios: ${Object.entries(summary.counts)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ')}`,
+  ];
+  for (const s of summary.scenarios) {
+    const m = s.measurements.map((x) => `${x.name} ${x.modelledSeconds} s`).join('; ');
+    lines.push(`  ${s.status.padEnd(7)} [${s.answeredBy?.kind ?? '-'}] ${s.name}${m ? ` (${m})` : ''}`);
+  }
+  lines.push('controls:');
+  for (const c of summary.controls) lines.push(`  ${c.verdict.padEnd(17)} ${c.id} ${c.title}`);
+  return lines.join('\n');
+}
