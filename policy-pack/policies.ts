@@ -17,7 +17,7 @@ import { namingPolicies } from './naming';
 import { queuePolicies } from './queues';
 import { resiliencePolicies } from './resilience';
 import { storagePolicies } from './storage';
-import { loadWaivers, Waiver, WAIVERS_FILE, withWaivers } from './waivers';
+import { loadWaivers, Waiver, WAIVERS_FILE, withWaivers } from './lib/waivers';
 
 export const PACK_NAME = 'payments-dr-policies';
 

@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--quiet]`
+ * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--object-replication] [--quiet]`
  * Starts the local two-region sandbox, prints ONE JSON line on stdout when ready
  * (`{"event":"sandbox.ready", ...endpoints}`), sends the regions' logs to stderr, and stops cleanly
  * on SIGINT/SIGTERM (children stopped, temporary directories removed).
@@ -12,6 +12,7 @@ export interface CliOptions {
   stack: string;
   replicationDelayMs: number;
   quiet: boolean;
+  objectReplication: boolean;
   apiKey?: string;
 }
 
@@ -24,6 +25,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       'replication-delay-ms': { type: 'string' },
       quiet: { type: 'boolean' },
       'api-key': { type: 'string' },
+      'object-replication': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -34,7 +36,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const replicationDelayMs = Number(values['replication-delay-ms'] ?? '0');
   if (!Number.isInteger(replicationDelayMs) || replicationDelayMs < 0) throw new Error('--replication-delay-ms must be a non-negative integer');
   const apiKey = values['api-key'];
-  return { timeScale, stack, replicationDelayMs, quiet: values.quiet ?? false, ...(apiKey !== undefined ? { apiKey } : {}) };
+  return {
+    timeScale,
+    stack,
+    replicationDelayMs,
+    quiet: values.quiet ?? false,
+    objectReplication: values['object-replication'] ?? false,
+    ...(apiKey !== undefined ? { apiKey } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -50,6 +59,7 @@ async function main(): Promise<void> {
     stack: options.stack,
     replicationDelayMs: options.replicationDelayMs,
     apiKey: options.apiKey,
+    objectReplication: options.objectReplication,
     logs: options.quiet ? 'silent' : 'stderr',
   });
   let stopping = false;

@@ -2,17 +2,15 @@
  * Fault injection: what each fault does to the sandbox, validated input, and the active set.
  *  - region-down: the region's API refuses connections (health checks fail), its retry poller stops,
  *    and replication to and from it pauses until the fault is cleared (it then catches up).
- *  - health-failing: sets the region's maintenance flag (SSM) to "true" through the SSM API, so the
- *    REAL health handler answers 503; clearing sets it back to "false".
+ *  - health-failing: sets the region's maintenance flag to "true" in its SSM emulator (as an operator's
+ *    PutParameter would), so the REAL health handler answers 503; clearing sets it back to "false".
  *  - replication-stalled / replication-delay: hold, or delay by `delayMs`, changes leaving `region`.
  *  - throttling: the region's DynamoDB endpoint answers ProvisionedThroughputExceededException
  *    (writes by default, `operations: "all"` for every data-plane call).
  */
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Replicator } from './replicator';
 import type { RegionProcess } from './regionProcess';
 import { FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec, type ThrottleScope } from './types';
-import { LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY } from './vendor';
 
 export interface FieldIssue {
   field: string;
@@ -55,12 +53,13 @@ export function parseFaultSpec(body: Record<string, unknown>, regions: readonly 
 
 export class FaultInjector {
   private readonly active = new Map<string, ActiveFault>();
-  private readonly ssmClients = new Map<string, SSMClient>();
 
   constructor(
     private readonly regions: ReadonlyMap<string, RegionProcess>,
     private readonly replicator: Replicator,
     private readonly maintenanceParameters: ReadonlyMap<string, string>,
+    /** Called when a region comes back, so paused copies resume. */
+    private readonly onRegionRestored: () => void = () => undefined,
   ) {}
 
   list(): ActiveFault[] {
@@ -74,18 +73,9 @@ export class FaultInjector {
   }
 
   private async setMaintenance(region: string, on: boolean): Promise<void> {
-    let client = this.ssmClients.get(region);
-    if (!client) {
-      client = new SSMClient({
-        region,
-        endpoint: this.region(region).info.ssm,
-        credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY },
-      });
-      this.ssmClients.set(region, client);
-    }
     const name = this.maintenanceParameters.get(region);
     if (!name) throw new Error(`no maintenance parameter for ${region}`);
-    await client.send(new PutParameterCommand({ Name: name, Value: on ? 'true' : 'false', Type: 'String', Overwrite: true }));
+    await this.region(region).call('putParameter', { name, value: on ? 'true' : 'false' });
   }
 
   private async apply(spec: FaultSpec, on: boolean): Promise<void> {
@@ -94,6 +84,7 @@ export class FaultInjector {
       case 'region-down':
         await region.call('setDown', { down: on });
         this.replicator.setRegionDown(spec.region, on);
+        if (!on) this.onRegionRestored();
         return;
       case 'health-failing':
         await this.setMaintenance(spec.region, on);
@@ -132,9 +123,5 @@ export class FaultInjector {
     const cleared = this.list();
     for (const f of cleared) await this.clear(f.fault, f.region);
     return cleared;
-  }
-
-  destroy(): void {
-    for (const client of this.ssmClients.values()) client.destroy();
   }
 }

@@ -56,14 +56,16 @@ class HealthChecker {
     return first;
   }
 
-  private async loop(): Promise<void> {
+  /** Checks on a fixed cadence (start + n x interval), so a late timer on a busy machine does not accumulate drift. */
+  private async loop(nextAt = Date.now()): Promise<void> {
     if (this.stopped) return;
-    const started = Date.now();
     const sample = await this.check();
     if (this.stopped) return;
     this.record(sample);
-    const wait = Math.max(0, this.options.intervalMs - (Date.now() - started));
-    this.timer = setTimeout(() => void this.loop(), wait);
+    let next = nextAt + this.options.intervalMs;
+    // A check slower than the interval (a timeout) skips the slots it overran, as a checker would.
+    while (next < Date.now()) next += this.options.intervalMs;
+    this.timer = setTimeout(() => void this.loop(next), next - Date.now());
   }
 
   private async check(): Promise<HealthCheckSample> {

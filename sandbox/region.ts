@@ -15,7 +15,8 @@ import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
 import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
 import { DynamoFrontend } from './dynamoFrontend';
 import { EventSourceMapping, type SqsHandler } from './eventSourceMapping';
-import { closeServer, listen, LOOPBACK } from './http';
+import { closeServer, listen, LOOPBACK, nowMs } from './http';
+import { objectUrl, REPLICA_MARKER_HEADER } from './objectReplicator';
 import type { FunctionSpec } from './lambdaRuntime';
 import { SqsEmulator } from './sqsEmulator';
 import { SsmEmulator } from './ssmEmulator';
@@ -84,6 +85,7 @@ class Region {
     this.s3 = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory: this.s3Dir, configureBuckets: [{ name: c.bucket }], vhostBuckets: false });
     const s3Address = await this.s3.run();
     const s3 = `http://${LOOPBACK}:${s3Address.port}`;
+    if (c.objectReplication) this.s3.on('event', (notification) => void this.reportObjects(s3, notification));
 
     // SQS: retry queue with a redrive policy to its dead-letter queue.
     this.sqs = new SqsEmulator(c.region, c.timeScale);
@@ -159,6 +161,31 @@ class Region {
     });
   }
 
+  /**
+   * S3 cross-region replication's change feed: objects created in this region's bucket, except
+   * replicas (which carry the replica marker and are never replicated again, as in S3).
+   */
+  private async reportObjects(s3: string, notification: unknown): Promise<void> {
+    const records = isObject(notification) && Array.isArray(notification.Records) ? (notification.Records as unknown[]) : [];
+    const objects: { key: string; ts: number }[] = [];
+    for (const record of records) {
+      if (!isObject(record) || typeof record.eventName !== 'string' || !record.eventName.startsWith('ObjectCreated:')) continue;
+      const detail = isObject(record.s3) ? record.s3 : {};
+      const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
+      const key = isObject(detail.object) ? detail.object.key : undefined;
+      if (bucket !== this.config.bucket || typeof key !== 'string') continue;
+      const ts = nowMs();
+      try {
+        const head = await fetch(objectUrl(s3, bucket, key), { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
+        if (head.headers.get(REPLICA_MARKER_HEADER) === 'REPLICA') continue;
+      } catch {
+        // report it anyway: the parent re-reads the object and skips what it cannot copy
+      }
+      objects.push({ key, ts });
+    }
+    if (objects.length > 0) send({ type: 'objectChanges', region: this.config.region, objects });
+  }
+
   async call<N extends RegionCallName>(name: N, args: RegionCalls[N]['args']): Promise<RegionCalls[N]['result']> {
     const result = await this.dispatch(name, args);
     return result as RegionCalls[N]['result'];
@@ -176,6 +203,11 @@ class Region {
         const { scope } = args as RegionCalls['setThrottling']['args'];
         if (this.dynamo) this.dynamo.throttling = scope;
         return { scope };
+      }
+      case 'putParameter': {
+        const { name: parameter, value } = args as RegionCalls['putParameter']['args'];
+        if (!this.ssm) throw new Error('region not started');
+        return { version: this.ssm.put(parameter, value).version };
       }
       case 'readItem': {
         const { key } = args as RegionCalls['readItem']['args'];

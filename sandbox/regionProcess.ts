@@ -25,6 +25,7 @@ export class RegionProcess {
   private stopping = false;
   private readonly exitPromise: Promise<void>;
   private changeListener: (changes: ChangeRecord[]) => void = () => undefined;
+  private objectListener: (objects: { key: string; ts: number }[]) => void = () => undefined;
   /** The region's endpoints, set once it is ready (before `spawn` resolves). */
   info!: RegionReadyInfo;
 
@@ -82,6 +83,7 @@ export class RegionProcess {
     });
     this.child.on('message', (message: ChildMessage) => {
       if (message.type === 'changes') this.changeListener(message.changes);
+      else if (message.type === 'objectChanges') this.objectListener(message.objects);
       else if (message.type === 'reply') {
         const call = this.pending.get(message.id);
         if (!call) return;
@@ -123,6 +125,10 @@ export class RegionProcess {
 
   onChanges(listener: (changes: ChangeRecord[]) => void): void {
     this.changeListener = listener;
+  }
+
+  onObjectChanges(listener: (objects: { key: string; ts: number }[]) => void): void {
+    this.objectListener = listener;
   }
 
   call<N extends RegionCallName>(name: N, args: RegionCalls[N]['args']): Promise<RegionCalls[N]['result']> {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SandboxControlClient, SandboxControlError } from './controlClient';
 import { startSandbox, type SandboxHandle } from './sandbox';
 import { createPayment, getHealth, getPayment, processExists, refusesConnections, waitFor, waitForPayment } from './testkit';
@@ -22,9 +23,10 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
   let primary: string;
   let secondary: string;
   const dynamo = new Map<string, DynamoDBClient>();
+  const s3 = new Map<string, S3Client>();
 
   before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE });
+    sandbox = await startSandbox({ timeScale: TIME_SCALE, objectReplication: true });
     endpoints = sandbox.endpoints;
     control = new SandboxControlClient(endpoints.control);
     [primary, secondary] = Object.entries(endpoints.regions)
@@ -32,11 +34,12 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
       .map(([name]) => name);
     for (const [region, r] of Object.entries(endpoints.regions)) {
       dynamo.set(region, new DynamoDBClient({ region, endpoint: r.dynamodb, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } }));
+      s3.set(region, new S3Client({ region, endpoint: r.s3, forcePathStyle: true, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } }));
     }
   });
 
   after(async () => {
-    for (const c of dynamo.values()) c.destroy();
+    for (const c of [...dynamo.values(), ...s3.values()]) c.destroy();
     await sandbox?.stop();
   });
 
@@ -139,6 +142,31 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
     t.diagnostic(`queued payment committed ${Date.now() - clearedAt} ms after throttling stopped`);
     assert.equal(committed.transactionId, queued.body.transactionId);
     await waitForPayment(endpoints.regions[secondary].api, queued.body.transactionId, 3_000);
+  });
+
+  it('copies transaction-log objects to the other region (S3 cross-region replication, opt-in) without copying replicas back', async (t) => {
+    const created = await createPayment(endpoints.regions[primary].api);
+    assert.equal(created.status, 201);
+    const key = `transactions/${created.body.createdAt.slice(0, 10).replace(/-/g, '/')}/${created.body.transactionId}.json`;
+    const read = async (region: string): Promise<{ body: string; replica: string | undefined } | undefined> => {
+      try {
+        const out = await s3.get(region)?.send(new GetObjectCommand({ Bucket: endpoints.regions[region].bucket, Key: key }));
+        return out?.Body ? { body: await out.Body.transformToString(), replica: out.Metadata?.['sandbox-replication-status'] } : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const original = await waitFor('transaction log in the primary bucket', () => read(primary), 5_000);
+    const replica = await waitFor('transaction log copied to the secondary bucket', () => read(secondary), 5_000);
+    assert.equal(replica.body, original.body);
+    assert.equal(replica.replica, 'REPLICA');
+    const direction = (await control.state()).replication.objects?.directions.find((d) => d.source === primary);
+    assert.ok(direction && direction.replicated > 0 && direction.lag.p50Ms !== undefined);
+    t.diagnostic(`object replication ${primary}->${secondary}: ${direction.replicated} objects, lag p50 ${direction.lag.p50Ms} ms`);
+    // The replica is not copied back: the primary's object is still the original.
+    await new Promise((r) => setTimeout(r, 200));
+    const head = await s3.get(primary)?.send(new HeadObjectCommand({ Bucket: endpoints.regions[primary].bucket, Key: key }));
+    assert.equal(head?.Metadata?.['sandbox-replication-status'], undefined);
   });
 
   it('rejects unknown faults and regions with a machine-readable error, and 404s clearing an inactive fault', async () => {

@@ -15,6 +15,7 @@ import { ControlServer } from './control';
 import { FaultInjector } from './faults';
 import { FrontDoor } from './frontDoor';
 import { RegionProcess, type LogMode } from './regionProcess';
+import { ObjectReplicator } from './objectReplicator';
 import { Replicator } from './replicator';
 import type { ActiveFault, FaultKind, FaultSpec, RegionConfig, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxState } from './types';
 
@@ -29,6 +30,8 @@ export interface SandboxOptions {
   replicationDelayMs?: number;
   /** Where the regions' handler logs go. Default `silent` (the CLI uses `stderr`). */
   logs?: LogMode;
+  /** Emulate S3 cross-region replication of the transaction-log buckets (both directions). Default false. */
+  objectReplication?: boolean;
   /** Enforce this API key on the payment methods (`x-api-key`), as the stack's usage plan does. Default: not enforced. */
   apiKey?: string;
   /** Directory of the handler entry files. Default `infra/lambda/handlers`. */
@@ -71,6 +74,7 @@ export function regionConfig(
   timeScale: number,
   handlersDir: string,
   apiKey?: string,
+  objectReplication = false,
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
@@ -105,6 +109,7 @@ export function regionConfig(
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     maxReceiveCount: MAX_RECEIVE_COUNT,
     batchSize: BATCH_SIZE,
+    objectReplication,
   };
 }
 
@@ -148,7 +153,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     [settings.secondaryRegion, 'secondary'],
   ];
 
-  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey), logs)));
+  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, opts.objectReplication ?? false), logs)));
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
@@ -157,7 +162,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   }
   const regions = new Map(processes.map((p) => [p.region, p]));
   const replicator = new Replicator(processes, baseDelayMs);
-  const faults = new FaultInjector(regions, replicator, new Map(processes.map((p) => [p.region, p.config.maintenanceParameter])));
+  const objectReplicator = opts.objectReplication ? new ObjectReplicator(processes, (region) => replicator.isDown(region)) : undefined;
+  const faults = new FaultInjector(
+    regions,
+    replicator,
+    new Map(processes.map((p) => [p.region, p.config.maintenanceParameter])),
+    () => objectReplicator?.resume(),
+  );
   const intervalMs = settings.healthCheckIntervalSeconds * 1000 * timeScale;
   const frontDoor = new FrontDoor({
     regions: processes.map((p) => ({ name: p.region, role: p.config.role, api: p.info.api })),
@@ -176,7 +187,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       startedAt,
       routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.secondaryRegion, history: [...frontDoor.routingHistory] },
       health: frontDoor.health(),
-      replication: { baseDelayMs, ...replication },
+      replication: { baseDelayMs, ...replication, ...(objectReplicator ? { objects: objectReplicator.state() } : {}) },
       faults: faults.list(),
     };
   };
@@ -186,9 +197,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       replicator.stop();
+      objectReplicator?.stop();
       await frontDoor.stop();
       await control.stop();
-      faults.destroy();
       await Promise.all(processes.map((p) => p.stop()));
     })();
     return stopping;

@@ -126,6 +126,18 @@ export interface ReplicationDirectionState {
   samples: LagSample[];
 }
 
+export interface ObjectReplicationDirectionState {
+  source: string;
+  target: string;
+  sourceBucket: string;
+  targetBucket: string;
+  paused: boolean;
+  pending: number;
+  replicated: number;
+  errors: number;
+  lag: LagStats;
+}
+
 export interface SandboxState {
   endpoints: SandboxEndpoints;
   startedAt: string;
@@ -142,6 +154,8 @@ export interface SandboxState {
     directions: ReplicationDirectionState[];
     lag: LagStats;
     pending: number;
+    /** S3 cross-region replication of the transaction-log buckets; present only when enabled (`objectReplication`). */
+    objects?: { directions: ObjectReplicationDirectionState[] };
   };
   faults: ActiveFault[];
 }
@@ -189,6 +203,8 @@ export interface RegionConfig {
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
   batchSize: number;
+  /** Report new objects of the bucket to the parent (S3 cross-region replication emulation). */
+  objectReplication: boolean;
 }
 
 export interface RegionReadyInfo {
@@ -205,6 +221,7 @@ export interface RegionReadyInfo {
 
 export interface RegionCalls {
   setDown: { args: { down: boolean }; result: { down: boolean } };
+  putParameter: { args: { name: string; value: string }; result: { version: number } };
   setThrottling: { args: { scope: ThrottleScope | 'off' }; result: { scope: ThrottleScope | 'off' } };
   readItem: { args: { key: ItemJson }; result: { item: ItemJson | null; version: WriteVersion | null } };
   applyReplica: { args: { key: ItemJson; item: ItemJson | null; version: WriteVersion }; result: { applied: boolean; visibleAt: number } };
@@ -218,5 +235,6 @@ export type ChildMessage =
   | { type: 'ready'; info: RegionReadyInfo }
   | { type: 'fatal'; message: string }
   | { type: 'changes'; region: string; changes: ChangeRecord[] }
+  | { type: 'objectChanges'; region: string; objects: { key: string; ts: number }[] }
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };

@@ -30,6 +30,8 @@ export interface S3rverOptions {
 }
 export interface S3rverInstance {
   run(): Promise<{ address: string; port: number }>;
+  /** S3 event notifications (`{ Records: [...] }`) for every object created or deleted. */
+  on(event: 'event', listener: (notification: unknown) => void): unknown;
   close(): Promise<void>;
   httpServer?: Server;
 }

@@ -21,7 +21,7 @@ import { join, relative, resolve } from 'node:path';
 import { capturePlanDetailed, DEFAULT_PROGRAM, REPO_ROOT } from '../policy-pack/offline/capture';
 import { evaluatePlan } from '../policy-pack/offline/evaluate';
 import { buildPolicies, committedWaivers, initialConfig } from '../policy-pack/policies';
-import { WAIVERS_FILE } from '../policy-pack/waivers';
+import { WAIVERS_FILE } from '../policy-pack/lib/waivers';
 import { buildReport, findingLine, GateReport, isBlocking, renderMarkdown } from './gate/report';
 
 export interface GateOptions {

@@ -22,7 +22,7 @@ import { controlOf, isStackPolicy, PackPolicy } from '../lib/policy';
 import { isUnknownValueError } from '../lib/preview';
 import { effectiveConfig } from '../policies';
 import type { GateResourceOptions } from '../resilience';
-import type { WaivedViolation, WaiverAwareReport } from '../waivers';
+import type { WaivedViolation, WaiverAwareReport } from '../lib/waivers';
 import type { PlannedResource } from './capture';
 
 export interface Finding {

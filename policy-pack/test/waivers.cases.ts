@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { evaluatePlan } from '../offline/evaluate';
 import { buildPolicies, committedWaivers, initialConfig, POLICY_NAMES } from '../policies';
-import { isExpired, loadWaivers, parseWaivers, Waiver, WaiverError } from '../waivers';
+import { isExpired, loadWaivers, parseWaivers, Waiver, WaiverError } from '../lib/waivers';
 import { plan, TestResource, urnOf } from './harness';
 
 const NOW = new Date('2026-11-29T12:00:00Z');

@@ -5,7 +5,7 @@
 import { CONTROL_IDS, CONTROLS, ControlId } from '../../policy-pack/controls';
 import { controlOf, PackPolicy } from '../../policy-pack/lib/policy';
 import type { Evaluation, Finding, Waived } from '../../policy-pack/offline/evaluate';
-import { isExpired, Waiver } from '../../policy-pack/waivers';
+import { isExpired, Waiver } from '../../policy-pack/lib/waivers';
 
 export interface GateRun {
   program: string;

@@ -34,6 +34,8 @@ function common(region: string, tuning: ClientTuning, endpoint: string | undefin
     region,
     ...(endpoint === undefined ? {} : { endpoint }),
     maxAttempts: tuning.maxAttempts,
+    // Resolve each command's middleware stack once, not on every call (the stack never changes after construction).
+    cacheMiddleware: true,
     requestHandler: { connectionTimeout: tuning.connectionTimeoutMs, requestTimeout: tuning.requestTimeoutMs },
   };
 }

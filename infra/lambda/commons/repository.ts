@@ -1,6 +1,5 @@
 /** The payments table: conditional inserts, consistent reads and the health probe. */
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paymentPk, type PaymentItem, type PaymentStatus } from './payment';
 import { PARTITION_KEY } from './tableSchema';
 
@@ -9,39 +8,63 @@ export type InsertOutcome = { readonly created: true; readonly item: PaymentItem
 /** The key the health check reads: a real data-plane read that needs no item to exist. */
 export const HEALTH_PROBE_PK = 'HEALTH#probe';
 
+type Attributes = Record<string, AttributeValue>;
+
 function isConditionalCheckFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
-function asPaymentItem(raw: Record<string, unknown>): PaymentItem {
-  const status = raw.status as PaymentStatus;
-  const metadata = raw.metadata as Record<string, string> | undefined;
+/**
+ * The item's DynamoDB attributes. Written out by hand: the schema is small and fixed, and it keeps
+ * the plain client (whose middleware stack can be cached) instead of the document client.
+ */
+export function toAttributes(item: PaymentItem): Attributes {
+  const attributes: Attributes = {
+    pk: { S: item.pk },
+    transactionId: { S: item.transactionId },
+    merchantId: { S: item.merchantId },
+    amount: { N: String(item.amount) },
+    currency: { S: item.currency },
+    status: { S: item.status },
+    createdAt: { S: item.createdAt },
+    updatedAt: { S: item.updatedAt },
+    region: { S: item.region },
+    requestHash: { S: item.requestHash },
+    idempotencyKey: { S: item.idempotencyKey },
+  };
+  if (item.reference !== undefined) attributes.reference = { S: item.reference };
+  if (item.metadata !== undefined) {
+    attributes.metadata = { M: Object.fromEntries(Object.entries(item.metadata).map(([k, v]) => [k, { S: v }])) };
+  }
+  return attributes;
+}
+
+export function fromAttributes(a: Attributes): PaymentItem {
+  const text = (name: string) => a[name]?.S ?? '';
+  const status: PaymentStatus = a.status?.S === 'PENDING' ? 'PENDING' : 'COMMITTED';
+  const metadata = a.metadata?.M;
   return {
-    pk: String(raw.pk),
-    transactionId: String(raw.transactionId),
-    merchantId: String(raw.merchantId),
-    amount: Number(raw.amount),
-    currency: String(raw.currency),
-    ...(typeof raw.reference === 'string' ? { reference: raw.reference } : {}),
-    ...(metadata !== undefined ? { metadata } : {}),
+    pk: text('pk'),
+    transactionId: text('transactionId'),
+    merchantId: text('merchantId'),
+    amount: Number(a.amount?.N ?? Number.NaN),
+    currency: text('currency'),
+    ...(a.reference?.S === undefined ? {} : { reference: a.reference.S }),
+    ...(metadata === undefined ? {} : { metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, v.S ?? ''])) }),
     status,
-    createdAt: String(raw.createdAt),
-    updatedAt: String(raw.updatedAt),
-    region: String(raw.region),
-    requestHash: String(raw.requestHash),
-    idempotencyKey: String(raw.idempotencyKey),
+    createdAt: text('createdAt'),
+    updatedAt: text('updatedAt'),
+    region: text('region'),
+    requestHash: text('requestHash'),
+    idempotencyKey: text('idempotencyKey'),
   };
 }
 
 export class PaymentRepository {
-  private readonly documents: DynamoDBDocumentClient;
-
   constructor(
-    client: DynamoDBClient,
+    private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  }
+  ) {}
 
   /**
    * Writes the payment only if no item has its key (`attribute_not_exists(pk)`); otherwise returns
@@ -51,10 +74,10 @@ export class PaymentRepository {
    */
   async insert(item: PaymentItem): Promise<InsertOutcome> {
     try {
-      await this.documents.send(
-        new PutCommand({
+      await this.client.send(
+        new PutItemCommand({
           TableName: this.tableName,
-          Item: item,
+          Item: toAttributes(item),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
         }),
@@ -72,12 +95,12 @@ export class PaymentRepository {
   }
 
   async get(transactionId: string): Promise<PaymentItem | undefined> {
-    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: paymentPk(transactionId) }, ConsistentRead: true }));
-    return result.Item === undefined ? undefined : asPaymentItem(result.Item);
+    const result = await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: paymentPk(transactionId) } }, ConsistentRead: true }));
+    return result.Item === undefined ? undefined : fromAttributes(result.Item);
   }
 
   /** One eventually consistent GetItem: proves the table exists and answers in this region. */
   async probe(): Promise<void> {
-    await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: HEALTH_PROBE_PK } }));
+    await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: HEALTH_PROBE_PK } } }));
   }
 }

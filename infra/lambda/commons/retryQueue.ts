@@ -63,5 +63,27 @@ export function parseRetryMessage(body: string): RetryMessage {
   }
   if (typeof item.amount !== 'number' || !Number.isInteger(item.amount)) throw new InvalidRetryMessageError('item.amount must be an integer');
   if (item.pk !== `PAYMENT#${String(item.transactionId)}`) throw new InvalidRetryMessageError('item.pk does not match its transactionId');
-  return { version: 1, kind: m.kind, item: { ...(item as unknown as PaymentItem), status: 'COMMITTED' } };
+  if (item.reference !== undefined && typeof item.reference !== 'string') throw new InvalidRetryMessageError('item.reference must be a string');
+  const metadata = item.metadata;
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Object.values(metadata).some((v) => typeof v !== 'string'))) {
+    throw new InvalidRetryMessageError('item.metadata must map strings to strings');
+  }
+  const text = (field: string) => item[field] as string;
+  const payment: PaymentItem = {
+    pk: text('pk'),
+    transactionId: text('transactionId'),
+    merchantId: text('merchantId'),
+    amount: item.amount,
+    currency: text('currency'),
+    ...(item.reference === undefined ? {} : { reference: text('reference') }),
+    ...(metadata === undefined ? {} : { metadata: metadata as Record<string, string> }),
+    // What the processor writes is always the committed payment.
+    status: 'COMMITTED',
+    createdAt: text('createdAt'),
+    updatedAt: text('updatedAt'),
+    region: text('region'),
+    requestHash: text('requestHash'),
+    idempotencyKey: text('idempotencyKey'),
+  };
+  return { version: 1, kind: m.kind, item: payment };
 }

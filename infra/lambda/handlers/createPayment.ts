@@ -19,6 +19,7 @@ import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
   IdempotencyInconsistentStateError,
+  IdempotencyItemNotFoundError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -142,8 +143,16 @@ const commitOnce = makeIdempotent(commit, {
   keyPrefix: 'payments-createPayment',
 });
 
+/**
+ * Another invocation holds the key (or just released it: the record vanished between Powertools'
+ * failed conditional put and its read). Either way, trying again shortly is right.
+ */
 function isInProgress(error: unknown): boolean {
-  return error instanceof IdempotencyAlreadyInProgressError || error instanceof IdempotencyInconsistentStateError;
+  return (
+    error instanceof IdempotencyAlreadyInProgressError ||
+    error instanceof IdempotencyInconsistentStateError ||
+    error instanceof IdempotencyItemNotFoundError
+  );
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -20,6 +20,7 @@ describe('health handler', () => {
   let region: RegionFixture;
 
   function freshHandler(overrides: Record<string, string> = {}): ApiHandler {
+    restoreEnv(); // no override leaks from one scenario into the next
     region.apply(overrides);
     return loadFresh<{ handler: ApiHandler }>('../handlers/health').handler;
   }
@@ -81,6 +82,15 @@ describe('health handler', () => {
     assert.equal(first.statusCode, 200);
     assert.equal(second.statusCode, 200, 'still the cached "false" within the cache age');
     assert.equal(region.aws.getParameterCalls() - calls, 1);
+  });
+
+  it('sees a flag change at once when POWERTOOLS_PARAMETERS_MAX_AGE=0 (the sandbox scales the cache with its clock)', async () => {
+    const handler = freshHandler({ POWERTOOLS_PARAMETERS_MAX_AGE: '0' });
+    const first = await check(handler);
+    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    const second = await check(handler);
+    assert.equal(first.statusCode, 200);
+    assert.equal(second.statusCode, 503);
   });
 
   it('is unhealthy (503) when the table is missing', async () => {

@@ -1,7 +1,7 @@
 /**
  * GET /health: the deep check Route 53 calls (it gives up after 4 s; a slow answer is a failure).
  * Reads the regional table and the region's maintenance flag (SSM, cached 5 s by Powertools
- * parameters) in parallel, each bounded to about a second, so the answer always comes in < 2 s.
+ * parameters, POWERTOOLS_PARAMETERS_MAX_AGE overrides) in parallel, each bounded to about a second, so the answer always comes in < 2 s.
  * 503 when either dependency fails or the flag is "true" (the SREs' drill switch).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -19,8 +19,6 @@ const maintenance = readMaintenanceConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, HEALTH_CHECK_TUNING), core.tableName);
 const parameters = new SSMProvider({ awsSdkV3Client: createSsmClient(core.region, HEALTH_CHECK_TUNING) });
 
-/** Seconds the maintenance flag is cached: a drill takes effect within this plus Route 53's detection time. */
-export const MAINTENANCE_FLAG_MAX_AGE_SECONDS = 5;
 /** Hard ceiling per check, whatever the SDK does. */
 export const CHECK_TIMEOUT_MS = 1_500;
 
@@ -61,7 +59,9 @@ async function checkDynamoDb(): Promise<DynamoDbCheck> {
 
 async function checkMaintenance(): Promise<MaintenanceCheck> {
   try {
-    const value = await withTimeout(parameters.get(maintenance.parameterName, { maxAge: MAINTENANCE_FLAG_MAX_AGE_SECONDS }), CHECK_TIMEOUT_MS);
+    // Cached for Powertools' default 5 s (POWERTOOLS_PARAMETERS_MAX_AGE overrides it; the sandbox
+    // scales it with its clock): a drill takes effect within that plus Route 53's detection time.
+    const value = await withTimeout(parameters.get(maintenance.parameterName), CHECK_TIMEOUT_MS);
     const flag = value?.trim().toLowerCase() === 'true';
     return { ok: !flag, flag };
   } catch (error) {

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ReportViolation, ResourceValidationArgs, StackValidationArgs } from '@pulumi/policy';
 import type { PolicyConfigJSONSchema } from '@pulumi/policy/schema';
-import { isRecord, nameFromUrn } from './lib/props';
-import type { PackPolicy, PackResourcePolicy, PackStackPolicy } from './lib/policy';
-import { isStackPolicy } from './lib/policy';
+import { isRecord, nameFromUrn } from './props';
+import type { PackPolicy, PackResourcePolicy, PackStackPolicy } from './policy';
+import { isStackPolicy } from './policy';
 
 export interface Waiver {
   /** The policy silenced, e.g. `s3-bucket-tls-only`. */
@@ -32,7 +32,8 @@ export interface WaiversFile {
   waivers: Waiver[];
 }
 
-export const WAIVERS_FILE = join(__dirname, 'waivers.json');
+/** The committed waivers file (a JSON file beside the pack's index.ts). */
+export const WAIVERS_FILE = join(__dirname, '..', 'waivers.json');
 
 export class WaiverError extends Error {
   constructor(message: string) {
