@@ -12,7 +12,7 @@
  * Options: --concurrency <n> (16), --seconds <n> (8 per phase), --init-runs <n> (7).
  * Not a test: it measures and prints; it asserts nothing. Everything runs on 127.0.0.1.
  */
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -107,6 +107,8 @@ interface LoadResult {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU this (client) process spent per operation, ms: what bounds throughput when it, not the engine, saturates. */
+  clientCpuMs: number;
 }
 
 /** Runs `op` from CONCURRENCY workers for `seconds` (after a short warm-up); latencies in ms. */
@@ -118,6 +120,7 @@ async function load(op: (i: number) => Promise<boolean>, seconds: number): Promi
   }));
   const latencies: number[] = [];
   let errors = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const end = started + seconds * 1_000;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -129,16 +132,66 @@ async function load(op: (i: number) => Promise<boolean>, seconds: number): Promi
     }
   }));
   const elapsed = (performance.now() - started) / 1_000;
-  return { ops: latencies.length, seconds: elapsed, throughput: latencies.length / elapsed, p50: median(latencies), p99: percentile(latencies, 99), errors };
+  const used = process.cpuUsage(cpu);
+  return {
+    ops: latencies.length,
+    seconds: elapsed,
+    throughput: latencies.length / elapsed,
+    p50: median(latencies),
+    p99: percentile(latencies, 99),
+    errors,
+    clientCpuMs: (used.user + used.system) / 1_000 / Math.max(1, latencies.length),
+  };
 }
 
-async function startEngines(): Promise<{ endpoints: { dynamodb: string; s3: string }; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'engines.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`engines exited with ${code}`)));
-  });
-  return { endpoints: JSON.parse(line) as { dynamodb: string; s3: string }, stop: () => child.stdin!.end() };
+interface Engine {
+  url: string;
+  /** The engine process's CPU time so far, ms. */
+  cpuMs(): Promise<number>;
+  stop(): void;
+}
+
+async function startEngine(kind: 'dynamodb' | 's3'): Promise<Engine> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'engines.ts'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      lines.once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`${kind} engine exited with ${code}`)));
+    });
+  const { url } = JSON.parse(await next()) as { url: string };
+  return {
+    url,
+    async cpuMs() {
+      const answer = next();
+      child.stdin!.write('cpu\n');
+      return (JSON.parse(await answer) as { cpuMs: number }).cpuMs;
+    },
+    stop: () => child.stdin!.end(),
+  };
+}
+
+async function startEngines(): Promise<{ dynamodb: Engine; s3: Engine; endpoints: { dynamodb: string; s3: string }; stop: () => void }> {
+  const [dynamodb, s3] = await Promise.all([startEngine('dynamodb'), startEngine('s3')]);
+  return {
+    dynamodb,
+    s3,
+    endpoints: { dynamodb: dynamodb.url, s3: s3.url },
+    stop: () => {
+      dynamodb.stop();
+      s3.stop();
+    },
+  };
+}
+
+/** Runs a load phase and also reports the DynamoDB engine's CPU per operation during it. */
+async function measured(engine: Engine, op: (i: number) => Promise<boolean>): Promise<LoadResult & { engineCpuMs: number }> {
+  const before = await engine.cpuMs();
+  const result = await load(op, SECONDS);
+  const after = await engine.cpuMs();
+  // The warm-up second is included in the engine's CPU; count its operations too (ops/s x 1 s).
+  const opsIncludingWarmup = result.ops + result.throughput;
+  return { ...result, engineCpuMs: (after - before) / opsIncludingWarmup };
 }
 
 async function main(): Promise<void> {
@@ -187,8 +240,8 @@ async function main(): Promise<void> {
     const context = lambdaContext('payments-bench-createPayment', 30_000);
     const runId = randomUUID().slice(0, 8);
 
-    console.log(`\n## Throughput at concurrency ${CONCURRENCY}, ${SECONDS} s per phase, dynalite in its own process`);
-    const bare = await load(async (i) => {
+    console.log(`\n## Throughput at concurrency ${CONCURRENCY}, ${SECONDS} s per phase (dynalite and the S3 stand-in each in their own process)`);
+    const bare = await measured(engines.dynamodb, async (i) => {
       const id = `${runId}-bare-${i}`;
       try {
         await client.send(
@@ -214,10 +267,10 @@ async function main(): Promise<void> {
       } catch {
         return false;
       }
-    }, SECONDS);
-    console.log(`bare PutItem      ${bare.throughput.toFixed(0).padStart(6)} ops/s  p50 ${bare.p50.toFixed(1)} ms  p99 ${bare.p99.toFixed(1)} ms  (${bare.ops} ops, ${bare.errors} errors)`);
+    });
+    console.log(`bare PutItem      ${bare.throughput.toFixed(0).padStart(6)} ops/s  p50 ${bare.p50.toFixed(1)} ms  p99 ${bare.p99.toFixed(1)} ms  (${bare.ops} ops, ${bare.errors} errors; CPU per op: client ${bare.clientCpuMs.toFixed(1)} ms, dynalite ${bare.engineCpuMs.toFixed(1)} ms)`);
 
-    const payments = await load(async (i) => {
+    const payments = await measured(engines.dynamodb, async (i) => {
       const event = apiEvent({
         method: 'POST',
         path: '/payments',
@@ -226,10 +279,50 @@ async function main(): Promise<void> {
       });
       const result = await handler(event, context);
       return result.statusCode === 201;
-    }, SECONDS);
+    });
     const ratio = payments.throughput / bare.throughput;
-    console.log(`createPayment     ${payments.throughput.toFixed(0).padStart(6)} req/s  p50 ${payments.p50.toFixed(1)} ms  p99 ${payments.p99.toFixed(1)} ms  (${payments.ops} requests, ${payments.errors} not 201)`);
+    console.log(`createPayment     ${payments.throughput.toFixed(0).padStart(6)} req/s  p50 ${payments.p50.toFixed(1)} ms  p99 ${payments.p99.toFixed(1)} ms  (${payments.ops} requests, ${payments.errors} not 201; CPU per request: client ${payments.clientCpuMs.toFixed(1)} ms, dynalite ${payments.engineCpuMs.toFixed(1)} ms)`);
     console.log(`ratio createPayment / bare PutItem = ${ratio.toFixed(3)}  ${mark(ratio >= AIMS.throughputRatio)} >= ${AIMS.throughputRatio.toFixed(3)}`);
+    const engineRatio = bare.engineCpuMs / payments.engineCpuMs;
+    console.log(
+      `engine-bound ratio (dynalite CPU per bare PutItem / per payment) = ${engineRatio.toFixed(3)}: the ceiling when the handler runs elsewhere, as in Lambda`,
+    );
+
+    // 4. Where dynalite's CPU goes: the three writes of a payment, one by one, beside a bare PutItem.
+    console.log('\n## dynalite CPU per operation kind (sequential, 200 each)');
+    const item = (pk: string): Record<string, AttributeValue> => ({ pk: { S: pk }, transactionId: { S: pk }, amount: { N: '12345' }, currency: { S: 'EUR' }, status: { S: 'COMMITTED' } });
+    const kinds: [string, (i: number) => PutItemCommand | UpdateItemCommand][] = [
+      ['bare PutItem', (i) => new PutItemCommand({ TableName: TABLE, Item: item(`${runId}-k1-${i}`) })],
+      ['PutItem attribute_not_exists(pk) (payment)', (i) => new PutItemCommand({ TableName: TABLE, Item: item(`${runId}-k2-${i}`), ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': 'pk' } })],
+      [
+        'PutItem, Powertools in-progress condition',
+        (i) =>
+          new PutItemCommand({
+            TableName: TABLE,
+            Item: { ...item(`${runId}-k3-${i}`), expiration: { N: '1' }, in_progress_expiration: { N: '1' } },
+            ConditionExpression: 'attribute_not_exists(#id) OR #expiry < :now OR (#status = :inprogress AND attribute_exists(#in_progress_expiry) AND #in_progress_expiry < :now_in_millis)',
+            ExpressionAttributeNames: { '#id': 'pk', '#expiry': 'expiration', '#in_progress_expiry': 'in_progress_expiration', '#status': 'status' },
+            ExpressionAttributeValues: { ':now': { N: '1' }, ':now_in_millis': { N: '1000' }, ':inprogress': { S: 'INPROGRESS' } },
+          }),
+      ],
+      [
+        'UpdateItem, Powertools completion',
+        (i) =>
+          new UpdateItemCommand({
+            TableName: TABLE,
+            Key: { pk: { S: `${runId}-k3-${i}` } },
+            UpdateExpression: 'SET #expiry = :expiry, #status = :status, #response_data = :response_data, #validation_key = :validation_key',
+            ExpressionAttributeNames: { '#expiry': 'expiration', '#status': 'status', '#response_data': 'data', '#validation_key': 'validation' },
+            ExpressionAttributeValues: { ':expiry': { N: '2' }, ':status': { S: 'COMPLETED' }, ':response_data': { M: { transactionId: { S: 'x' } } }, ':validation_key': { S: 'h' } },
+          }),
+      ],
+    ];
+    for (const [label, command] of kinds) {
+      const before = await engines.dynamodb.cpuMs();
+      for (let i = 0; i < 200; i++) await client.send(command(i) as PutItemCommand);
+      const perOp = ((await engines.dynamodb.cpuMs()) - before) / 200;
+      console.log(`${label.padEnd(45)} ${perOp.toFixed(2).padStart(6)} ms`);
+    }
     client.destroy();
 
     console.log(`\nsummary: bundles ${mark(bundlesOk)}, init ${mark(initOk)}, throughput ${mark(ratio >= AIMS.throughputRatio)}`);

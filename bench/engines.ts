@@ -1,11 +1,13 @@
 /**
- * The bench's storage engines, in their own process so they get their own core and do not share an
- * event loop with the code being measured: dynalite (a real DynamoDB engine) and an S3 stand-in
- * that accepts PutObject (the transaction log's engine is not what the bench measures).
- * Prints one JSON line `{ "dynamodb": url, "s3": url }`, and exits when stdin closes.
+ * One of the bench's storage engines, in its own process so it does not share an event loop (or a
+ * core) with the code being measured: `dynamodb` runs dynalite (a real DynamoDB engine); `s3` runs
+ * a stand-in that accepts PutObject (the transaction log's engine is not what the bench measures).
+ * Prints one JSON line `{ "url": ... }`; answers each `cpu` line on stdin with `{ "cpuMs": n }`
+ * (its own CPU time so far); exits when stdin closes.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dynalite = require('dynalite') as (options: { createTableMs?: number }) => Server;
@@ -15,25 +17,30 @@ function listen(server: Server): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const dynamodb = dynalite({ createTableMs: 0 });
-  const s3 = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { ETag: '"bench"', 'x-amz-request-id': 'bench' });
-      res.end();
-    });
-  });
-  const urls = { dynamodb: await listen(dynamodb), s3: await listen(s3) };
-  process.stdout.write(`${JSON.stringify(urls)}\n`);
+  const kind = process.argv[2];
+  const server =
+    kind === 'dynamodb'
+      ? dynalite({ createTableMs: 0 })
+      : createServer((req, res) => {
+          req.resume();
+          req.on('end', () => {
+            res.writeHead(200, { ETag: '"bench"', 'x-amz-request-id': 'bench' });
+            res.end();
+          });
+        });
+  if (kind !== 'dynamodb' && kind !== 's3') throw new Error('usage: engines.ts dynamodb|s3');
+  process.stdout.write(`${JSON.stringify({ url: await listen(server) })}\n`);
   const stop = () => {
-    dynamodb.close();
-    s3.closeAllConnections();
-    s3.close();
+    server.close();
     process.exit(0);
   };
-  process.stdin.on('end', stop);
-  process.stdin.on('close', stop);
-  process.stdin.resume();
+  const input = createInterface({ input: process.stdin });
+  input.on('line', (line) => {
+    if (line.trim() !== 'cpu') return;
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1_000 })}\n`);
+  });
+  input.on('close', stop);
   process.on('SIGTERM', stop);
 }
 

@@ -15,3 +15,5 @@ import './test/naming.cases';
 import './test/meta.cases';
 import './test/waivers.cases';
 import './test/preview.cases';
+import './test/cli-pack.cases';
+import './test/report.cases';

@@ -4,11 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCli } from './cli';
 import { SandboxControlClient } from './controlClient';
+import { startSandbox } from './sandbox';
 import { processExists, refusesConnections } from './testkit';
 import type { SandboxEndpoints } from './types';
 
@@ -78,7 +80,7 @@ describe('sandbox CLI', { timeout: 60_000 }, () => {
         const { event, ...endpoints } = ready;
         assert.equal(event, 'sandbox.ready');
         assert.deepEqual(endpoints.healthCheck, { intervalSeconds: 30, failureThreshold: 2 }); // Pulumi.staging.yaml
-        assert.equal(endpoints.tableName, 'payments-stg');
+        assert.equal(endpoints.tableName, 'payments-table-stg');
         assert.deepEqual(Object.keys(endpoints.regions).sort(), ['us-east-1', 'us-east-2']);
         assert.deepEqual(Object.values(endpoints.regions).map((r) => r.role).sort(), ['primary', 'secondary']);
         // Attach by the control URL alone: the same endpoints come back.
@@ -97,4 +99,29 @@ describe('sandbox CLI', { timeout: 60_000 }, () => {
       }
     });
   }
+});
+
+describe('sandbox start-up failure', { timeout: 60_000 }, () => {
+  it('rejects with the region\'s error and leaves no process or temporary directory behind', async () => {
+    // Handlers whose module initialisation fails, as a misconfigured deployment's would.
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-broken-handlers-'));
+    try {
+      for (const name of ['createPayment', 'getPayment', 'health', 'retryProcessor']) {
+        writeFileSync(
+          join(dir, `${name}.js`),
+          `require('node:fs').writeFileSync(require('node:path').join(__dirname, 'pid-' + process.pid), ''); throw new Error('invalid function configuration: TABLE_NAME is required');\n`,
+        );
+      }
+      await assert.rejects(startSandbox({ timeScale: 0.05, handlersDir: dir }), /failed to start: .*invalid function configuration: TABLE_NAME is required/s);
+      const pids = readdirSync(dir)
+        .filter((f) => f.startsWith('pid-'))
+        .map((f) => Number(f.slice(4)));
+      assert.equal(pids.length, 2, 'both regions tried to load the handlers');
+      assert.ok(pids.every((pid) => !processExists(pid)), 'a region process survived');
+      const leaked = readdirSync(tmpdir()).filter((d) => pids.some((pid) => d.startsWith('payments-dr-sandbox-s3-') && d.includes(`-${pid}-`)));
+      assert.deepEqual(leaked, []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

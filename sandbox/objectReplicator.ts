@@ -7,6 +7,7 @@
  * and user metadata, into the other region's bucket. Deletes are not replicated (S3's default for
  * delete markers). Copies wait while either region is down (`region-down`) and catch up after.
  */
+import { createHash } from 'node:crypto';
 import { nowMs } from './http';
 import { lagStats } from './replicator';
 import type { RegionProcess } from './regionProcess';
@@ -84,6 +85,9 @@ class ObjectDirection {
       if (from.status === 404) return; // deleted before it could be copied
       if (!from.ok) throw new Error(`GET answered ${from.status}`);
       const body = Buffer.from(await from.arrayBuffer());
+      // s3rver can announce an object before its file is flushed: copy only a body that matches its ETag.
+      const etag = from.headers.get('etag');
+      if (etag && etag.replace(/"/g, '') !== createHash('md5').update(body).digest('hex')) throw new Error('object not fully written yet');
       const headers: Record<string, string> = { [REPLICA_MARKER_HEADER]: 'REPLICA' };
       from.headers.forEach((value, name) => {
         if (name === 'content-type' || (name.startsWith('x-amz-meta-') && name !== REPLICA_MARKER_HEADER)) headers[name] = value;

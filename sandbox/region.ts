@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { resourceName } from '../infra/naming';
 import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
 import { DynamoFrontend } from './dynamoFrontend';
 import { EventSourceMapping, type SqsHandler } from './eventSourceMapping';
@@ -80,7 +81,8 @@ class Region {
     await this.dynamo.createTable({ ...createTable });
 
     // S3: s3rver on a temporary directory.
-    this.s3Dir = mkdtempSync(join(tmpdir(), `payments-dr-sandbox-s3-${c.region}-`));
+    // The pid in the name tells which process owns the directory (a leak would be attributable).
+    this.s3Dir = mkdtempSync(join(tmpdir(), `payments-dr-sandbox-s3-${c.region}-${process.pid}-`));
     const S3rver = loadS3rver();
     this.s3 = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory: this.s3Dir, configureBuckets: [{ name: c.bucket }], vhostBuckets: false });
     const s3Address = await this.s3.run();
@@ -123,10 +125,10 @@ class Region {
     });
     delete process.env.AWS_PROFILE;
 
-    const fn = (name: string, timeoutMs: number): FunctionSpec => ({
-      functionName: `payments-dr-${c.stack}-${name}`,
+    const fn = (name: string, timeoutMs: number, memoryMB = 512): FunctionSpec => ({
+      functionName: resourceName(name, c.environmentSuffix, c.region),
       region: c.region,
-      memoryMB: 512,
+      memoryMB,
       timeoutMs,
     });
     const handler = (name: string): string => join(c.handlersDir, name);
@@ -138,7 +140,7 @@ class Region {
       routes: [
         { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('createPayment')) },
         { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('getPayment')) },
-        { method: 'GET', resource: '/health', fn: fn('health', c.apiTimeoutMs), handler: loadHandler<ApiHandler>(handler('health')) },
+        { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
       ],
     });
     const api = await this.api.start();

@@ -96,14 +96,27 @@ export class RegionProcess {
 
   private waitReady(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const fail = (why: string): void => {
+      let failed = false;
+      const fail = (why: string, stopChild: boolean): void => {
+        if (failed) return;
+        failed = true;
         clearTimeout(timer);
         this.child.off('message', onMessage);
-        this.child.kill('SIGKILL');
-        const tail = this.stderrTail.slice(-15).join('\n');
-        reject(new Error(`region ${this.config.region} failed to start: ${why}${tail ? `\n--- region stderr ---\n${tail}` : ''}`));
+        this.child.off('exit', onExit);
+        const report = (): void => {
+          const tail = this.stderrTail.slice(-15).join('\n');
+          reject(new Error(`region ${this.config.region} failed to start: ${why}${tail ? `\n--- region stderr ---\n${tail}` : ''}`));
+        };
+        // Let the child remove its temporary directory (it exits by itself after a fatal error);
+        // kill it only if it does not exit in time.
+        if (stopChild && !this.exited) this.child.kill('SIGTERM');
+        const killer = setTimeout(() => this.child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        void this.exitPromise.then(() => {
+          clearTimeout(killer);
+          report();
+        });
       };
-      const timer = setTimeout(() => fail(`not ready within ${STARTUP_TIMEOUT_MS} ms`), STARTUP_TIMEOUT_MS);
+      const timer = setTimeout(() => fail(`not ready within ${STARTUP_TIMEOUT_MS} ms`, true), STARTUP_TIMEOUT_MS);
       const onMessage = (message: ChildMessage): void => {
         if (message.type === 'ready') {
           clearTimeout(timer);
@@ -112,10 +125,10 @@ export class RegionProcess {
           this.info = message.info;
           resolve();
         } else if (message.type === 'fatal') {
-          fail(message.message);
+          fail(message.message, false);
         }
       };
-      const onExit = (code: number | null): void => fail(`exited with code ${String(code)}`);
+      const onExit = (code: number | null): void => fail(`exited with code ${String(code)}`, false);
       this.child.on('message', onMessage);
       this.child.once('exit', onExit);
       const init: ParentMessage = { type: 'init', config: this.config };

@@ -52,12 +52,14 @@ export interface SandboxHandle {
 }
 
 const REPO_ROOT = join(__dirname, '..');
+/** Names follow the stack's (`infra/program.ts`, `infra/components/region.ts`) through `infra/naming.ts`. */
 /** The stage the stack deploys (`PaymentApi` default `stageName`). */
 export const STAGE = 'v1';
 /** The account id the sandbox pretends to run in (part of bucket names and ARNs). */
 export const SANDBOX_ACCOUNT_ID = '000000000000';
-/** The stack's function timeout (`PaymentFunction` default), and the retry processor's. */
+/** The stack's function timeouts (`HANDLER_SPECS` in infra/components/region.ts). */
 const API_TIMEOUT_MS = 10_000;
+const HEALTH_TIMEOUT_MS = 5_000;
 const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
 /** The stack's retry queue (`RetryQueues` defaults). */
 const VISIBILITY_TIMEOUT_SECONDS = 180;
@@ -94,8 +96,8 @@ export function regionConfig(
     role,
     stack,
     stage: STAGE,
-    tableName: resourceName('payments', suffix),
-    bucket: bucketName('payments-txlog', suffix, region, SANDBOX_ACCOUNT_ID),
+    tableName: resourceName('payments-table', suffix),
+    bucket: bucketName('transaction-logs', suffix, region, SANDBOX_ACCOUNT_ID),
     retryQueueName: resourceName('payments-retry', suffix, region),
     deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
     maintenanceParameter: `${path}maintenance`,
@@ -104,7 +106,9 @@ export function regionConfig(
     handlersDir,
     env,
     apiKey,
+    environmentSuffix: suffix,
     apiTimeoutMs: API_TIMEOUT_MS,
+    healthTimeoutMs: HEALTH_TIMEOUT_MS,
     retryProcessorTimeoutMs: RETRY_PROCESSOR_TIMEOUT_MS,
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     maxReceiveCount: MAX_RECEIVE_COUNT,

@@ -197,7 +197,10 @@ export interface RegionConfig {
   env: Record<string, string>;
   /** API key the payment methods require (`x-api-key`); undefined: not enforced. */
   apiKey?: string;
+  /** The stack's suffix (function names are `<handler>-<suffix>-<region>`). */
+  environmentSuffix: string;
   apiTimeoutMs: number;
+  healthTimeoutMs: number;
   retryProcessorTimeoutMs: number;
   /** Retry queue visibility timeout in (real) seconds; the emulator scales it by `timeScale`. */
   visibilityTimeoutSeconds: number;

@@ -9,6 +9,9 @@ import { registerRestore, restoreAll } from '../support/safety';
 import type { PaymentReceipt } from '../support/targets/target';
 import type { AcceptedPayment, DrWorld } from '../support/world';
 
+/** Payments accepted through the failover endpoint just before the failure (the RPO sample). */
+const PAYMENTS_BEFORE_FAILURE = 3;
+
 /** Each drill step is bounded by the stack's budget (modelled); this is only Cucumber's safety net. */
 const DRILL_STEP_TIMEOUT_MS = 20 * 60_000;
 
@@ -35,7 +38,7 @@ async function untilServedBy(world: DrWorld, region: string, limitSeconds: numbe
     if (!accepted(receipt) || receipt.region !== region) return undefined;
     const payment: AcceptedPayment = { request, receipt, region, acceptedAt: Date.now() };
     return payment;
-  });
+  }, world.failoverProbeIntervalMs);
   return { result, probes, lastDetail };
 }
 
@@ -45,8 +48,15 @@ Given('the failover endpoint serves payments from the primary region', { timeout
   const { result, lastDetail } = await untilServedBy(this, primary, 5, 'before the failure');
   assert.ok(result, `before the drill the failover endpoint must serve payments from the primary ${primary}; last probe: ${lastDetail}`);
   this.state.payments.push(result.value);
-  this.state.lastPayment = result.value;
-  this.evidence('before the failure', { servedBy: primary, payment: result.value.receipt });
+  // A few more payments right before the failure: the recovery point is judged on all of them.
+  for (let i = 1; i <= PAYMENTS_BEFORE_FAILURE - 1; i += 1) {
+    const request = this.newPayment(`before the failure ${i}`);
+    const receipt = await this.target.submitPaymentViaFailover(request);
+    assert.ok(accepted(receipt) && receipt.region === primary, `the primary must accept payment ${i} before the failure, it answered ${receipt.httpStatus} from ${receipt.region ?? 'no region'}`);
+    this.state.payments.push({ request, receipt, region: primary, acceptedAt: Date.now() });
+  }
+  this.state.lastPayment = this.state.payments[this.state.payments.length - 1];
+  this.evidence('before the failure', { servedBy: primary, payments: this.state.payments.map((p) => p.receipt) });
 });
 
 When('the primary region becomes unhealthy', async function (this: DrWorld) {

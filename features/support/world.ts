@@ -154,17 +154,25 @@ export class DrWorld extends World<DrParameters> {
   }
 
   /**
+   * How often to probe the failover endpoint: on live every 2 s, well inside Route 53's API rate
+   * limit (5 requests per second per account) yet a fraction of the 10 s health-check interval.
+   */
+  get failoverProbeIntervalMs(): number {
+    return this.timeScale === 1 ? 2_000 : this.pollIntervalMs;
+  }
+
+  /**
    * Polls `probe` until it returns a value or `limitSeconds` (modelled) elapse. Returns the value
    * and the wall-clock time it took, or undefined on timeout.
    */
-  async pollFor<T>(limitSeconds: number, probe: () => Promise<T | undefined>): Promise<{ value: T; wallClockMs: number } | undefined> {
+  async pollFor<T>(limitSeconds: number, probe: () => Promise<T | undefined>, intervalMs = this.pollIntervalMs): Promise<{ value: T; wallClockMs: number } | undefined> {
     const started = Date.now();
     const deadline = started + this.wallMs(limitSeconds);
     for (;;) {
       const value = await probe();
       if (value !== undefined) return { value, wallClockMs: Date.now() - started };
       if (Date.now() >= deadline) return undefined;
-      await sleep(this.pollIntervalMs);
+      await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
     }
   }
 

@@ -50,7 +50,14 @@ const credentials = { accessKeyId: 'double', secretAccessKey: 'double' };
 /** Clients for the target, each answering from `answers[service]`; all calls recorded in order. */
 function doubles(answers: Partial<Record<'cloudwatch' | 'dynamodb' | 's3' | 'sqs' | 'ssm' | 'iam' | 'route53', Record<string, Answer>>>) {
   const calls: Array<Call & { service: string; region: string }> = [];
-  const make = <C extends { middlewareStack: Parameters<typeof answer>[0]['middlewareStack'] }>(service: keyof typeof answers, region: string, client: C): C => {
+  const made = new Map<string, unknown>();
+  const make = <C extends { middlewareStack: Parameters<typeof answer>[0]['middlewareStack'] }>(service: keyof typeof answers, region: string, create: () => C): C => {
+    // One client per service and region, as the real factory caches them (answers count calls per client).
+    const key = `${service}:${region}`;
+    const existing = made.get(key);
+    if (existing) return existing as C;
+    const client = create();
+    made.set(key, client);
     const own: Call[] = [];
     answer(client, answers[service] ?? {}, own);
     const push = own.push.bind(own);
@@ -61,13 +68,13 @@ function doubles(answers: Partial<Record<'cloudwatch' | 'dynamodb' | 's3' | 'sqs
     return client;
   };
   const clients: LiveClients = {
-    cloudwatch: (region) => make('cloudwatch', region, new CloudWatchClient({ region, credentials })),
-    dynamodb: (region) => make('dynamodb', region, new DynamoDBClient({ region, credentials })),
-    s3: (region) => make('s3', region, new S3Client({ region, credentials })),
-    sqs: (region) => make('sqs', region, new SQSClient({ region, credentials })),
-    ssm: (region) => make('ssm', region, new SSMClient({ region, credentials })),
-    iam: () => make('iam', 'us-east-1', new IAMClient({ region: 'us-east-1', credentials })),
-    route53: () => make('route53', 'us-east-1', new Route53Client({ region: 'us-east-1', credentials })),
+    cloudwatch: (region) => make('cloudwatch', region, () => new CloudWatchClient({ region, credentials })),
+    dynamodb: (region) => make('dynamodb', region, () => new DynamoDBClient({ region, credentials })),
+    s3: (region) => make('s3', region, () => new S3Client({ region, credentials })),
+    sqs: (region) => make('sqs', region, () => new SQSClient({ region, credentials })),
+    ssm: (region) => make('ssm', region, () => new SSMClient({ region, credentials })),
+    iam: () => make('iam', 'us-east-1', () => new IAMClient({ region: 'us-east-1', credentials })),
+    route53: () => make('route53', 'us-east-1', () => new Route53Client({ region: 'us-east-1', credentials })),
   };
   return { clients, calls };
 }

@@ -87,7 +87,7 @@ export interface CapturedPlan {
   stack: string;
   program: string;
   preview: boolean;
-  /** The stack config the program ran with (`project:key` → value; secure values are never read). */
+  /** The stack config the program ran with (`project:key` → value; `secure:` values replaced by a placeholder). */
   config: Record<string, string>;
   resources: PlannedResource[];
   /** The program's exports (stack outputs), resolved; unknown ones as `UNKNOWN`, secrets as `[secret]`. */

@@ -75,15 +75,20 @@ function projectName(): string {
   return typeof name === 'string' ? name : 'project';
 }
 
-/** The stack config as `PULUMI_CONFIG` wants it: `namespace:key` → string. Secure values are left out. */
-function stackConfig(request: CaptureRequest, project: string): Record<string, string> {
+/** The stack config as `PULUMI_CONFIG` wants it: `namespace:key` → string. Secure values become a placeholder. */
+function stackConfig(request: CaptureRequest, project: string, secretKeys: string[]): Record<string, string> {
   const file = request.configFile ?? join(REPO_ROOT, `Pulumi.${request.stack}.yaml`);
   const out: Record<string, string> = {};
   if (existsSync(file)) {
     const document = yaml.load(readFileSync(file, 'utf8'));
     const config = typeof document === 'object' && document !== null ? (document as Json).config : undefined;
     for (const [key, value] of Object.entries(typeof config === 'object' && config !== null ? (config as Json) : {})) {
-      if (typeof value === 'object' && value !== null) continue; // `secure:` values are never needed offline
+      if (typeof value === 'object' && value !== null) {
+        // `secure:` values cannot be decrypted offline; the program gets a placeholder, marked secret.
+        out[key] = 'offline-gate-placeholder';
+        secretKeys.push(key);
+        continue;
+      }
       out[key] = String(value);
     }
   } else if (request.configFile) {
@@ -97,8 +102,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const request = JSON.parse(readFileSync(process.argv[2], 'utf8')) as CaptureRequest;
   const project = projectName();
-  const config = stackConfig(request, project);
+  const secretKeys: string[] = [];
+  const config = stackConfig(request, project, secretKeys);
   process.env.PULUMI_CONFIG = JSON.stringify(config);
+  process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys);
   const defaultRegion = config['aws:region'] ?? 'us-east-1';
 
   const pulumi = await import('@pulumi/pulumi');

@@ -93,16 +93,22 @@ export function renderControlsDoc(): string {
     'Each control is enforced before deployment by CrossGuard policies (`pulumi preview --policy-pack policy-pack` and the offline gate `npm run gate`,',
     'see [policy-gate.md](policy-gate.md)) and evidenced after deployment by the verification suite\'s scenarios tagged `@control-<id>`.',
     'Control ids are defined once, in `policy-pack/controls.ts` (`CONTROL_IDS`, `CONTROLS`, `gherkinTag(id)`).',
+    'Tests: `policy-pack/test/*.cases.ts` run in `policy-pack/policies.test.ts` (per policy: happy path and one test per property);',
+    'the fixture programs run through the offline gate in `policy-pack/gate.test.ts` (each breakage caught on its resource).',
     '',
-    '## Summary',
+    '## Catalog',
     '',
-    '| Control | Title | Policies | PCI DSS v4.0 | Scenarios |',
-    '|---|---|---|---|---|',
+    '| Control | Description | PCI DSS v4.0 | Policies | Tests | Gherkin scenarios |',
+    '|---|---|---|---|---|---|',
   ];
   for (const id of CONTROL_IDS) {
     const policies = BASE_POLICIES.filter((p) => controlOf(p) === id);
     const reqs = [...new Set(policies.map((p) => p.framework.reference))].sort();
-    lines.push(`| [${id}](#${id.toLowerCase()}) | ${cell(CONTROLS[id].title)} | ${policies.length} | ${reqs.join(', ')} | ${(scenarios.get(id) ?? []).length} |`);
+    const testFiles = [...new Set(policies.flatMap((p) => [...(tests.get(p.name) ?? []), ...(fixtureOf(p.name) ? [fixtureOf(p.name) as string] : [])]))].sort();
+    const gherkin = scenarios.get(id) ?? [];
+    lines.push(
+      `| [${id}](#${id.toLowerCase()}) | **${cell(CONTROLS[id].title)}.** ${cell(CONTROLS[id].objective)} | ${reqs.join(', ')} | ${policies.map((p) => `\`${p.name}\``).join('<br>')} | ${testFiles.map((t) => `\`${t}\``).join('<br>')} | ${gherkin.length > 0 ? gherkin.map(cell).join('<br>') : '(none yet)'} |`,
+    );
   }
   for (const id of CONTROL_IDS) {
     const control = CONTROLS[id];

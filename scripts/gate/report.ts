@@ -26,7 +26,17 @@ export interface GateReport extends GateRun {
     id: ControlId;
     title: string;
     status: 'pass' | 'fail' | 'advisory';
-    policies: Array<{ name: string; enforcementLevel: string; severity: string; pci: string; mandatory: number; advisory: number; waived: number }>;
+    policies: Array<{
+      name: string;
+      enforcementLevel: string;
+      severity: string;
+      pci: string;
+      /** Resources a resource policy was evaluated on (0 = nothing of its type in the program); `stack` for stack policies. */
+      checked: number | 'stack';
+      mandatory: number;
+      advisory: number;
+      waived: number;
+    }>;
   }>;
 }
 
@@ -55,6 +65,10 @@ export function buildReport(run: GateRun, evaluation: Evaluation, policies: read
         enforcementLevel: p.enforcementLevel,
         severity: p.severity,
         pci: `${p.framework.name} ${p.framework.version} ${p.framework.reference}`,
+        checked: ((): number | 'stack' => {
+          const c = evaluation.coverage.find((x) => x.policy === p.name);
+          return c === undefined ? 0 : c.kind === 'stack' ? 'stack' : c.applied;
+        })(),
         mandatory: fs.filter(isBlocking).length,
         advisory: fs.filter((f) => !isBlocking(f)).length,
         waived: waived.filter((w) => w.policy === p.name).length,
@@ -117,6 +131,16 @@ export function renderMarkdown(report: GateReport): string {
     for (const w of ws) {
       lines.push(`| waived until ${w.waiver.expires} (${cell(w.waiver.owner)}) | \`${w.policy}\` | ${cell(w.resource ?? 'stack')} | ${cell(w.message)} Justification: ${cell(w.waiver.justification)} |`);
     }
+  }
+  lines.push('');
+  lines.push('## Coverage');
+  lines.push('');
+  lines.push('Resources each policy was evaluated on (a resource policy with 0 found nothing of its type in the program; stack policies see the whole stack).');
+  lines.push('');
+  lines.push('| Control | Policy | Enforcement | Severity | Requirement | Checked | Mandatory | Advisory | Waived |');
+  lines.push('|---|---|---|---|---|---|---|---|---|');
+  for (const c of report.controls) {
+    for (const p of c.policies) lines.push(`| ${c.id} | \`${p.name}\` | ${p.enforcementLevel} | ${p.severity} | ${p.pci} | ${p.checked} | ${p.mandatory} | ${p.advisory} | ${p.waived} |`);
   }
   lines.push('');
   lines.push('## Waivers');

@@ -7,7 +7,7 @@
  * (ts-node compiles `index.ts`, the `main` of policy-pack/package.json), reads the port the analyzer
  * prints, and speaks the Analyzer gRPC protocol. This script does exactly that, then calls
  * GetAnalyzerInfo, Configure (a waiver through the pack's config), Analyze and AnalyzeStack, and checks
- * the answers (`policy-pack/cli-pack.test.ts` runs it in the test suite; a few seconds).
+ * the answers (`policy-pack/test/cli-pack.cases.ts` runs it in the test suite; a few seconds).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';

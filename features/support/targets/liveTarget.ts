@@ -58,6 +58,8 @@ import type {
 } from './target';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+/** 100 alarms a page: 50 pages is 5000 alarms, far beyond one stack's. */
+const MAX_ALARM_PAGES = 50;
 
 /** The stack outputs the live target needs (issue 3, "Outputs"), normalised. */
 export interface LiveOutputs {
@@ -371,8 +373,11 @@ export class LiveTarget implements DrTarget {
   async alarms(region: string): Promise<AlarmFacts[]> {
     const facts: AlarmFacts[] = [];
     let token: string | undefined;
+    let pages = 0;
     do {
-      const page = await this.c.cloudwatch(region).send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'] }));
+      // Bounded: a runaway pagination must not hang a scheduled run.
+      if ((pages += 1) > MAX_ALARM_PAGES) throw new Error(`DescribeAlarms in ${region} returned more than ${MAX_ALARM_PAGES} pages`);
+      const page = await this.c.cloudwatch(region).send(new DescribeAlarmsCommand({ NextToken: token, AlarmTypes: ['MetricAlarm'], MaxRecords: 100 }));
       for (const a of page.MetricAlarms ?? []) facts.push(alarmFacts(a, region));
       token = page.NextToken;
     } while (token);

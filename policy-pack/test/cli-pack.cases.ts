@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { smokePack } from '../scripts/gate/smoke-pack';
+import { smokePack } from '../../scripts/gate/smoke-pack';
 
 describe('the pack as the Pulumi CLI runs it', () => {
   it('serves its policies, applies waivers from its config, reports violations and unknowns', async () => {

@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { runGate } from '../scripts/gate';
-import { findingLine, GateReport } from '../scripts/gate/report';
-import { DEFAULT_PROGRAM, REPO_ROOT } from './offline/capture';
-import { WAIVERS_FILE } from './lib/waivers';
+import { runGate } from '../../scripts/gate';
+import { findingLine, GateReport } from '../../scripts/gate/report';
+import { DEFAULT_PROGRAM, REPO_ROOT } from '../offline/capture';
+import { WAIVERS_FILE } from '../lib/waivers';
 
 const STACKS = readdirSync(REPO_ROOT)
   .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
