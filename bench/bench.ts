@@ -154,11 +154,12 @@ interface Engine {
 async function startEngine(kind: 'dynamodb' | 's3'): Promise<Engine> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'engines.ts'), kind], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
-  const next = () =>
-    new Promise<string>((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`${kind} engine exited with ${code}`)));
-    });
+  const waiting: { resolve: (line: string) => void; reject: (error: Error) => void }[] = [];
+  lines.on('line', (line) => waiting.shift()?.resolve(line));
+  child.once('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${kind} engine exited with ${code}`));
+  });
+  const next = () => new Promise<string>((resolve, reject) => waiting.push({ resolve, reject }));
   const { url } = JSON.parse(await next()) as { url: string };
   return {
     url,

@@ -16,7 +16,7 @@ Feature: Payments and transaction logs replicate between the regions
     Then the payment is readable in the primary region's table within 30 seconds
     And the measured replication lag is attached as evidence
 
-  @control-DR-01
+  @control-DR-01 @transaction-log
   Scenario: A transaction log written in the primary region is copied to the DR region
     Given the transaction-log buckets of both regions
     When a transaction-log object is written to the primary region's bucket

@@ -6,10 +6,11 @@ import { PolicyResource, validateResourceOfType } from '@pulumi/policy';
 import { PackResourcePolicy, PackStackPolicy, pciDss, tags } from './lib/policy';
 import { checkAll, checkEach, isSet, known } from './lib/preview';
 import { bool, get, list, num, record, str } from './lib/props';
-import { RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
+import { referencedBy, RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
 
 const ALARM_TYPE = tokenOf(aws.cloudwatch.MetricAlarm);
 const TABLE_TYPE = tokenOf(aws.dynamodb.Table);
+const TABLE_REPLICA_TYPE = tokenOf(aws.dynamodb.TableReplica);
 const FUNCTION_TYPE = tokenOf(aws.lambda.Function);
 const REST_API_TYPE = tokenOf(aws.apigateway.RestApi);
 
@@ -79,7 +80,12 @@ export const dynamodbReplicationLatencyAlarms: PackStackPolicy = {
       args.resources.filter((r) => r.type === TABLE_TYPE),
       (table) => {
         const home = regionOf(table, config.primaryRegion);
-        const replicaRegions = list(table.props, 'replicas').map((r) => str(r, 'regionName')).filter((r): r is string => r !== undefined && r !== home);
+        // Replicas declared inline, or as separate aws.dynamodb.TableReplica resources of this table.
+        const separate = args.resources
+          .filter((r) => r.type === TABLE_REPLICA_TYPE && referencedBy(r, 'globalTableArn', [table], (t) => [known(() => str(t.props, 'arn'))]).length > 0)
+          .map((r) => regionOf(r, config.primaryRegion));
+        const inline = list(table.props, 'replicas').map((r) => str(r, 'regionName'));
+        const replicaRegions = [...new Set([...inline, ...separate])].filter((r): r is string => r !== undefined && r !== home);
         if (replicaRegions.length === 0) return;
         const tableName = str(table.props, 'name');
         const regions = [home, ...replicaRegions];

@@ -34,13 +34,13 @@ function childrenOf(pid: number): number[] {
 
 describe('sandbox CLI', { timeout: 60_000 }, () => {
   it('parses its flags and refuses bad ones', () => {
-    assert.deepEqual(parseCli([]), { timeScale: 1, stack: 'dev', replicationDelayMs: 0, quiet: false, objectReplication: false });
-    assert.deepEqual(parseCli(['--time-scale', '0.05', '--stack', 'staging', '--quiet', '--object-replication']), {
+    assert.deepEqual(parseCli([]), { timeScale: 1, stack: 'dev', replicationDelayMs: 0, quiet: false, objectReplication: true });
+    assert.deepEqual(parseCli(['--time-scale', '0.05', '--stack', 'staging', '--quiet', '--no-object-replication']), {
       timeScale: 0.05,
       stack: 'staging',
       replicationDelayMs: 0,
       quiet: true,
-      objectReplication: true,
+      objectReplication: false,
     });
     assert.throws(() => parseCli(['--time-scale', '0']), /timeScale/);
     assert.throws(() => parseCli(['--time-scale', 'fast']), /timeScale/);

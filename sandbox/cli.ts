@@ -1,9 +1,10 @@
 /**
- * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--object-replication] [--quiet]`
+ * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
  * Starts the local two-region sandbox, prints ONE JSON line on stdout when ready
  * (`{"event":"sandbox.ready", ...endpoints}`), sends the regions' logs to stderr, and stops cleanly
  * on SIGINT/SIGTERM (children stopped, temporary directories removed).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSandbox, validateTimeScale } from './sandbox';
 
@@ -25,7 +26,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       'replication-delay-ms': { type: 'string' },
       quiet: { type: 'boolean' },
       'api-key': { type: 'string' },
-      'object-replication': { type: 'boolean' },
+      'no-object-replication': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -41,9 +42,38 @@ export function parseCli(argv: readonly string[]): CliOptions {
     stack,
     replicationDelayMs,
     quiet: values.quiet ?? false,
-    objectReplication: values['object-replication'] ?? false,
+    objectReplication: !(values['no-object-replication'] ?? false),
     ...(apiKey !== undefined ? { apiKey } : {}),
   };
+}
+
+/** Our process group (Linux /proc), or undefined where it cannot be read. */
+function processGroup(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) && pgrp > 0 ? pgrp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isNpm(pid: number): boolean {
+  try {
+    // npm sets its process title ("npm run sandbox ..."), or the command line is node + npm-cli.js.
+    return /(^|[/\0 ])npm(-cli\.js)?([\0 ]|$)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function main(): Promise<void> {
@@ -77,6 +107,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // `npm run sandbox` is npm -> sh -> tsx -> node: a SIGTERM sent to npm alone stops npm and sh but
+  // is not passed on. When we were launched by npm and that npm is gone, stop as if signalled, so
+  // nothing is left running.
+  const group = processGroup();
+  if (group !== undefined && group !== process.pid && isNpm(group)) {
+    setInterval(() => {
+      if (!alive(group)) shutdown('SIGHUP');
+    }, 500).unref();
+  }
   process.stdout.write(`${JSON.stringify({ event: 'sandbox.ready', ...sandbox.endpoints })}\n`);
 }
 

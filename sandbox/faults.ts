@@ -58,7 +58,7 @@ export class FaultInjector {
     private readonly regions: ReadonlyMap<string, RegionProcess>,
     private readonly replicator: Replicator,
     private readonly maintenanceParameters: ReadonlyMap<string, string>,
-    /** Called when a region comes back, so paused copies resume. */
+    /** Called when a region comes back or a stall is cleared, so paused object copies resume. */
     private readonly onRegionRestored: () => void = () => undefined,
   ) {}
 
@@ -91,6 +91,7 @@ export class FaultInjector {
         return;
       case 'replication-stalled':
         this.replicator.setStalled(spec.region, on);
+        if (!on) this.onRegionRestored();
         return;
       case 'replication-delay':
         this.replicator.setDelay(spec.region, on ? (spec.delayMs ?? 0) : 0);

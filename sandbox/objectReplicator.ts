@@ -1,11 +1,13 @@
 /**
- * S3 cross-region replication of the transaction-log buckets, emulated (opt-in: `objectReplication`).
+ * S3 cross-region replication of the transaction-log buckets, emulated (on by default; `objectReplication: false` turns it off).
  * The stack replicates each region's bucket to the other's; S3 copies new objects asynchronously
  * and never replicates a replica again. Here each region reports objects created in its bucket
  * (s3rver's event notifications; replicas carry `x-amz-meta-sandbox-replication-status: REPLICA`,
  * standing in for S3's `x-amz-replication-status`), and the parent copies them, body, content type
  * and user metadata, into the other region's bucket. Deletes are not replicated (S3's default for
- * delete markers). Copies wait while either region is down (`region-down`) and catch up after.
+ * delete markers). Copies wait while either region is down (`region-down`) or while replication
+ * leaving the source is stalled (`replication-stalled`, the same fault that holds the table), and
+ * catch up after.
  */
 import { createHash } from 'node:crypto';
 import { nowMs } from './http';
@@ -19,6 +21,12 @@ const MAX_SAMPLES = 2000;
 /** Path-style URL of an object (each key segment encoded). */
 export function objectUrl(endpoint: string, bucket: string, key: string): string {
   return `${endpoint}/${encodeURIComponent(bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** What holds object copies: the same region outages and stalls as the table's replication. */
+export interface ReplicationLinks {
+  isDown(region: string): boolean;
+  isStalled(source: string): boolean;
 }
 
 interface Pending {
@@ -39,11 +47,11 @@ class ObjectDirection {
   constructor(
     readonly source: RegionProcess,
     readonly target: RegionProcess,
-    private readonly isDown: (region: string) => boolean,
+    private readonly links: ReplicationLinks,
   ) {}
 
   get paused(): boolean {
-    return this.isDown(this.source.region) || this.isDown(this.target.region);
+    return this.links.isDown(this.source.region) || this.links.isDown(this.target.region) || this.links.isStalled(this.source.region);
   }
 
   enqueue(key: string, ts: number): void {
@@ -131,10 +139,10 @@ class ObjectDirection {
 export class ObjectReplicator {
   private readonly directions: ObjectDirection[] = [];
 
-  constructor(regions: readonly RegionProcess[], isDown: (region: string) => boolean) {
+  constructor(regions: readonly RegionProcess[], links: ReplicationLinks) {
     for (const source of regions) {
       for (const target of regions) {
-        if (source !== target) this.directions.push(new ObjectDirection(source, target, isDown));
+        if (source !== target) this.directions.push(new ObjectDirection(source, target, links));
       }
       source.onObjectChanges((objects) => {
         for (const d of this.directions) {
@@ -144,7 +152,7 @@ export class ObjectReplicator {
     }
   }
 
-  /** Resumes copies after a region comes back. */
+  /** Resumes copies after a region comes back or a stall is cleared. */
   resume(): void {
     for (const d of this.directions) d.schedule(0);
   }

@@ -180,6 +180,11 @@ export class Replicator {
     return this.down.has(region);
   }
 
+  /** Whether changes leaving `source` are held (`replication-stalled`). */
+  isStalled(source: string): boolean {
+    return this.from(source).some((d) => d.stalled);
+  }
+
   private from(source: string): Direction[] {
     const list = this.directions.filter((d) => d.source.region === source);
     if (list.length === 0) throw new Error(`unknown region ${source}`);

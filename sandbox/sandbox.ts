@@ -30,7 +30,7 @@ export interface SandboxOptions {
   replicationDelayMs?: number;
   /** Where the regions' handler logs go. Default `silent` (the CLI uses `stderr`). */
   logs?: LogMode;
-  /** Emulate S3 cross-region replication of the transaction-log buckets (both directions). Default false. */
+  /** Emulate S3 cross-region replication of the transaction-log buckets (both directions). Default true. */
   objectReplication?: boolean;
   /** Enforce this API key on the payment methods (`x-api-key`), as the stack's usage plan does. Default: not enforced. */
   apiKey?: string;
@@ -52,7 +52,8 @@ export interface SandboxHandle {
 }
 
 const REPO_ROOT = join(__dirname, '..');
-/** Names follow the stack's (`infra/program.ts`, `infra/components/region.ts`) through `infra/naming.ts`. */
+// Names and figures follow the stack's (`infra/program.ts`, `infra/components/*.ts`, via `infra/naming.ts`).
+
 /** The stage the stack deploys (`PaymentApi` default `stageName`). */
 export const STAGE = 'v1';
 /** The account id the sandbox pretends to run in (part of bucket names and ARNs). */
@@ -76,7 +77,7 @@ export function regionConfig(
   timeScale: number,
   handlersDir: string,
   apiKey?: string,
-  objectReplication = false,
+  objectReplication: boolean,
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
@@ -152,12 +153,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const settings = loadStackSettings(stack);
   const handlersDir = opts.handlersDir ?? join(REPO_ROOT, 'infra', 'lambda', 'handlers');
   const logs = opts.logs ?? 'silent';
+  const objectReplication = opts.objectReplication ?? true;
   const roles: [string, RegionRole][] = [
     [settings.primaryRegion, 'primary'],
     [settings.secondaryRegion, 'secondary'],
   ];
 
-  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, opts.objectReplication ?? false), logs)));
+  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication), logs)));
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
@@ -166,7 +168,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   }
   const regions = new Map(processes.map((p) => [p.region, p]));
   const replicator = new Replicator(processes, baseDelayMs);
-  const objectReplicator = opts.objectReplication ? new ObjectReplicator(processes, (region) => replicator.isDown(region)) : undefined;
+  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator) : undefined;
   const faults = new FaultInjector(
     regions,
     replicator,

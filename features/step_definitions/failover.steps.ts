@@ -108,14 +108,21 @@ Then('the payments accepted before the failure are present in the DR region', { 
   // Anything not in the DR region once it has taken over is lost unless it arrives within the
   // replication alarm threshold (the RPO budget's lag bound); the wait is bounded by that.
   const grace = budget.breakdown.replicationLagBoundSeconds ?? 30;
-  const rows = [];
-  for (const p of failover.paymentsBefore) {
-    const id = p.receipt.transactionId;
-    assert.ok(id, 'a pre-failure payment has no transactionId');
-    const found = await this.pollFor(grace, () => this.target.readPayment(secondary, id));
-    const exposure = this.modelled(failover.failedAt - p.acceptedAt);
-    rows.push({ transactionId: id, acceptedIn: p.region, presentInDr: found !== undefined, acceptedSecondsBeforeFailure: Number(exposure.toFixed(3)) });
-  }
+  const present = new Set<string>();
+  const ids = failover.paymentsBefore.map((p) => {
+    assert.ok(p.receipt.transactionId, 'a pre-failure payment has no transactionId');
+    return p.receipt.transactionId;
+  });
+  await this.pollFor(grace, async () => {
+    for (const id of ids.filter((x) => !present.has(x))) if (await this.target.readPayment(secondary, id)) present.add(id);
+    return present.size === ids.length ? true : undefined;
+  });
+  const rows = failover.paymentsBefore.map((p) => ({
+    transactionId: p.receipt.transactionId ?? '',
+    acceptedIn: p.region,
+    presentInDr: present.has(p.receipt.transactionId ?? ''),
+    acceptedSecondsBeforeFailure: Number(this.modelled(failover.failedAt - p.acceptedAt).toFixed(3)),
+  }));
   const missing = rows.filter((r) => !r.presentInDr);
   this.evidence('recovery point', { rpoObjectiveSeconds: budget.rpoObjectiveSeconds, stackRpoBudgetSeconds: budget.rpoBudgetSeconds, payments: rows });
   assert.equal(

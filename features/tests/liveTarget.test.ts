@@ -34,6 +34,7 @@ const OUTPUTS: Record<string, unknown> = {
   },
   maintenanceParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/maintenance', 'us-east-2': '/payments-dr/dev/us-east-2/maintenance' },
   hostedZoneId: 'Z0123456789ABC',
+  hostedZoneName: 'payments-dev.example.com',
   clientApiKey: '[secret]',
   drBudget: {
     rtoSeconds: 150,
@@ -223,5 +224,29 @@ describe('live target: the failover drill mechanism', () => {
     const after = await target.observeFailover();
     assert.equal(after.servingRegion, 'us-east-2');
     assert.match(after.detail, /TestDNSAnswer api\.payments-dev\.example\.com A NOERROR/);
+  });
+
+  it('with custom domains (alias answers are addresses) compares the failover answer with each region\'s own', async () => {
+    let serving = 'us-east-1';
+    const addresses: Record<string, string[]> = { 'us-east-1': ['192.0.2.10', '192.0.2.11'], 'us-east-2': ['198.51.100.20'] };
+    const { clients } = doubles({
+      route53: {
+        TestDNSAnswerCommand: (input) => {
+          const name = String(input.RecordName);
+          const region = name === 'api.payments-dev.example.com' ? serving : name.split('.')[0];
+          return { RecordName: name, RecordType: 'A', ResponseCode: 'NOERROR', RecordData: addresses[region] ?? [] };
+        },
+      },
+    });
+    const target = new LiveTarget({
+      stack: 'dev',
+      outputs: { ...OUTPUTS, primaryApiUrl: 'https://us-east-1.api.payments-dev.example.com', secondaryApiUrl: 'https://us-east-2.api.payments-dev.example.com' },
+      clients,
+    });
+    await target.open();
+    (target as unknown as { out: { failoverEndpoint: string } }).out.failoverEndpoint = 'http://127.0.0.1:9/v1';
+    assert.equal((await target.observeFailover()).servingRegion, 'us-east-1');
+    serving = 'us-east-2';
+    assert.equal((await target.observeFailover()).servingRegion, 'us-east-2');
   });
 });

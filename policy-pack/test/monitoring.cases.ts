@@ -64,6 +64,17 @@ describe('dynamodb-replication-latency-alarms', () => {
       ['replication-latency-dev-us-east-1', 'ReplicationLatency alarm must fire above the threshold (GreaterThanThreshold), got LessThanThreshold.'],
     ]);
   });
+  it('counts replicas declared as aws.dynamodb.TableReplica resources', async () => {
+    const rs = withChange(replicationStack(), (list) => {
+      list[0].props.replicas = [];
+      list[0].props.arn = 'arn:aws:dynamodb:us-east-1:123456789012:table/payments-table-dev';
+      list.push({ type: 'aws:dynamodb/tableReplica:TableReplica', name: 'payments-table-dev-us-west-2', props: { region: 'us-west-2', globalTableArn: list[0].props.arn } });
+    });
+    assert.deepEqual(await violationsOn(dynamodbReplicationLatencyAlarms, rs), [
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-1 -> us-west-2 (AWS/DynamoDB in us-east-1, dimensions TableName and ReceivingRegion us-west-2).'],
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-west-2 -> us-east-1 (AWS/DynamoDB in us-west-2, dimensions TableName and ReceivingRegion us-east-1).'],
+    ]);
+  });
   it('reads metric queries', async () => {
     const rs = withChange(replicationStack(), (list) => {
       const props = list[1].props;

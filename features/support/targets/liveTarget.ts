@@ -69,6 +69,8 @@ export interface LiveOutputs {
   failoverEndpoint: string;
   failoverHostname: string;
   hostedZoneId: string;
+  /** The zone's domain (regional hostnames with custom domains live in it). */
+  hostedZoneName?: string;
   tableName: string;
   buckets: Record<string, string>;
   retryQueueUrls: Record<string, string>;
@@ -134,6 +136,7 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
     failoverEndpoint,
     failoverHostname: new URL(failoverEndpoint).hostname,
     hostedZoneId,
+    hostedZoneName: str(pick(outputs, ['hostedZoneName'])),
     tableName,
     buckets,
     retryQueueUrls,
@@ -193,9 +196,18 @@ export interface LiveTargetOptions {
 }
 
 async function readStackOutputs(stack: string, file: string | undefined): Promise<Record<string, unknown>> {
-  const text = file
-    ? await readFile(file, 'utf8')
-    : (await promisify(execFile)('pulumi', ['stack', 'output', '--json', '--stack', stack], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 })).stdout;
+  let text: string;
+  if (file) text = await readFile(file, 'utf8');
+  else {
+    try {
+      text = (await promisify(execFile)('pulumi', ['stack', 'output', '--json', '--stack', stack], { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 })).stdout;
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `the live target reads the stack outputs with \`pulumi stack output --json --stack ${stack}\`, which failed (${reason}); install and log in to the Pulumi CLI, or set DR_STACK_OUTPUTS_FILE to a saved copy`,
+      );
+    }
+  }
   const parsed: unknown = JSON.parse(text);
   if (!isObject(parsed)) throw new Error(`stack outputs of ${stack} are not a JSON object`);
   return parsed;
@@ -228,7 +240,6 @@ export class LiveTarget implements DrTarget {
   private clients?: LiveClients;
   private destroyClients?: () => void;
   private accountId = 'unknown';
-  private dnsAnswers = new Map<string, string>();
 
   constructor(private readonly options: LiveTargetOptions) {}
 
@@ -320,33 +331,46 @@ export class LiveTarget implements DrTarget {
     }
   }
 
-  /** What Route 53 answers for a name, as one comparable string. */
-  private async dnsAnswer(name: string): Promise<{ answer: string; detail: string }> {
+  /** What Route 53 answers for a name in the stack's hosted zone. */
+  private async dnsAnswer(name: string): Promise<{ values: string[]; detail: string }> {
     const out = await this.c.route53().send(new TestDNSAnswerCommand({ HostedZoneId: this.o.hostedZoneId, RecordName: name, RecordType: 'A' }));
-    const data = [...(out.RecordData ?? [])].sort();
-    return { answer: data.join(','), detail: `${name} ${out.RecordType ?? 'A'} ${out.ResponseCode ?? ''} ${data.join(',')}` };
+    const values = [...(out.RecordData ?? [])].sort();
+    return { values, detail: `${name} ${out.RecordType ?? 'A'} ${out.ResponseCode ?? ''} ${values.join(',')}` };
   }
 
+  /**
+   * Which region the failover record answers with, by Route 53's own answer (TestDNSAnswer):
+   * a CNAME answer names the region's execute-api host; an alias answer (custom domains) is a set
+   * of addresses, compared with the answers for each region's own hostname in the zone. The region
+   * that a client reaching the failover hostname lands on (its GET /health `region`) is the
+   * fallback and the confirmation.
+   */
   async observeFailover(): Promise<FailoverObservation> {
-    // Learn what each region's own API host answers once, then compare the failover record's answer.
-    for (const region of [this.o.primaryRegion, this.o.secondaryRegion]) {
-      if (this.dnsAnswers.has(region)) continue;
-      const host = new URL(this.api(region)).hostname;
-      if (host.includes(region)) this.dnsAnswers.set(region, region);
-      else this.dnsAnswers.set(region, (await this.dnsAnswer(host)).answer);
+    const regions = [this.o.primaryRegion, this.o.secondaryRegion];
+    const failover = await this.dnsAnswer(this.o.failoverHostname);
+    let dnsRegion = regions.find((r) => failover.values.some((v) => v.includes(`.${r}.`)));
+    if (!dnsRegion && this.o.hostedZoneName) {
+      for (const region of regions) {
+        const host = new URL(this.api(region)).hostname;
+        if (!host.endsWith(this.o.hostedZoneName)) continue;
+        const own = await this.dnsAnswer(host);
+        if (own.values.some((v) => failover.values.includes(v))) dnsRegion = region;
+      }
     }
-    const { answer, detail } = await this.dnsAnswer(this.o.failoverHostname);
-    const byName = [this.o.primaryRegion, this.o.secondaryRegion].find((r) => answer.includes(r));
-    const byAnswer = [...this.dnsAnswers].find(([, a]) => a !== '' && a === answer)?.[0];
-    let health = '';
+    let healthRegion: string | undefined;
+    let health: string;
     try {
       const response = await fetchWithDeadline(`${this.o.failoverEndpoint.replace(/\/$/, '')}/health`, { method: 'GET' }, REQUEST_TIMEOUT_MS);
       const body = await readJson(response);
-      health = `; GET /health answered ${response.status} from ${isObject(body) ? str(body.region) ?? '?' : '?'}`;
+      healthRegion = isObject(body) ? str(body.region) : undefined;
+      health = `GET /health answered ${response.status} from ${healthRegion ?? '?'}`;
     } catch (error) {
-      health = `; GET /health failed: ${error instanceof Error ? error.message : String(error)}`;
+      health = `GET /health failed: ${error instanceof Error ? error.message : String(error)}`;
     }
-    return { servingRegion: byName ?? byAnswer, detail: `TestDNSAnswer ${detail}${health}` };
+    return {
+      servingRegion: dnsRegion ?? healthRegion,
+      detail: `TestDNSAnswer ${failover.detail} -> ${dnsRegion ?? 'inconclusive'}; ${health}`,
+    };
   }
 
   async limitation(): Promise<string | undefined> {

@@ -283,12 +283,6 @@ export class SandboxTarget implements DrTarget {
     };
   }
 
-  /** Replication lag statistics the sandbox measured itself (evidence next to ours). */
-  async replicationStats(): Promise<unknown> {
-    const state = await this.control('GET', '/state');
-    return isObject(state) ? state.replication : undefined;
-  }
-
   private cannot(question: string): never {
     throw new TargetCannotAnswerError('sandbox', question);
   }

@@ -20,8 +20,15 @@ export interface ClientTuning {
   readonly maxAttempts: number;
 }
 
-/** The request path: a few fast attempts, then the handler queues the payment (202) rather than wait. */
-export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 };
+/**
+ * The request path: a few fast attempts, then the handler queues the payment (202) rather than wait.
+ * DynamoDB answers in milliseconds, so 1 s per attempt is generous. Worst case when DynamoDB hangs
+ * after the in-progress record was written: payment write 3 x ~1.1 s, Powertools' cleanup 3 x ~1.1 s,
+ * SQS 2 x ~1.1 s: about 9 s, inside createPayment's 10 s function timeout (and API Gateway's 29 s).
+ */
+export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 3 };
+/** The retry queue on the request path: it is already the fallback, so one retry only. */
+export const REQUEST_PATH_QUEUE_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The health check must answer well inside Route 53's 4 s: one attempt, short timeouts. */
 export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 1 };
 /** The transaction log is best effort on the request path; failures are re-emitted through the retry queue. */

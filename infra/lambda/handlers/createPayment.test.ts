@@ -335,6 +335,21 @@ describe('createPayment handler', () => {
       assert.ok((await east1.s3.list(east1.bucket)).some((k) => k.endsWith(`${id}.json`)), 'transaction log written by the processor');
     });
 
+    it('queues on DynamoDB timeouts (no answer at all) within a bounded time: 202 PENDING', async () => {
+      // Prepare
+      const key = newKey();
+      east1.dynamodbProxy.fault = { kind: 'hang' };
+      const started = Date.now();
+      // Act
+      const result = await createPayment(postPayment(valid, key), lambdaContext());
+      // Assess
+      const elapsed = Date.now() - started;
+      assert.equal(result.statusCode, 202, result.body);
+      assert.equal(json<{ transactionId: string }>(result).transactionId, transactionIdFor(valid.merchantId, key));
+      assert.equal(east1.aws.messages.length, 1);
+      assert.ok(elapsed < 6_000, `answered in ${elapsed} ms`);
+    });
+
     it('a write that committed but whose answer was lost is recognised on the SDK retry: 201, one item, logged', async () => {
       // Prepare
       const key = newKey();

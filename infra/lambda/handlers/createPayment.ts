@@ -26,7 +26,7 @@ import {
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createDynamoDbClient, createS3Client, createSqsClient, REQUEST_PATH_TUNING, TRANSACTION_LOG_TUNING } from '../commons/clients';
+import { createDynamoDbClient, createS3Client, createSqsClient, REQUEST_PATH_QUEUE_TUNING, REQUEST_PATH_TUNING, TRANSACTION_LOG_TUNING } from '../commons/clients';
 import { readCoreConfig, readPaymentRules, readRetryQueueConfig, readTransactionLogConfig } from '../commons/config';
 import {
   describeError,
@@ -52,7 +52,7 @@ const logConfig = readTransactionLogConfig();
 
 const dynamodb = createDynamoDbClient(core.region, REQUEST_PATH_TUNING);
 const repository = new PaymentRepository(dynamodb, core.tableName);
-const retryQueue = new RetryQueue(createSqsClient(core.region, REQUEST_PATH_TUNING), queueConfig.retryQueueUrl);
+const retryQueue = new RetryQueue(createSqsClient(core.region, REQUEST_PATH_QUEUE_TUNING), queueConfig.retryQueueUrl);
 const transactionLog = new TransactionLog(createS3Client(core.region, TRANSACTION_LOG_TUNING), logConfig);
 
 /** How long the transaction-log write may add to a payment before it is deferred to the retry queue. */

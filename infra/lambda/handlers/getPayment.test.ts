@@ -71,6 +71,36 @@ describe('getPayment handler', () => {
     assert.equal(region.dynamodbProxy.requests(), seen);
   });
 
+  it('publishes an Error metric (CloudWatch EMF, namespace PaymentsDR) when it refuses a request', async () => {
+    // Prepare: a fresh execution environment with metrics on, stdout captured
+    region.apply({ POWERTOOLS_METRICS_DISABLED: 'false' });
+    const { handler } = loadFresh<{ handler: ApiHandler }>('../handlers/getPayment');
+    const written: string[] = [];
+    const originalWrite = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      // Act
+      await handler(getEvent('not-an-id'), lambdaContext());
+    } finally {
+      process.stdout.write = originalWrite;
+      region.apply();
+    }
+    // Assess
+    const emf = written
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as { _aws: { CloudWatchMetrics: { Namespace: string; Metrics: { Name: string }[] }[] }; Error?: number; service?: string });
+    assert.equal(emf.length, 1, written.join(''));
+    assert.equal(emf[0]!._aws.CloudWatchMetrics[0]!.Namespace, 'PaymentsDR');
+    assert.ok(emf[0]!._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'Error'));
+    assert.equal(emf[0]!.Error, 1);
+    assert.equal(emf[0]!.service, 'payments');
+  });
+
   it('returns 503 with Retry-After when DynamoDB throttles', async () => {
     // Prepare
     region.dynamodbProxy.fault = { kind: 'throttle' };

@@ -53,6 +53,7 @@ async function checkDynamoDb(): Promise<DynamoDbCheck> {
     await withTimeout(repository.probe(), CHECK_TIMEOUT_MS);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (error) {
+    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
     return { ok: false, latencyMs: Math.round(performance.now() - started), error: rootErrorName(error) };
   }
 }
@@ -65,6 +66,7 @@ async function checkMaintenance(): Promise<MaintenanceCheck> {
     const flag = value?.trim().toLowerCase() === 'true';
     return { ok: !flag, flag };
   } catch (error) {
+    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
     return { ok: false, flag: null, error: rootErrorName(error) };
   }
 }

@@ -1,0 +1,59 @@
+/** The repository against dynalite, including what dynalite does not implement. */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startDynalite, type DynaliteHandle } from '../testkit/dynalite';
+import { newPaymentItem } from './payment';
+import { fromAttributes, PaymentRepository, toAttributes } from './repository';
+
+describe('PaymentRepository on dynalite', () => {
+  let engine: DynaliteHandle;
+  let repository: PaymentRepository;
+  const item = newPaymentItem({
+    request: { merchantId: 'm-repo', amount: 4200, currency: 'GBP', reference: 'ref', metadata: { b: '2', a: '1' } },
+    idempotencyKey: 'repo-key',
+    region: 'us-east-2',
+    now: new Date('2026-11-29T12:00:00.000Z'),
+  });
+
+  before(async () => {
+    engine = await startDynalite();
+    await engine.createTable('payments-repo');
+    repository = new PaymentRepository(engine.client, 'payments-repo');
+  });
+
+  after(() => engine.close());
+
+  it('maps an item to attributes and back without loss', () => {
+    assert.deepEqual(fromAttributes(toAttributes(item)), item);
+    const bare = newPaymentItem({ request: { merchantId: 'm', amount: 1, currency: 'USD' }, idempotencyKey: 'k', region: 'us-east-1', now: new Date(0) });
+    assert.deepEqual(fromAttributes(toAttributes(bare)), bare);
+  });
+
+  it('inserts once, then returns the stored item instead of overwriting it', async () => {
+    // Act
+    const first = await repository.insert(item);
+    const second = await repository.insert({ ...item, amount: 1, createdAt: '2030-01-01T00:00:00.000Z' });
+    // Assess
+    assert.equal(first.created, true);
+    assert.equal(second.created, false);
+    assert.deepEqual(second.created ? undefined : second.existing, item);
+    assert.deepEqual(await repository.get(item.transactionId), item);
+    assert.equal(await repository.get('00000000-0000-8000-8000-000000000000'), undefined);
+  });
+
+  it('dynalite ignores ReturnValuesOnConditionCheckFailure (so the old item must be read back)', async () => {
+    // This is why the repository re-reads after a conditional failure, and why Powertools'
+    // fallback read (when the error carries no Item) is the path exercised against dynalite.
+    const error = await engine.client
+      .send(new PutItemCommand({ TableName: 'payments-repo', Item: toAttributes(item), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }))
+      .then(() => undefined, (e: unknown) => e as { name: string; Item?: unknown });
+    assert.equal(error?.name, 'ConditionalCheckFailedException');
+    assert.equal(error?.Item, undefined);
+  });
+
+  it('probes the table, and fails the probe when the table is missing', async () => {
+    await repository.probe();
+    await assert.rejects(new PaymentRepository(engine.client, 'payments-missing').probe(), { name: 'ResourceNotFoundException' });
+  });
+});
