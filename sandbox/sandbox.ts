@@ -76,7 +76,7 @@ export function regionConfig(
   role: RegionRole,
   timeScale: number,
   handlersDir: string,
-  apiKey?: string,
+  apiKey: string | undefined,
   objectReplication: boolean,
 ): RegionConfig {
   const suffix = settings.environmentSuffix;

@@ -2,7 +2,7 @@
  * AWS SDK v3 client factories. Handlers call them once at module scope, so connections (keep-alive)
  * are reused across invocations. Every client has bounded connect/request timeouts and attempts:
  * API Gateway gives up after 29 s and Route 53 after 4 s, so no call may hang.
- * Local endpoints come from the SDK's own AWS_ENDPOINT_URL_<SERVICE> variables (never set in AWS).
+ * Local endpoints (AWS_ENDPOINT_URL_<SERVICE>, never set in AWS) come through config.ts, read once.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -14,7 +14,7 @@ import { tracer } from './powertools';
 export interface ClientTuning {
   /** TCP connect timeout, ms. */
   readonly connectionTimeoutMs: number;
-  /** Per-attempt socket inactivity timeout, ms. */
+  /** Per-attempt limit on request + response, ms (a TimeoutError, which is retryable). */
   readonly requestTimeoutMs: number;
   /** Attempts including the first (the SDK's standard retry mode backs off between them). */
   readonly maxAttempts: number;
@@ -43,7 +43,12 @@ function common(region: string, tuning: ClientTuning, endpoint: string | undefin
     maxAttempts: tuning.maxAttempts,
     // Resolve each command's middleware stack once, not on every call (the stack never changes after construction).
     cacheMiddleware: true,
-    requestHandler: { connectionTimeout: tuning.connectionTimeoutMs, requestTimeout: tuning.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: tuning.connectionTimeoutMs,
+      requestTimeout: tuning.requestTimeoutMs,
+      // Without this the SDK only logs a warning when requestTimeout passes, and keeps waiting.
+      throwOnRequestTimeout: true,
+    },
   };
 }
 

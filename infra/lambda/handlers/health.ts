@@ -1,7 +1,8 @@
 /**
  * GET /health: the deep check Route 53 calls (it gives up after 4 s; a slow answer is a failure).
  * Reads the regional table and the region's maintenance flag (SSM, cached 5 s by Powertools
- * parameters, POWERTOOLS_PARAMETERS_MAX_AGE overrides) in parallel, each bounded to about a second, so the answer always comes in < 2 s.
+ * parameters; POWERTOOLS_PARAMETERS_MAX_AGE overrides) in parallel, each bounded to about a second,
+ * so the answer always comes in under 2 s.
  * 503 when either dependency fails or the flag is "true" (the SREs' drill switch).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

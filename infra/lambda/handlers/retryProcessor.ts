@@ -22,7 +22,6 @@ import { TransactionLog } from '../commons/transactionLog';
 const core = readCoreConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, BACKGROUND_TUNING), core.tableName);
 const transactionLog = new TransactionLog(createS3Client(core.region, BACKGROUND_TUNING), readTransactionLogConfig());
-const processor = new BatchProcessor(EventType.SQS);
 
 /** No client is waiting: give S3 longer than on the request path. */
 export const TRANSACTION_LOG_TIMEOUT_MS = 5_000;
@@ -61,6 +60,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
 export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   logger.addContext(context);
   try {
+    // A processor per batch: it holds the batch's results, and a local host (the sandbox) may run
+    // batches concurrently in one process, which Lambda never does.
+    const processor = new BatchProcessor(EventType.SQS);
     // Returning every failed id (rather than throwing when all fail) keeps the semantics in one place.
     return await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
   } finally {
