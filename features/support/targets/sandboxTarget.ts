@@ -8,6 +8,7 @@
  * the sandbox names the parameter, otherwise through the control API's `health-failing` fault.
  * Times measured here are wall-clock; the World converts them to modelled time with the scale.
  */
+import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -224,7 +225,12 @@ export class SandboxTarget implements DrTarget {
   async readTransactionLog(region: string, key: string): Promise<string | undefined> {
     try {
       const out = await this.bucketClient(region).send(new GetObjectCommand({ Bucket: this.regionNamed(region).bucket, Key: key }));
-      return out.Body ? await out.Body.transformToString() : '';
+      const body = out.Body ? await out.Body.transformToString() : '';
+      // s3rver (the sandbox's S3 engine) lists an object a moment before its body is flushed; a body
+      // that does not match its ETag (the MD5 of a single-part upload) is not there yet: keep polling.
+      const etag = out.ETag?.replace(/"/g, '');
+      if (etag && etag !== createHash('md5').update(body).digest('hex')) return undefined;
+      return body;
     } catch (error) {
       if (error instanceof NoSuchKey || (error instanceof Error && error.name === 'NoSuchKey') || isConnectionError(error)) return undefined;
       throw error;
