@@ -21,6 +21,7 @@ export const consistencyMode = outputs.consistencyMode;
 export const bucketNames = outputs.bucketNames;
 export const retryQueueUrls = outputs.retryQueueUrls;
 export const deadLetterQueueUrls = outputs.deadLetterQueueUrls;
+export const functions = outputs.functions;
 export const parameterPaths = outputs.parameterPaths;
 export const maintenanceParameters = outputs.maintenanceParameters;
 export const hostedZoneId = outputs.hostedZoneId;

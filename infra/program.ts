@@ -125,6 +125,13 @@ export const outputs = {
   bucketNames: byRegion((d) => d.bucket.bucketName),
   retryQueueUrls: byRegion((d) => d.queues.queue.url),
   deadLetterQueueUrls: byRegion((d) => d.queues.deadLetterQueue.url),
+  // What the live verification needs to check each function's role (IAM policy simulator).
+  functions: byRegion((d) =>
+    Object.fromEntries(HANDLERS.map((h) => [h, { name: d.functions[h].functionName, roleArn: d.functions[h].role.arn }])) as Record<
+      HandlerName,
+      { name: pulumi.Output<string>; roleArn: pulumi.Output<string> }
+    >,
+  ),
   parameterPaths: byRegion((d) => d.parameters.maintenanceParameterName.replace(/maintenance$/, '')),
   maintenanceParameters: byRegion((d) => d.parameters.maintenanceParameterName),
   hostedZoneId: zone.zoneId,

@@ -80,8 +80,8 @@ function doubles(answers: Partial<Record<'cloudwatch' | 'dynamodb' | 's3' | 'sqs
   return { clients, calls };
 }
 
-async function openTarget(clients: LiveClients): Promise<LiveTarget> {
-  const target = new LiveTarget({ stack: 'dev', outputs: OUTPUTS, clients });
+async function openTarget(clients: LiveClients, outputs: Record<string, unknown> = OUTPUTS): Promise<LiveTarget> {
+  const target = new LiveTarget({ stack: 'dev', outputs, clients });
   await target.open();
   return target;
 }
@@ -183,6 +183,22 @@ describe('live target: configuration through the AWS APIs', () => {
     assert.deepEqual(calls.map((c) => c.input.PolicySourceArn), [fn.roleArn, fn.roleArn]);
     assert.equal(resources.tableArn, `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/payments-table-dev`);
     assert.equal(resources.retryQueueArn, `arn:aws:sqs:us-east-1:${ACCOUNT}:payments-retry-dev-us-east-1`);
+  });
+
+  it('takes function names and role ARNs from the stack\'s functions output when it has one', () => {
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/renamed-role`;
+    const o = parseLiveOutputs({ ...OUTPUTS, functions: { 'us-east-1': { createPayment: { name: 'renamed', roleArn } } } }, 'dev');
+    assert.deepEqual(o.functions, { 'us-east-1': { createPayment: { name: 'renamed', roleArn } } });
+    assert.deepEqual(parseLiveOutputs(OUTPUTS, 'dev').functions, {});
+  });
+
+  it('simulates the role the functions output names', async () => {
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/renamed-role`;
+    const { clients } = doubles({});
+    const target = await openTarget(clients, { ...OUTPUTS, functions: { 'us-east-1': { createPayment: { name: 'renamed', roleArn } } } });
+    const fn = (await target.regionalResources('us-east-1')).functions.find((f) => f.logicalName === 'createPayment');
+    assert.equal(fn?.roleArn, roleArn);
+    assert.equal(fn?.name, 'renamed');
   });
 });
 

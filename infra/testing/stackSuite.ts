@@ -715,6 +715,11 @@ export function stackSuite(stack: string): StackSuite {
       assert.deepEqual(o.bucketNames, Object.fromEntries(regions.map(({ region }) => [region, `transaction-logs-${S}-${region}-${A}`])));
       assert.deepEqual(o.retryQueueUrls, Object.fromEntries(regions.map(({ region }) => [region, `https://sqs.${region}.amazonaws.com/${A}/payments-retry-${S}-${region}`])));
       assert.deepEqual(o.deadLetterQueueUrls, Object.fromEntries(regions.map(({ region }) => [region, `https://sqs.${region}.amazonaws.com/${A}/payments-retry-dlq-${S}-${region}`])));
+      assert.deepEqual(o.functions, Object.fromEntries(regions.map(({ region }) => [region, Object.fromEntries(HANDLERS.map((h) => {
+        const name = `${h.key}-${S}-${region}`;
+        named(run, 'aws:lambda/function:Function', name);
+        return [h.handler, { name, roleArn: named(run, 'aws:iam/role:Role', `${name}-role`).state.arn }];
+      }))])));
       const zone = one(run, 'aws:route53/zone:Zone', () => true);
       assert.equal(o.hostedZoneId, zone.state.zoneId);
       assert.equal(o.hostedZoneName, s.domainName);

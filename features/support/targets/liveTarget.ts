@@ -77,7 +77,23 @@ export interface LiveOutputs {
   deadLetterQueueUrls: Record<string, string>;
   environmentSuffix: string;
   budget?: DrBudget;
+  /** The `functions` output: per region, per handler, the deployed name and role ARN (absent in older stacks). */
+  functions: Record<string, Record<string, { name: string; roleArn: string }>>;
   raw: Record<string, unknown>;
+}
+
+function functionsOutput(value: unknown): Record<string, Record<string, { name: string; roleArn: string }>> {
+  const out: Record<string, Record<string, { name: string; roleArn: string }>> = {};
+  if (!isObject(value)) return out;
+  for (const [region, byHandler] of Object.entries(value)) {
+    if (!isObject(byHandler)) continue;
+    for (const [handler, fn] of Object.entries(byHandler)) {
+      const name = isObject(fn) ? str(fn.name) : undefined;
+      const roleArn = isObject(fn) ? str(fn.roleArn) : undefined;
+      if (name && roleArn) (out[region] ??= {})[handler] = { name, roleArn };
+    }
+  }
+  return out;
 }
 
 function pick(outputs: Record<string, unknown>, keys: string[]): unknown {
@@ -143,6 +159,7 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
     deadLetterQueueUrls,
     environmentSuffix: str(pick(outputs, ['environmentSuffix'])) ?? settings.environmentSuffix,
     budget: budgetFromOutputs(outputs),
+    functions: functionsOutput(outputs.functions),
     raw: outputs,
   };
 }
@@ -489,8 +506,11 @@ export class LiveTarget implements DrTarget {
       PARAMETER_PATH: parameterPath(PROJECT, suffix, region),
     };
     return PAYMENT_FUNCTIONS.map((handler) => {
-      const name = resourceName(kebab(handler), suffix, region);
-      return { logicalName: handler, name, region, roleArn: `arn:aws:iam::${this.accountId}:role/${name}-role`, environment };
+      // The stack's `functions` output when it has one; else the names infra/naming.ts gives.
+      const exported = this.o.functions[region]?.[handler];
+      const name = exported?.name ?? resourceName(kebab(handler), suffix, region);
+      const roleArn = exported?.roleArn ?? `arn:aws:iam::${this.accountId}:role/${name}-role`;
+      return { logicalName: handler, name, region, roleArn, environment };
     });
   }
 
