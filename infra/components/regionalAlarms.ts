@@ -78,56 +78,48 @@ export class RegionalAlarms extends pulumi.ComponentResource {
         treatMissingData: 'notBreaching',
       });
     }
+    // "Any occurrence in a minute" alarms: a payment error, throttle, 5xx or dead letter is never normal.
+    const anyInAMinute = (
+      key: string,
+      physical: string,
+      alarmDescription: string,
+      metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>,
+      statistic: 'Sum' | 'Maximum' = 'Sum',
+    ) =>
+      alarm(key, physical, {
+        alarmDescription,
+        ...metric,
+        statistic,
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
     for (const fn of args.functions) {
-      alarm(`${fn.key}-errors`, resourceName(`${fn.key}-errors`, suffix, region), {
-        alarmDescription: `${fn.key} in ${region} raised unhandled errors (runbook: Lambda errors)`,
+      anyInAMinute(`${fn.key}-errors`, resourceName(`${fn.key}-errors`, suffix, region), `${fn.key} in ${region} raised unhandled errors (runbook: Lambda errors)`, {
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
         dimensions: { FunctionName: fn.functionName },
-        statistic: 'Sum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
       });
-      alarm(`${fn.key}-throttles`, resourceName(`${fn.key}-throttles`, suffix, region), {
-        alarmDescription: `${fn.key} in ${region} was throttled (runbook: Lambda throttles)`,
+      anyInAMinute(`${fn.key}-throttles`, resourceName(`${fn.key}-throttles`, suffix, region), `${fn.key} in ${region} was throttled (runbook: Lambda throttles)`, {
         namespace: 'AWS/Lambda',
         metricName: 'Throttles',
         dimensions: { FunctionName: fn.functionName },
-        statistic: 'Sum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
       });
     }
-    alarm('api-5xx', resourceName('api-5xx', suffix, region), {
-      alarmDescription: `The payments API in ${region} returned 5xx responses (runbook: API 5xx)`,
+    anyInAMinute('api-5xx', resourceName('api-5xx', suffix, region), `The payments API in ${region} returned 5xx responses (runbook: API 5xx)`, {
       namespace: 'AWS/ApiGateway',
       metricName: '5XXError',
       dimensions: { ApiName: args.apiName, Stage: args.stageName },
-      statistic: 'Sum',
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
     });
-    alarm('dlq-depth', resourceName('retry-dlq-depth', suffix, region), {
-      alarmDescription: `Payments in ${region} exhausted their retries and wait in the dead-letter queue (runbook: DLQ depth)`,
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: { QueueName: args.deadLetterQueueName },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
+    anyInAMinute(
+      'dlq-depth',
+      resourceName('retry-dlq-depth', suffix, region),
+      `Payments in ${region} exhausted their retries and wait in the dead-letter queue (runbook: DLQ depth)`,
+      { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: args.deadLetterQueueName } },
+      'Maximum',
+    );
 
     this.dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
