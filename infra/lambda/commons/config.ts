@@ -188,12 +188,13 @@ export function readPeerConfig(env: Env = process.env): PeerConfig {
  * the secret (see commons/credentials.ts). Same name in every replica region.
  */
 export interface CredentialsConfig {
+  readonly region: string;
   readonly credentialsTableName: string;
 }
 
 export function readCredentialsConfig(env: Env = process.env): CredentialsConfig {
   const r = new Reader(env);
-  return r.done({ credentialsTableName: r.required('CREDENTIALS_TABLE_NAME') });
+  return r.done({ region: r.required('AWS_REGION'), credentialsTableName: r.required('CREDENTIALS_TABLE_NAME') });
 }
 
 export type ServiceName = 'dynamodb' | 's3' | 'sqs' | 'ssm';
