@@ -35,25 +35,27 @@ export const MARKER_READ_BUDGET_MS = 1_000;
 
 type Found = { readonly item: PaymentItem; readonly status: 'COMMITTED' | 'PENDING' };
 
-/** The first source that answers with the payment; undefined if every source answered "none"; throws if none found and any failed. */
+/**
+ * The first source that has the payment: this region's replica, the peer's replica, this region's
+ * marker, the peer's marker. Undefined when none has it and this region's own sources answered (the
+ * peer's are extras: a peer region that is down must not turn every unknown id into a 503); throws
+ * ServiceUnavailableError when nothing was found and one of this region's sources failed.
+ */
 async function find(id: string): Promise<Found | undefined> {
   let failure: unknown;
-  for (const replica of replicas) {
+  const sources: { local: boolean; status: Found['status']; read: () => Promise<PaymentItem | undefined> }[] = [
+    { local: true, status: 'COMMITTED', read: () => replicas[0]!.get(id) },
+    { local: false, status: 'COMMITTED', read: () => replicas[1]!.get(id) },
+    { local: true, status: 'PENDING', read: () => markers[0]!.get(id, MARKER_READ_BUDGET_MS) },
+    { local: false, status: 'PENDING', read: () => markers[1]!.get(id, MARKER_READ_BUDGET_MS) },
+  ];
+  for (const source of sources) {
     try {
-      const item = await replica.get(id);
-      if (item !== undefined) return { item, status: 'COMMITTED' };
+      const item = await source.read();
+      if (item !== undefined) return { item, status: source.status };
     } catch (error) {
-      failure ??= error;
-      logger.warn('payment read failed', describeError(error));
-    }
-  }
-  for (const marker of markers) {
-    try {
-      const item = await marker.get(id, MARKER_READ_BUDGET_MS);
-      if (item !== undefined) return { item, status: 'PENDING' };
-    } catch (error) {
-      failure ??= error;
-      logger.warn('pending marker read failed', describeError(error));
+      if (source.local) failure ??= error;
+      logger.warn('payment lookup failed', { source: `${source.local ? 'local' : 'peer'}-${source.status === 'COMMITTED' ? 'replica' : 'marker'}`, ...describeError(error) });
     }
   }
   if (failure !== undefined) throw new ServiceUnavailableError('Payments are temporarily unavailable; retry shortly.', 1, failure);
@@ -74,11 +76,8 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
     if (found === undefined || found.item.merchantId !== merchantId) throw new NotFoundError(`Payment ${id}`);
     return jsonResponse(200, toView({ ...found.item, status: found.status }));
   } catch (error) {
-    if (error instanceof PaymentsError) {
-      if (error.statusCode >= 500) metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-      return errorResponse(error, requestId);
-    }
     metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
+    if (error instanceof PaymentsError) return errorResponse(error, requestId);
     logger.error('get payment failed', describeError(error));
     return internalErrorResponse(requestId);
   } finally {
