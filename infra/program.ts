@@ -42,6 +42,18 @@ const zone = new HostedZone('payments-dns', { domainName: settings.domainName, t
 const code = {} as Record<HandlerName, pulumi.asset.Archive>;
 for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
 
+// Each region's transaction log reads its OWN replica's stream (local and replicated writes):
+// the primary's is the table's `streamArn`, a replica's is `replicas[].streamArn`
+// (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`).
+const streamArnOf = (region: string): pulumi.Output<string> =>
+  region === settings.primaryRegion
+    ? table.streamArn
+    : table.table.replicas.apply((replicas) => {
+        const arn = replicas?.find((r) => r.regionName === region)?.streamArn;
+        if (!arn) throw new Error(`the payments table reports no stream ARN for its replica in ${region}`);
+        return arn;
+      });
+
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {
   deployments.push(
@@ -52,6 +64,7 @@ for (const { region, role } of regions) {
       accountId,
       tableName: table.tableName,
       peerRegions: regions.map((r) => r.region).filter((r) => r !== region),
+      streamArn: streamArnOf(region),
       code,
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
       // One client credential for both regions: the secondary reuses the primary's key value.
@@ -117,7 +130,7 @@ export const outputs = {
     : `https://${failoverHostname(settings.domainName)}/${primary.api.stageName}`,
   healthCheckUrls: failover.healthCheckUrls,
   healthCheckIds: failover.healthCheckIds,
-  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)) } as Record<string, pulumi.Output<string>>),
+  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => ({ ...d.alarms.alarmArns, ...d.paymentAlarms.alarmArns }))) } as Record<string, pulumi.Output<string>>),
   alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
   tableName: table.tableName,
   tableArn: table.tableArn,

@@ -17,8 +17,10 @@ import { PaymentApi } from './paymentApi';
 import { PaymentFunction } from './paymentFunction';
 import { type ParameterName, RegionParameters } from './regionParameters';
 import { RegionalAlarms } from './regionalAlarms';
+import { PaymentAlarms } from './paymentAlarms';
 import { RetryQueues } from './retryQueues';
 import { TransactionLogBucket } from './transactionLogBucket';
+import { TransactionLogStream } from './transactionLogStream';
 
 /** Key prefix of transaction logs inside the bucket (`TRANSACTION_LOG_PREFIX`). */
 export const TRANSACTION_LOG_PREFIX = 'transactions/';
@@ -34,8 +36,13 @@ export interface HandlerSpec {
   memorySize: number;
   /** Seconds. */
   timeout: number;
-  /** DynamoDB actions on this region's table replica. */
+  /** DynamoDB actions on this region's table replica (none: no statement). */
   dynamodb: string[];
+  /**
+   * Consumes this region's replica stream (event source mapping): stream reads, SendMessage to the
+   * mapping's on-failure queue, PutObject under `<prefix><region>/` of this region's bucket.
+   */
+  streamConsumer?: boolean;
   /** SQS SendMessage on the retry queue. */
   sqsSend: boolean;
   /** Event-source consumption of the retry queue. */
@@ -68,6 +75,13 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     sqsSend: false, sqsConsume: true, s3Put: true, parameters: [],
   },
+  // The payments stream's consumer: batches of up to 10,000 records (6 MB at most) into one gzip'd
+  // object; 60 s leaves room for S3's own retries of one PutObject. No table access: it reads
+  // the stream only.
+  transactionLogWriter: {
+    memorySize: 512, timeout: 60,
+    dynamodb: [], sqsSend: false, sqsConsume: false, s3Put: false, parameters: [], streamConsumer: true,
+  },
 };
 
 export interface RegionalDeploymentArgs {
@@ -83,6 +97,8 @@ export interface RegionalDeploymentArgs {
   tableName: pulumi.Input<string>;
   /** Regions the table replicates to from here (replication alarms). Required. */
   peerRegions: string[];
+  /** ARN of this region's replica stream of the payments table (the transaction log's source). Required. */
+  streamArn: pulumi.Input<string>;
   /** Code package per handler. Required. */
   code: Record<HandlerName, pulumi.asset.Archive>;
   /** Hosted zone for custom domains; required when settings.customDomainsEnabled. Default none. */
@@ -100,6 +116,8 @@ export class RegionalDeployment extends pulumi.ComponentResource {
   public readonly api: PaymentApi;
   public readonly parameters: RegionParameters;
   public readonly alarms: RegionalAlarms;
+  public readonly paymentAlarms: PaymentAlarms;
+  public readonly logStream: TransactionLogStream;
 
   constructor(name: string, args: RegionalDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:regional:RegionalDeployment', name, {}, opts);
@@ -155,11 +173,38 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
+    const logFailureQueueName = resourceName('payments-log-failures', suffix, region);
     const statementsFor = (spec: HandlerSpec): PolicyStatement[] => {
-      const statements: PolicyStatement[] = [
-        // The table replica in THIS region only; the table has no secondary indexes.
-        { Sid: 'PaymentsTable', Effect: 'Allow', Action: spec.dynamodb, Resource: tableArn },
-      ];
+      const statements: PolicyStatement[] = [];
+      // The table replica in THIS region only; the table has no secondary indexes.
+      if (spec.dynamodb.length > 0) statements.push({ Sid: 'PaymentsTable', Effect: 'Allow', Action: spec.dynamodb, Resource: tableArn });
+      if (spec.streamConsumer) {
+        // What the stream event source mapping calls with the function's role, on exactly this
+        // replica's stream (AWS's example grants `<table>/stream/*`; the exact ARN is narrower, and
+        // a re-enabled stream gets a new ARN, mapping and policy together):
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html
+        statements.push({
+          Sid: 'ReadOwnReplicaStream',
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          Resource: args.streamArn,
+        });
+        // Lambda sends the on-failure record with the function's role (execution role needs sqs:SendMessage):
+        // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+        statements.push({
+          Sid: 'RecordDiscardedBatches',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: pulumi.interpolate`arn:aws:sqs:${region}:${args.accountId}:${logFailureQueueName}`,
+        });
+        // Its own region's part of the log only: the replicated part is S3's to write.
+        statements.push({
+          Sid: 'WriteOwnRegionTransactionLog',
+          Effect: 'Allow',
+          Action: ['s3:PutObject'],
+          Resource: pulumi.interpolate`${this.bucket.bucketArn}/${TRANSACTION_LOG_PREFIX}${region}/*`,
+        });
+      }
       // Exact parameter ARNs of THIS region's path: no other region's function can read them.
       if (spec.parameters.length > 0) {
         statements.push({ Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: spec.parameters.map(parameterArn) });
@@ -213,6 +258,20 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       },
       // Lambda checks the role's SQS permissions when the mapping is created.
       { parent: this, dependsOn: [this.functions.retryProcessor.rolePolicy] },
+    );
+
+    this.logStream = new TransactionLogStream(
+      `${name}-transaction-log-stream`,
+      {
+        region,
+        streamArn: args.streamArn,
+        functionName: this.functions.transactionLogWriter.functionName,
+        failureQueueName: logFailureQueueName,
+        // Lambda checks the role's stream permissions when the mapping is created.
+        dependsOn: [this.functions.transactionLogWriter.rolePolicy],
+        tags,
+      },
+      parent,
     );
 
     // --- API ---
@@ -270,6 +329,19 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         deadLetterQueueName: this.queues.deadLetterQueue.name,
         tableName: args.tableName,
         peerRegions: args.peerRegions,
+        tags,
+      },
+      parent,
+    );
+
+    this.paymentAlarms = new PaymentAlarms(
+      `${name}-payment-alarms`,
+      {
+        region,
+        environmentSuffix: suffix,
+        topicArn: this.alarmTopic.topicArn,
+        retryQueueName: this.queues.queue.name,
+        logFailureQueueName: this.logStream.failureQueue.name,
         tags,
       },
       parent,

@@ -16,7 +16,10 @@ const HANDLERS = [
   { handler: 'getPayment', key: 'get-payment', memorySize: 512, timeout: 10 },
   { handler: 'health', key: 'health', memorySize: 256, timeout: 5 },
   { handler: 'retryProcessor', key: 'retry-processor', memorySize: 512, timeout: 30 },
+  { handler: 'transactionLogWriter', key: 'transaction-log-writer', memorySize: 512, timeout: 60 },
 ] as const;
+/** Alarms of PaymentAlarms per region (infra/components/paymentAlarms.test.ts checks each). */
+const PAYMENT_ALARMS_PER_REGION = 6;
 
 /** Types that are global in AWS and so carry no `region` input. */
 const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
@@ -34,6 +37,8 @@ export const COMPONENT_TYPES = [
   'payments-dr:api:PaymentApi',
   'payments-dr:config:RegionParameters',
   'payments-dr:monitoring:RegionalAlarms',
+  'payments-dr:storage:TransactionLogStream',
+  'payments-dr:monitoring:PaymentAlarms',
 ];
 
 export interface StackSuite {
@@ -71,10 +76,12 @@ export function stackSuite(stack: string): StackSuite {
         'payments-dr:monitoring:AlarmTopic': 2,
         'payments-dr:messaging:RetryQueues': 2,
         'payments-dr:storage:TransactionLogBucket': 2,
-        'payments-dr:compute:PaymentFunction': 8,
+        'payments-dr:compute:PaymentFunction': 10,
         'payments-dr:api:PaymentApi': 2,
         'payments-dr:config:RegionParameters': 2,
         'payments-dr:monitoring:RegionalAlarms': 2,
+        'payments-dr:storage:TransactionLogStream': 2,
+        'payments-dr:monitoring:PaymentAlarms': 2,
       });
       assert.deepEqual(ofType(run, 'payments-dr:regional:RegionalDeployment').map((r) => r.name).sort(), regions.map((r) => `payments-${r.region}`).sort());
     });
@@ -224,7 +231,7 @@ export function stackSuite(stack: string): StackSuite {
         });
       }
       it(`retry processor in ${region} consumes its queue with partial batch responses`, () => {
-        const esm = one(run, 'aws:lambda/eventSourceMapping:EventSourceMapping', (r) => r.inputs.region === region);
+        const esm = one(run, 'aws:lambda/eventSourceMapping:EventSourceMapping', (r) => r.inputs.region === region && r.inputs.functionName === `retry-processor-${S}-${region}`);
         assert.deepEqual(esm.inputs, {
           region,
           eventSourceArn: `arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`,
@@ -553,7 +560,7 @@ export function stackSuite(stack: string): StackSuite {
           statistic: 'Maximum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
         });
         assert.equal(ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm').filter((a) => a.inputs.region === region && a.inputs.alarmActions[0] === topic).length,
-          1 + HANDLERS.length * 2 + 2 + 2 + (region === 'us-east-1' ? 2 : 0));
+          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0));
       });
       it(`${region}: alarm topic encrypted with a KMS key CloudWatch may use`, () => {
         const key = one(run, 'aws:kms/key:Key', (r) => r.inputs.region === region);
@@ -661,6 +668,8 @@ export function stackSuite(stack: string): StackSuite {
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
               { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue }, put],
+            // Exact documents: infra/components/transactionLogStream.test.ts.
+            transactionLogWriter: policyOf(policy).Statement,
           };
           assert.deepEqual(policyOf(policy), { Version: '2012-10-17', Statement: expected[h.handler] });
         });
@@ -687,7 +696,7 @@ export function stackSuite(stack: string): StackSuite {
             if (resource === '*') {
               assert.ok(keyPolicy || actions.every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), `${where}: "*" resource for ${actions.join(',')}`);
             } else if (resource.includes('*')) {
-              assert.match(resource, /(:log-stream:\*|^arn:aws:s3:::transaction-logs-[a-z0-9-]+\/(transactions\/)?\*|^arn:aws:execute-api:.*)$/, `${where}: wildcard resource ${resource}`);
+              assert.match(resource, /(:log-stream:\*|^arn:aws:s3:::transaction-logs-[a-z0-9-]+\/(transactions\/([a-z]{2}-[a-z]+-\d\/)?)?\*|^arn:aws:execute-api:.*)$/, `${where}: wildcard resource ${resource}`);
             }
           }
           if (st.Principal?.AWS) assert.equal(st.Principal.AWS, `arn:aws:iam::${A}:root`, `${where}: principal`);
@@ -710,7 +719,7 @@ export function stackSuite(stack: string): StackSuite {
         s.customDomainsEnabled ? `https://${region}.api.${s.domainName}/health` : `${invoke(region)}/health`])));
       const alarms = ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm');
       assert.deepEqual(o.alarmArns, Object.fromEntries(alarms.map((a) => [a.inputs.name, a.state.arn])));
-      assert.equal(Object.keys(o.alarmArns).length, 2 * (1 + HANDLERS.length * 2 + 2 + 2) + 2);
+      assert.equal(Object.keys(o.alarmArns).length, 2 * (1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION) + 2);
       assert.equal(o.tableName, `payments-table-${S}`);
       assert.deepEqual(o.bucketNames, Object.fromEntries(regions.map(({ region }) => [region, `transaction-logs-${S}-${region}-${A}`])));
       assert.deepEqual(o.retryQueueUrls, Object.fromEntries(regions.map(({ region }) => [region, `https://sqs.${region}.amazonaws.com/${A}/payments-retry-${S}-${region}`])));

@@ -26,16 +26,10 @@ import {
   classify,
   conflictObjectKey,
   encodeLines,
+  LOG_WRITER_METRIC,
   type ConflictRecord,
   type LogLine,
 } from '../streamLog/transactionLogBatch';
-
-/** Metric names this handler emits (alarms in infra/components/paymentAlarms.ts rely on them). */
-export const LOG_WRITER_METRIC = {
-  written: 'TransactionLogWritten',
-  failed: 'TransactionLogWriteFailed',
-  conflict: 'PaymentConflictDetected',
-} as const;
 
 export interface StreamLogConfig {
   readonly region: string;

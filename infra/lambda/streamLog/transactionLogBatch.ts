@@ -33,6 +33,13 @@ import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
+/** Metric names the transaction-log writer emits (alarms in infra/components/paymentAlarms.ts rely on them). */
+export const LOG_WRITER_METRIC = {
+  written: 'TransactionLogWritten',
+  failed: 'TransactionLogWriteFailed',
+  conflict: 'PaymentConflictDetected',
+} as const;
+
 /** Items whose partition key starts with this are payments; everything else in the table is skipped. */
 export const PAYMENT_KEY_PREFIX = 'PAYMENT#';
 /** The status of a payment that has been committed (confirmed to the client with 201). */
