@@ -15,7 +15,7 @@ import { bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
 import { REPO_ROOT } from './settings';
 
 /** The handlers the stack deploys (each `infra/lambda/handlers/<name>.ts`). */
-export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter'] as const;
+export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const LAMBDA_DIR = join(REPO_ROOT, 'infra', 'lambda');

@@ -9,6 +9,7 @@ import { AlarmTopic } from './components/alarmTopic';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
 import { HostedZone } from './components/dnsZone';
+import { CredentialsTable } from './components/credentialsTable';
 import { GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
 import { settings } from './config';
@@ -29,6 +30,16 @@ const regions = [
 
 const table = new GlobalTable('payments', {
   tableName: resourceName('payments-table', suffix),
+  primaryRegion: settings.primaryRegion,
+  replicaRegions: [settings.secondaryRegion],
+  consistencyMode: settings.consistencyMode,
+  witnessRegion: settings.witnessRegion,
+  tags,
+});
+
+// Merchant credentials (hashes only), laid out like the payments table so a credential works in both regions.
+const credentials = new CredentialsTable('merchant-credentials', {
+  tableName: resourceName('merchant-credentials', suffix),
   primaryRegion: settings.primaryRegion,
   replicaRegions: [settings.secondaryRegion],
   consistencyMode: settings.consistencyMode,
@@ -65,11 +76,10 @@ for (const { region, role } of regions) {
       tableName: table.tableName,
       peerRegions: regions.map((r) => r.region).filter((r) => r !== region),
       streamArn: streamArnOf(region),
+      credentialsTableName: credentials.tableName,
       code,
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
-      // One client credential for both regions: the secondary reuses the primary's key value.
-      apiKeyValue: deployments[0]?.api.apiKeyValue,
-    }, { dependsOn: [table.table] }),
+    }, { dependsOn: [table.table, credentials.table] }),
   );
 }
 const [primary, secondary] = deployments;
@@ -150,6 +160,6 @@ export const outputs = {
   hostedZoneId: zone.zoneId,
   hostedZoneName: settings.domainName,
   nameServers: zone.nameServers,
-  clientApiKey: primary.api.apiKeyValue,
+  credentialsTableName: credentials.tableName,
   drBudget: budget,
 };
