@@ -55,15 +55,12 @@ for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
 
 // Each region's transaction log reads its OWN replica's stream (local and replicated writes):
 // the primary's is the table's `streamArn`, a replica's is `replicas[].streamArn`
-// (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`).
+// (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`, computed by
+// AWS: unknown until the replica exists, like the table's own `streamArn`).
 const streamArnOf = (region: string): pulumi.Output<string> =>
   region === settings.primaryRegion
     ? table.streamArn
-    : table.table.replicas.apply((replicas) => {
-        const arn = replicas?.find((r) => r.regionName === region)?.streamArn;
-        if (!arn) throw new Error(`the payments table reports no stream ARN for its replica in ${region}`);
-        return arn;
-      });
+    : (table.table.replicas.apply((replicas) => replicas?.find((r) => r.regionName === region)?.streamArn) as pulumi.Output<string>);
 
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {

@@ -30,15 +30,19 @@ describe('payment alarms (stack dev)', () => {
   for (const region of regions) {
     const topic = (r: string) => alarm(`payments-queued-${S}-${r}`).alarmActions[0];
     const handlerAlarm = (key: string, metricName: string) => ({ key, namespace: 'PaymentsDR', metricName, dimensions: { service: 'payments' }, statistic: 'Sum', threshold: 0 });
-    const expected = [
+    const expected: { key: string; evaluationPeriods?: number; [field: string]: unknown }[] = [
       handlerAlarm('payments-queued', 'PaymentQueuedForRetry'),
       handlerAlarm('retry-failures', 'RetryFailed'),
       handlerAlarm('transaction-log-failures', 'TransactionLogWriteFailed'),
       handlerAlarm('payment-conflicts', 'PaymentConflictDetected'),
       { key: 'retry-queue-age', namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: `payments-retry-${S}-${region}` }, statistic: 'Maximum', threshold: 60 },
       { key: 'transaction-log-discarded', namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: `payments-log-failures-${S}-${region}` }, statistic: 'Maximum', threshold: 0 },
+      {
+        key: 'credentials-replication-latency', namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency',
+        dimensions: { TableName: `merchant-credentials-${S}`, ReceivingRegion: regions.find((r) => r !== region)! }, statistic: 'Average', threshold: 30_000, evaluationPeriods: 2,
+      },
     ];
-    for (const { key, ...metric } of expected) {
+    for (const { key, evaluationPeriods = 1, ...metric } of expected) {
       it(`${region}: alarm ${key} on ${metric.namespace} ${metric.metricName}, notifying the region's topic`, () => {
         const { region: r, name, alarmDescription, alarmActions, okActions, tags, ...rest } = alarm(`${key}-${S}-${region}`);
         assert.equal(r, region);
@@ -47,7 +51,7 @@ describe('payment alarms (stack dev)', () => {
         assert.deepEqual([alarmActions, okActions], [[topic(region)], [topic(region)]]);
         assert.match(topic(region), new RegExp(`^arn:aws:sns:${region}:`));
         assert.equal(tags.Region, region);
-        assert.deepEqual(rest, { ...metric, period: 60, evaluationPeriods: 1, datapointsToAlarm: 1, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' });
+        assert.deepEqual(rest, { ...metric, period: 60, evaluationPeriods, datapointsToAlarm: evaluationPeriods, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching' });
       });
     }
   }

@@ -16,6 +16,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { BUDGET_CONSTANTS } from '../budget';
 import { resourceName } from '../naming';
 
 /** Every alarm of this component fires within this many seconds of its condition. */
@@ -26,7 +27,14 @@ export const HANDLER_METRICS_DIMENSIONS = { service: 'payments' } as const;
 /** A queued payment older than this (seconds) alarms. */
 export const RETRY_QUEUE_AGE_THRESHOLD_SECONDS = 60;
 
-export type PaymentAlarmKey = 'payments-queued' | 'retry-failures' | 'transaction-log-failures' | 'payment-conflicts' | 'retry-queue-age' | 'transaction-log-discarded';
+export type PaymentAlarmKey =
+  | 'payments-queued'
+  | 'retry-failures'
+  | 'transaction-log-failures'
+  | 'payment-conflicts'
+  | 'retry-queue-age'
+  | 'transaction-log-discarded'
+  | 'credentials-replication-latency';
 
 export interface PaymentAlarmSpec {
   /** What the alarm says happened. */
@@ -61,6 +69,10 @@ export const PAYMENT_ALARMS: Record<PaymentAlarmKey, PaymentAlarmSpec> = {
     meaning: 'Lambda discarded a stream batch after its retries: part of the region\'s transaction log is missing.',
     firstAction: 'Read the on-failure message (shard, sequence range) and rebuild that range of the log from the table (PITR export).',
   },
+  'credentials-replication-latency': {
+    meaning: `Merchant-credential changes reach the other region more than ${BUDGET_CONSTANTS.replicationLatencyThresholdSeconds} s late: a rotation or revocation is not yet effective there.`,
+    firstAction: 'Check the credentials table\'s replication in the DynamoDB console; hold credential revocations as pending until both regions show them.',
+  },
 };
 
 export interface PaymentAlarmsArgs {
@@ -74,6 +86,10 @@ export interface PaymentAlarmsArgs {
   retryQueueName: pulumi.Input<string>;
   /** The transaction-log stream's on-failure queue name. Required. */
   logFailureQueueName: pulumi.Input<string>;
+  /** The merchant-credentials global table's name (ReplicationLatency to `peerRegion`). Required. */
+  credentialsTableName: pulumi.Input<string>;
+  /** The region this region's replicas replicate to. Required. */
+  peerRegion: string;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -89,8 +105,9 @@ export class PaymentAlarms extends pulumi.ComponentResource {
     const alarm = (
       key: PaymentAlarmKey,
       metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>,
-      statistic: 'Sum' | 'Maximum',
+      statistic: 'Sum' | 'Maximum' | 'Average',
       threshold: number,
+      evaluationPeriods = 1,
     ): void => {
       const physical = resourceName(key, args.environmentSuffix, region);
       const created = new aws.cloudwatch.MetricAlarm(
@@ -101,10 +118,10 @@ export class PaymentAlarms extends pulumi.ComponentResource {
           alarmDescription: `${PAYMENT_ALARMS[key].meaning} (${region}; runbook: alarm ${key})`,
           ...metric,
           statistic,
-          // 60 s x 1: fires at the end of the first minute with the condition (<= ALARM_BOUND_SECONDS).
+          // 60 s x 1 (x 2 for replication latency): fires within ALARM_BOUND_SECONDS of the condition.
           period: 60,
-          evaluationPeriods: 1,
-          datapointsToAlarm: 1,
+          evaluationPeriods,
+          datapointsToAlarm: evaluationPeriods,
           threshold,
           comparisonOperator: 'GreaterThanThreshold',
           // No datapoint means nothing happened (these metrics are only emitted on the event).
@@ -133,6 +150,14 @@ export class PaymentAlarms extends pulumi.ComponentResource {
       { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: args.logFailureQueueName } },
       'Maximum',
       0,
+    );
+    // As the payments table's replication alarm (RegionalAlarms); ReplicationLatency is in milliseconds.
+    alarm(
+      'credentials-replication-latency',
+      { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', dimensions: { TableName: args.credentialsTableName, ReceivingRegion: args.peerRegion } },
+      'Average',
+      BUDGET_CONSTANTS.replicationLatencyThresholdSeconds * 1000,
+      BUDGET_CONSTANTS.replicationAlarmEvaluationPeriods,
     );
     this.registerOutputs({ alarmArns: this.alarmArns });
   }

@@ -409,6 +409,8 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         topicArn: this.alarmTopic.topicArn,
         retryQueueName: this.queues.queue.name,
         logFailureQueueName: this.logStream.failureQueue.name,
+        credentialsTableName: args.credentialsTableName,
+        peerRegion: peer,
         tags,
       },
       parent,

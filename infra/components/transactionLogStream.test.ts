@@ -45,14 +45,19 @@ for (const stack of ['dev']) {
         assert.deepEqual(options?.dependsOn, [`payments-${region}-transaction-log-writer-policy`], 'Lambda checks the role when the mapping is created');
       });
 
-      it(`${region}: keeps discarded-batch records 14 days in an encrypted queue`, () => {
+      it(`${region}: keeps discarded-batch records 14 days in an encrypted queue, with a dead-letter queue behind it`, () => {
+        const tags = { Project: 'payments-dr', Environment: S, Region: region, DrRole: region === s.primaryRegion ? 'primary' : 'secondary' };
+        const dlq = `payments-log-failures-${S}-${region}-dlq`;
         assert.deepEqual(named(run, 'aws:sqs/queue:Queue', `payments-log-failures-${S}-${region}`).inputs, {
           region,
           name: `payments-log-failures-${S}-${region}`,
+          visibilityTimeoutSeconds: 180,
           messageRetentionSeconds: 1_209_600,
           sqsManagedSseEnabled: true,
-          tags: { Project: 'payments-dr', Environment: S, Region: region, DrRole: region === s.primaryRegion ? 'primary' : 'secondary' },
+          redrivePolicy: JSON.stringify({ deadLetterTargetArn: `arn:aws:sqs:${region}:${A}:${dlq}`, maxReceiveCount: 10 }),
+          tags,
         });
+        assert.deepEqual(named(run, 'aws:sqs/queue:Queue', dlq).inputs, { region, name: dlq, messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true, tags });
       });
 
       it(`${region}: the writer's role reads only its own replica's stream and writes only its own region's log`, () => {

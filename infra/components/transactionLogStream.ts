@@ -19,7 +19,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DLQ_RETENTION_SECONDS } from './retryQueues';
+import { DLQ_RETENTION_SECONDS, RetryQueues } from './retryQueues';
 
 /** The mapping's settings (also what the sandbox's stream delivery uses). */
 export const TRANSACTION_LOG_STREAM_SETTINGS = {
@@ -37,7 +37,7 @@ export interface TransactionLogStreamArgs {
   streamArn: pulumi.Input<string>;
   /** The consumer function's name. Required. */
   functionName: pulumi.Input<string>;
-  /** Physical name of the on-failure queue. Required. */
+  /** Physical name of the on-failure queue (its dead-letter queue is `<name>-dlq`). Required. */
   failureQueueName: string;
   /** Resources the mapping must wait for (the function's role policy: Lambda checks it at creation). Default none. */
   dependsOn?: pulumi.Resource[];
@@ -46,17 +46,29 @@ export interface TransactionLogStreamArgs {
 }
 
 export class TransactionLogStream extends pulumi.ComponentResource {
+  /** Records of discarded batches (and, like every queue here, a dead-letter queue behind it). */
+  public readonly failureQueues: RetryQueues;
   public readonly failureQueue: aws.sqs.Queue;
   public readonly mapping: aws.lambda.EventSourceMapping;
 
   constructor(name: string, args: TransactionLogStreamArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:storage:TransactionLogStream', name, {}, opts);
     const s = TRANSACTION_LOG_STREAM_SETTINGS;
-    this.failureQueue = new aws.sqs.Queue(
+    // Nothing consumes the records but an operator; 14 days' retention, and a dead-letter queue so
+    // that even a record an operator receives repeatedly is never dropped.
+    this.failureQueues = new RetryQueues(
       `${name}-failures`,
-      { region: args.region, name: args.failureQueueName, messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: args.tags },
+      {
+        region: args.region,
+        queueName: args.failureQueueName,
+        deadLetterQueueName: `${args.failureQueueName}-dlq`,
+        messageRetentionSeconds: DLQ_RETENTION_SECONDS,
+        maxReceiveCount: 10,
+        tags: args.tags,
+      },
       { parent: this },
     );
+    this.failureQueue = this.failureQueues.queue;
     this.mapping = new aws.lambda.EventSourceMapping(
       `${name}-mapping`,
       {

@@ -20,7 +20,7 @@ const HANDLERS = [
   { handler: 'authorizer', key: 'authorizer', memorySize: 256, timeout: 5 },
 ] as const;
 /** Alarms of PaymentAlarms per region (infra/components/paymentAlarms.test.ts checks each). */
-const PAYMENT_ALARMS_PER_REGION = 6;
+const PAYMENT_ALARMS_PER_REGION = 7;
 
 /** Types that are global in AWS and so carry no `region` input. */
 const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
@@ -80,7 +80,7 @@ export function stackSuite(stack: string): StackSuite {
         'payments-dr:storage:CrossRegionReplication': 1,
         'payments-dr:regional:RegionalDeployment': 2,
         'payments-dr:monitoring:AlarmTopic': 2,
-        'payments-dr:messaging:RetryQueues': 2,
+        'payments-dr:messaging:RetryQueues': 4,
         'payments-dr:storage:TransactionLogBucket': 2,
         'payments-dr:compute:PaymentFunction': 12,
         'payments-dr:api:PaymentApi': 2,
@@ -635,7 +635,7 @@ export function stackSuite(stack: string): StackSuite {
           region, name: `payments-retry-${S}-${region}`, visibilityTimeoutSeconds: 180, messageRetentionSeconds: 345600, sqsManagedSseEnabled: true,
           redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }), tags,
         });
-        assert.deepEqual(one(run, 'aws:sqs/redriveAllowPolicy:RedriveAllowPolicy', (r) => r.inputs.region === region).inputs, {
+        assert.deepEqual(one(run, 'aws:sqs/redriveAllowPolicy:RedriveAllowPolicy', (r) => r.inputs.region === region && r.inputs.queueUrl.endsWith(`payments-retry-dlq-${S}-${region}`)).inputs, {
           region, queueUrl: `https://sqs.${region}.amazonaws.com/${A}/payments-retry-dlq-${S}-${region}`,
           redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [`arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`] }),
         });
