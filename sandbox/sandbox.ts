@@ -17,6 +17,7 @@ import { FrontDoor } from './frontDoor';
 import { RegionProcess, type LogMode } from './regionProcess';
 import { ObjectReplicator } from './objectReplicator';
 import { Replicator } from './replicator';
+import { DEFAULT_SANDBOX_MERCHANTS, seedMerchants } from './merchants';
 import type { ActiveFault, FaultKind, FaultSpec, RegionConfig, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxState } from './types';
 
 export type { SandboxEndpoints, SandboxState, FaultSpec, ActiveFault } from './types';
@@ -36,6 +37,8 @@ export interface SandboxOptions {
   apiKey?: string;
   /** Directory of the handler entry files. Default `infra/lambda/handlers`. */
   handlersDir?: string;
+  /** Test merchants to seed (credentials issued at start, listed in the ready line). Default `merchant-a`, `merchant-b`. */
+  merchants?: readonly string[];
 }
 
 export interface SandboxHandle {
@@ -78,6 +81,7 @@ export function regionConfig(
   handlersDir: string,
   apiKey: string | undefined,
   objectReplication: boolean,
+  credentialRecords: Record<string, string>[] = [],
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
@@ -115,6 +119,8 @@ export function regionConfig(
     maxReceiveCount: MAX_RECEIVE_COUNT,
     batchSize: BATCH_SIZE,
     objectReplication,
+    credentialsTableName: resourceName('merchant-credentials', suffix),
+    credentialRecords,
   };
 }
 
@@ -159,7 +165,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     [settings.secondaryRegion, 'secondary'],
   ];
 
-  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication), logs)));
+  const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
+  const started = await Promise.allSettled(
+    roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication, seeded.records), logs)),
+  );
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
@@ -212,6 +221,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   };
 
   try {
+    // Each region's handlers get the other region as their peer (replica, retry queue, marker bucket).
+    await Promise.all(
+      processes.map((p) => {
+        const peer = processes.find((q) => q !== p)!;
+        return p.call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl });
+      }),
+    );
     const controlUrl = await control.start();
     // Cold starts (first SDK calls of each handler) happen before Route 53 starts judging, as
     // after a deployment: warm every region's health function first.
@@ -241,6 +257,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       tableName: processes[0].config.tableName,
       stage: STAGE,
       ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+      merchants: seeded.merchants,
       regions: regionEndpoints,
     };
   } catch (err) {

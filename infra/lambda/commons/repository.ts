@@ -2,19 +2,19 @@
  * The payments table: the conditional insert that IS the commit, consistent reads and the health
  * write probe.
  *
- * Besides payment items (`pk = PAYMENT#<transactionId>`) the table holds one health-probe item per
- * region (`pk = HEALTH#<region>`, see `healthProbePk`); stream consumers must act on `PAYMENT#` items only.
+ * The table holds payment items only (`pk = PAYMENT#<transactionId>`); the health probe's write never
+ * changes data (see `probeWrite`).
  */
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paymentPk, type PaymentItem, type PaymentStatus } from './payment';
 import { PARTITION_KEY } from './tableSchema';
 
 export type InsertOutcome = { readonly created: true; readonly item: PaymentItem } | { readonly created: false; readonly existing: PaymentItem };
 
 /**
- * The health-probe item of a region. One per region: in multi-Region strong consistency, concurrent
- * writes to the same item from two Regions fail with ReplicatedWriteConflictException, so the
- * regions' probes must never share an item.
+ * The key a region's health probe targets (never written: see `probeWrite`). One per region, so the
+ * two regions' probes never address the same item (in multi-Region strong consistency, concurrent
+ * writes to one item from two Regions can fail with ReplicatedWriteConflictException).
  */
 export function healthProbePk(region: string): string {
   return `HEALTH#${region}`;
@@ -118,21 +118,31 @@ export class PaymentRepository {
   }
 
   /**
-   * The health probe: one small conditional write of this region's health item, so the check fails
-   * exactly when the replica cannot take writes (throttling, an unavailable replica, a lost MRSC
-   * quorum), which a read would not show. The condition keeps it off any payment item.
+   * The health probe: one PutItem through this replica's write path whose condition can never hold
+   * (`#pk = :never` on the item `HEALTH#<region>`), so it never changes data: nothing replicates,
+   * nothing reaches the table's stream, and a healthy replica answers ConditionalCheckFailedException
+   * (the condition was evaluated by the partition that would have taken the write). Throttling, an
+   * unavailable replica, a 5xx or a timeout throw instead, which is what a read would not show.
+   * Resolves when the write path answered; throws the SDK error otherwise.
+   * (Whether a lost MRSC quorum fails a condition-failing write is confirmed only in AWS: see README.)
    */
   async probeWrite(region: string, now: Date, abortSignal?: AbortSignal): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: { [PARTITION_KEY]: { S: healthProbePk(region) } },
-        UpdateExpression: 'SET #at = :at',
-        ConditionExpression: 'attribute_not_exists(#tx)',
-        ExpressionAttributeNames: { '#at': 'probedAt', '#tx': 'transactionId' },
-        ExpressionAttributeValues: { ':at': { S: now.toISOString() } },
-      }),
-      abortSignal === undefined ? undefined : { abortSignal },
-    );
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { [PARTITION_KEY]: { S: healthProbePk(region) }, probedAt: { S: now.toISOString() } },
+          ConditionExpression: '#pk = :never',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ExpressionAttributeValues: { ':never': { S: 'HEALTH#never' } },
+        }),
+        abortSignal === undefined ? undefined : { abortSignal },
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return;
+      throw error;
+    }
+    // The impossible condition held: the table is not what this code expects.
+    throw Object.assign(new Error('health probe condition unexpectedly held'), { name: 'HealthProbeWrote' });
   }
 }

@@ -1,15 +1,16 @@
 /**
  * GET /payments/{id}: the authenticated merchant's payment.
- * - COMMITTED: the item, read strongly consistently in this region's replica; if it is not there
- *   (committed in the peer region and not replicated yet), in the peer region's replica.
- * - PENDING: no replica holds it but a pending-payment marker does (this region's bucket, then the
- *   peer's): the payment was accepted with 202 and is queued for commit.
+ * - COMMITTED: the item, read strongly consistently in this region's replica (reads stay in the
+ *   region: AWS's guidance for global tables is that calls to DynamoDB should not cross Regions).
+ * - PENDING: the replica does not hold it but a pending-payment marker does (this region's bucket,
+ *   then the peer's, which holds a copy whatever region accepted it): the payment was accepted with
+ *   202 and is queued for commit.
  * - 404 otherwise, and also for another merchant's payment: existence is never revealed.
  * 503 + Retry-After when neither a replica nor a marker could be read.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createDynamoDbClient, createS3Client, PEER_REQUEST_PATH_TUNING, PENDING_MARKER_TUNING, REQUEST_PATH_TUNING } from '../commons/clients';
+import { createDynamoDbClient, createS3Client, PENDING_MARKER_TUNING, REQUEST_PATH_TUNING } from '../commons/clients';
 import { readClientEnvironment, readCoreConfig, readPeerConfig } from '../commons/config';
 import { describeError, NotFoundError, PaymentsError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../commons/errors';
 import { authenticatedMerchant, errorResponse, internalErrorResponse, jsonResponse } from '../commons/http';
@@ -22,10 +23,7 @@ const core = readCoreConfig();
 const peer = readPeerConfig();
 const clientEnv = readClientEnvironment();
 const peerClientEnv = { s3ForcePathStyle: clientEnv.s3ForcePathStyle, endpoints: peer.peerEndpoints };
-const replicas = [
-  new PaymentRepository(createDynamoDbClient(core.region, REQUEST_PATH_TUNING, clientEnv), core.tableName),
-  new PaymentRepository(createDynamoDbClient(peer.peerRegion, PEER_REQUEST_PATH_TUNING, peerClientEnv), core.tableName),
-];
+const replica = new PaymentRepository(createDynamoDbClient(core.region, REQUEST_PATH_TUNING, clientEnv), core.tableName);
 const markers = [
   new PendingMarkers(createS3Client(core.region, PENDING_MARKER_TUNING, clientEnv), peer.pendingBucket, peer.pendingPrefix),
   new PendingMarkers(createS3Client(peer.peerRegion, PENDING_MARKER_TUNING, peerClientEnv), peer.peerPendingBucket, peer.pendingPrefix),
@@ -35,25 +33,26 @@ export const MARKER_READ_BUDGET_MS = 1_000;
 
 type Found = { readonly item: PaymentItem; readonly status: 'COMMITTED' | 'PENDING' };
 
-/** The first source that answers with the payment; undefined if every source answered "none"; throws if none found and any failed. */
+/**
+ * The first source that has the payment: this region's replica, this region's marker, the peer's
+ * marker. Undefined when none has it and this region's own sources answered (the peer's marker is an
+ * extra: a peer region that is down must not turn every unknown id into a 503); throws
+ * ServiceUnavailableError when nothing was found and one of this region's sources failed.
+ */
 async function find(id: string): Promise<Found | undefined> {
   let failure: unknown;
-  for (const replica of replicas) {
+  const sources: { local: boolean; status: Found['status']; read: () => Promise<PaymentItem | undefined> }[] = [
+    { local: true, status: 'COMMITTED', read: () => replica.get(id) },
+    { local: true, status: 'PENDING', read: () => markers[0]!.get(id, MARKER_READ_BUDGET_MS) },
+    { local: false, status: 'PENDING', read: () => markers[1]!.get(id, MARKER_READ_BUDGET_MS) },
+  ];
+  for (const source of sources) {
     try {
-      const item = await replica.get(id);
-      if (item !== undefined) return { item, status: 'COMMITTED' };
+      const item = await source.read();
+      if (item !== undefined) return { item, status: source.status };
     } catch (error) {
-      failure ??= error;
-      logger.warn('payment read failed', describeError(error));
-    }
-  }
-  for (const marker of markers) {
-    try {
-      const item = await marker.get(id, MARKER_READ_BUDGET_MS);
-      if (item !== undefined) return { item, status: 'PENDING' };
-    } catch (error) {
-      failure ??= error;
-      logger.warn('pending marker read failed', describeError(error));
+      if (source.local) failure ??= error;
+      logger.warn('payment lookup failed', { source: `${source.local ? 'local' : 'peer'}-${source.status === 'COMMITTED' ? 'replica' : 'marker'}`, ...describeError(error) });
     }
   }
   if (failure !== undefined) throw new ServiceUnavailableError('Payments are temporarily unavailable; retry shortly.', 1, failure);
@@ -74,11 +73,8 @@ export async function handler(event: APIGatewayProxyEvent, context: Context): Pr
     if (found === undefined || found.item.merchantId !== merchantId) throw new NotFoundError(`Payment ${id}`);
     return jsonResponse(200, toView({ ...found.item, status: found.status }));
   } catch (error) {
-    if (error instanceof PaymentsError) {
-      if (error.statusCode >= 500) metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-      return errorResponse(error, requestId);
-    }
     metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
+    if (error instanceof PaymentsError) return errorResponse(error, requestId);
     logger.error('get payment failed', describeError(error));
     return internalErrorResponse(requestId);
   } finally {

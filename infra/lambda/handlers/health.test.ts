@@ -120,7 +120,7 @@ describe('health handler', () => {
     assert.deepEqual(body.checks, { dynamodbWrite: 'ok', maintenance: 'unknown' });
   });
 
-  it('answers well inside the Route 53 checker\'s 2 s response deadline) when DynamoDB and SSM hang', async () => {
+  it('answers well inside the Route 53 checker\'s 2 s response deadline when DynamoDB and SSM hang', async () => {
     // Prepare
     const handler = freshHandler();
     region.dynamodbProxy.fault = { kind: 'hang' };

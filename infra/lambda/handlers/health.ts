@@ -1,6 +1,7 @@
 /**
  * GET /health: the deep check Route 53 calls. Healthy means "this region can commit payments now":
- * - a write probe: one small conditional write of this region's health item in the payments table
+ * - a write probe: one PutItem through this region's replica of the payments table whose condition
+ *   never holds, so it changes nothing
  *   (a read would stay green while writes are throttled or the replica has lost its MRSC quorum);
  * - the region's maintenance flag (SSM, cached 5 s by Powertools parameters;
  *   POWERTOOLS_PARAMETERS_MAX_AGE overrides) is not "true" (the SREs' drill switch).
