@@ -31,6 +31,7 @@ describe('payment alarms (stack dev)', () => {
     const topic = (r: string) => alarm(`payments-queued-${S}-${r}`).alarmActions[0];
     const handlerAlarm = (key: string, metricName: string) => ({ key, namespace: 'PaymentsDR', metricName, dimensions: { service: 'payments' }, statistic: 'Sum', threshold: 0 });
     const expected: { key: string; evaluationPeriods?: number; [field: string]: unknown }[] = [
+      handlerAlarm('payments-committed-in-peer', 'PaymentCommittedInPeerRegion'),
       handlerAlarm('payments-queued', 'PaymentQueuedForRetry'),
       handlerAlarm('retry-failures', 'RetryFailed'),
       handlerAlarm('transaction-log-failures', 'TransactionLogWriteFailed'),
@@ -78,7 +79,7 @@ describe('payment alarms (stack dev)', () => {
 describe('payment alarms watch what the handlers emit', () => {
   it('every handler-metric alarm names a metric a handler emits', () => {
     const emitted = new Set<string>([...Object.values(METRIC), ...Object.values(LOG_WRITER_METRIC)]);
-    for (const name of ['PaymentQueuedForRetry', 'RetryFailed', 'TransactionLogWriteFailed', 'PaymentConflictDetected']) assert.ok(emitted.has(name), `${name} is not emitted by any handler`);
+    for (const name of ['PaymentCommittedInPeerRegion', 'PaymentQueuedForRetry', 'RetryFailed', 'TransactionLogWriteFailed', 'PaymentConflictDetected']) assert.ok(emitted.has(name), `${name} is not emitted by any handler`);
   });
 
   it("uses Powertools' namespace and dimensions exactly (EMF of the handlers' metrics singleton)", () => {

@@ -4,7 +4,7 @@
  * (period x evaluation periods <= 180 s; `ALARM_BOUND_SECONDS`).
  *
  * - Handler metrics (Powertools EMF, namespace `PaymentsDR`, dimension `service=payments`): payments
- *   queued for retry (202 PENDING), retry failures, transaction-log write failures, conflicts
+ *   this region's replica refused (committed in the peer's), payments queued for retry (202 PENDING), retry failures, transaction-log write failures, conflicts
  *   (a committed payment overwritten or removed). Any occurrence in a minute alarms.
  * - The retry queue's ApproximateAgeOfOldestMessage: a queued payment older than 60 s is not being
  *   committed (the retry processor polls continuously and its batching window is 1 s).
@@ -28,6 +28,7 @@ export const HANDLER_METRICS_DIMENSIONS = { service: 'payments' } as const;
 export const RETRY_QUEUE_AGE_THRESHOLD_SECONDS = 60;
 
 export type PaymentAlarmKey =
+  | 'payments-committed-in-peer'
   | 'payments-queued'
   | 'retry-failures'
   | 'transaction-log-failures'
@@ -45,6 +46,10 @@ export interface PaymentAlarmSpec {
 
 /** The alarms, what each means, and the first action (the runbook's alarm table lists the same). */
 export const PAYMENT_ALARMS: Record<PaymentAlarmKey, PaymentAlarmSpec> = {
+  'payments-committed-in-peer': {
+    meaning: 'This region\'s replica refused a payment write; createPayment committed it in the peer region\'s replica (201).',
+    firstAction: 'Check DynamoDB throttling/errors in the region and its /health (which fails on the same condition); confirm Route 53 moved traffic to the peer.',
+  },
   'payments-queued': {
     meaning: 'createPayment answered 202 PENDING: the region could not commit a payment synchronously.',
     firstAction: 'Check the region\'s /health and DynamoDB throttling/errors; if writes keep failing, fail the region over (maintenance flag).',
@@ -135,6 +140,7 @@ export class PaymentAlarms extends pulumi.ComponentResource {
       this.alarmArns[physical] = created.arn;
     };
     const handlerMetric = (metricName: string) => ({ namespace: HANDLER_METRICS_NAMESPACE, metricName, dimensions: { ...HANDLER_METRICS_DIMENSIONS } });
+    alarm('payments-committed-in-peer', handlerMetric('PaymentCommittedInPeerRegion'), 'Sum', 0);
     alarm('payments-queued', handlerMetric('PaymentQueuedForRetry'), 'Sum', 0);
     alarm('retry-failures', handlerMetric('RetryFailed'), 'Sum', 0);
     alarm('transaction-log-failures', handlerMetric('TransactionLogWriteFailed'), 'Sum', 0);

@@ -20,7 +20,7 @@ const HANDLERS = [
   { handler: 'authorizer', key: 'authorizer', memorySize: 256, timeout: 5 },
 ] as const;
 /** Alarms of PaymentAlarms per region (infra/components/paymentAlarms.test.ts checks each). */
-const PAYMENT_ALARMS_PER_REGION = 7;
+const PAYMENT_ALARMS_PER_REGION = 8;
 
 /** Types that are global in AWS and so carry no `region` input. */
 const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
