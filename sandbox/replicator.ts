@@ -70,6 +70,12 @@ export function lagStats(values: readonly number[]): LagStats {
 
 class Direction {
   readonly pending = new Map<string, PendingChange>();
+  /**
+   * Strong mode: committed changes the target missed while unreachable, in commit order with their
+   * images, replayed in order when it is back (so its stream records match the other replica's).
+   */
+  readonly catchUp: ChangeRecord[] = [];
+  private draining = false;
   stalled = false;
   delayMs = 0;
   inflight = 0;
@@ -96,7 +102,34 @@ class Direction {
 
   /** Changes still to apply in the target (queued or in flight). */
   get backlog(): number {
-    return this.pending.size + this.inflight;
+    return this.pending.size + this.inflight + this.catchUp.length;
+  }
+
+  /** Strong mode: queues a committed change for a target that could not take it synchronously. */
+  enqueueCatchUp(change: ChangeRecord): void {
+    this.catchUp.push(change);
+    this.schedule();
+  }
+
+  private async drainCatchUp(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.catchUp.length > 0 && !this.stopped && !this.paused) {
+        const c = this.catchUp[0];
+        try {
+          const { visibleAt } = await this.target.call('applyReplica', { key: c.key, item: c.item ?? null, version: c.version, force: true });
+          this.catchUp.shift();
+          this.recordSample(c.keyId, visibleAt, c.version.ts);
+        } catch {
+          if (this.stopped) return;
+          this.errors += 1;
+          await sleep(100);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
   recordSample(keyId: string, visibleAt: number, committedAt: number): void {
@@ -125,7 +158,9 @@ class Direction {
   }
 
   private pump(): void {
-    if (this.stopped || this.stalled || this.paused) return;
+    if (this.stopped || this.paused) return;
+    if (this.catchUp.length > 0) void this.drainCatchUp();
+    if (this.stalled) return;
     const now = nowMs();
     let nextDue = Infinity;
     for (const [keyId, p] of this.pending) {
@@ -175,13 +210,14 @@ class Direction {
     const now = nowMs();
     let oldest = 0;
     for (const p of this.pending.values()) oldest = Math.max(oldest, now - p.firstTs);
+    for (const c of this.catchUp) oldest = Math.max(oldest, now - c.version.ts);
     return {
       source: this.source.region,
       target: this.target.region,
       stalled: this.stalled || this.replicator.isIsolated(this.source.region),
       paused: this.paused,
       delayMs: this.delayMs,
-      pending: this.pending.size + this.inflight,
+      pending: this.backlog,
       oldestPendingMs: Math.round(oldest),
       replicated: this.replicated,
       conflictsResolved: this.conflictsResolved,
@@ -366,7 +402,7 @@ export class Replicator {
         }
         if (done) replicatedTo.push(d.target.region);
         else {
-          for (const c of changes) d.enqueue(c);
+          for (const c of changes) d.enqueueCatchUp(c);
           queuedFor.push(d.target.region);
         }
       }
