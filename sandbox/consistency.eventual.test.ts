@@ -15,11 +15,13 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { SandboxControlClient } from './controlClient';
 import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, waitFor, type PaymentBody } from './testkit';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createPayment, getPayment, waitFor, warmPayments, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 const TIME_SCALE = 0.02;
-const DELAY_MS = 500;
+/** Replication lag of the races: long enough that both requests commit before either replicates, even on a busy machine. */
+const DELAY_MS = 1_500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('eventual consistency mode (MREC, real handlers, recording stream consumer)', { timeout: 120_000 }, () => {
@@ -63,6 +65,7 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     [primary, secondary] = Object.entries(endpoints.regions)
       .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
       .map(([name]) => name);
+    await warmPayments([api(primary), api(secondary)]);
   });
 
   afterEach(async () => {
@@ -82,18 +85,23 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
   });
 
   it('delivers a stream record for local and for replicated writes in each region, shaped as DynamoDBStreamEvent records', async () => {
-    const created = await createPayment(api(primary), randomUUID(), { amount: 555 });
-    assert.equal(created.status, 201);
+    const client = new DynamoDBClient({ region: primary, endpoint: endpoints.regions[primary].dynamodb, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } });
+    const pk = `PAYMENT#stream-${randomUUID()}`;
+    try {
+      await client.send(new PutItemCommand({ TableName: endpoints.tableName, Item: { pk: { S: pk }, amount: { N: '555' } } }));
+    } finally {
+      client.destroy();
+    }
     for (const region of [primary, secondary]) {
       const [insert] = await waitFor(`INSERT in ${region}`, async () => {
-        const records = recordsOf(region, created.body.transactionId);
+        const records = delivered(region).filter((r) => r.dynamodb?.Keys?.pk?.S === pk);
         return records.length > 0 ? records : undefined;
       }, 5_000);
       assert.equal(insert.eventName, 'INSERT');
       assert.equal(insert.eventSource, 'aws:dynamodb');
       assert.equal(insert.awsRegion, region);
       assert.equal(insert.dynamodb?.StreamViewType, 'NEW_AND_OLD_IMAGES');
-      assert.equal(insert.dynamodb?.NewImage?.amount?.N, '555');
+      assert.deepEqual(insert.dynamodb?.NewImage, { pk: { S: pk }, amount: { N: '555' } });
       assert.equal(insert.dynamodb?.OldImage, undefined);
       assert.match(insert.dynamodb?.SequenceNumber ?? '', /^\d{21,}$/);
       assert.ok(Number.isInteger(insert.dynamodb?.ApproximateCreationDateTime));
@@ -102,7 +110,10 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     for (const region of [primary, secondary]) assert.ok(streams[region].consumer?.startsWith('transaction-log-writer-'));
   });
 
-  it('cross-region race, same body within the replication lag: both regions commit (201 each), last writer wins, and the overwrite is a MODIFY in the first region\'s stream', async () => {
+  /** Of two commits of one key, last writer wins: the later one (by creation, 200 ms apart) is kept. */
+  const byCreation = (a: PaymentBody, b: PaymentBody): [PaymentBody, PaymentBody] => (Date.parse(a.createdAt) < Date.parse(b.createdAt) ? [a, b] : [b, a]);
+
+  it('cross-region race, same body within the replication lag: both regions commit (201 each), last writer wins, and the overwrite is a MODIFY in the overwritten region\'s stream', async () => {
     for (const region of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
     const key = randomUUID();
     const body = { amount: 1000, currency: 'USD' };
@@ -114,14 +125,15 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     assert.equal(b.body.transactionId, a.body.transactionId, 'one transaction id per key');
     assert.equal(a.body.region, primary);
     assert.equal(b.body.region, secondary);
+    const [loser, winner] = byCreation(a.body, b.body);
     const stored = await converged(a.body.transactionId);
-    assert.deepEqual(stored, b.body, 'the later write replaced the first confirmed version in both regions');
-    const modify = await overwriteSeen(primary, a.body.transactionId);
-    assert.equal(modify.dynamodb?.OldImage?.region?.S, primary);
-    assert.equal(modify.dynamodb?.NewImage?.region?.S, secondary);
+    assert.deepEqual(stored, winner, 'the later write replaced the other confirmed version in both regions');
+    const modify = await overwriteSeen(loser.region, a.body.transactionId);
+    assert.equal(modify.dynamodb?.OldImage?.region?.S, loser.region);
+    assert.equal(modify.dynamodb?.NewImage?.region?.S, winner.region);
   });
 
-  it('cross-region race, different bodies within the replication lag: both 201, the later amount replaces the confirmed one, and a replay of the first request gets 422', async () => {
+  it('cross-region race, different bodies within the replication lag: both 201, the later amount replaces the other confirmed one, and a replay of the overwritten request gets 422', async () => {
     for (const region of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
     const key = randomUUID();
     const bodyA = { amount: 1000, currency: 'USD' };
@@ -133,13 +145,15 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     assert.equal(b.status, 201);
     assert.equal(a.body.amount, 1000);
     assert.equal(b.body.amount, 900000);
+    const [loser, winner] = byCreation(a.body, b.body);
     const stored = await converged(a.body.transactionId);
-    assert.equal(stored.amount, 900000);
-    const modify = await overwriteSeen(primary, a.body.transactionId);
-    assert.equal(modify.dynamodb?.OldImage?.amount?.N, '1000', 'the stream keeps the overwritten version');
-    assert.equal(modify.dynamodb?.NewImage?.amount?.N, '900000');
+    assert.equal(stored.amount, winner.amount);
+    const modify = await overwriteSeen(loser.region, a.body.transactionId);
+    assert.equal(modify.dynamodb?.OldImage?.amount?.N, String(loser.amount), 'the stream keeps the overwritten version');
+    assert.equal(modify.dynamodb?.NewImage?.amount?.N, String(winner.amount));
     await control.clearFaults();
-    assert.equal((await createPayment(api(primary), key, bodyA)).status, 422);
+    const loserBody = loser === a.body ? bodyA : bodyB;
+    assert.equal((await createPayment(api(loser.region), key, loserBody)).status, 422);
   });
 
   it('DR retry 100 ms after a 201 from the primary (failover before replication): a second commit in the DR region, which replaces the first', async () => {
@@ -161,8 +175,8 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
 
   it('afterwards the two tables hold the same payments (converged)', async () => {
     await waitFor('replication idle', async () => ((await control.state()).replication.pending === 0 ? true : undefined), 10_000);
-    const ids = new Set([...delivered(primary), ...delivered(secondary)].flatMap((r) => (r.dynamodb?.Keys?.pk?.S?.startsWith('PAYMENT#') ? [r.dynamodb.Keys.pk.S.slice('PAYMENT#'.length)] : [])));
-    assert.ok(ids.size >= 4);
+    const ids = new Set([...delivered(primary), ...delivered(secondary)].flatMap((r) => (r.dynamodb?.Keys?.pk?.S?.startsWith('PAYMENT#') && r.dynamodb.NewImage?.transactionId ? [r.dynamodb.Keys.pk.S.slice('PAYMENT#'.length)] : [])));
+    assert.ok(ids.size >= 3);
     for (const id of ids) await converged(id);
   });
 });

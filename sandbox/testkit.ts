@@ -128,3 +128,14 @@ export async function settlePayment(
   }
   return answers;
 }
+
+/**
+ * Warms each API's createPayment once (its first invocation creates the SDK clients), so that cases
+ * about regions are not decided by a cold start on a busy machine. Waits out "retry later" answers.
+ */
+export async function warmPayments(apis: readonly string[]): Promise<void> {
+  for (const api of apis) {
+    const key = randomUUID();
+    await settlePayment(api, key, {}, await createPayment(api, key));
+  }
+}
