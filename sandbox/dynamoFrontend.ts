@@ -87,8 +87,8 @@ export interface StrongCoordinatorClient {
 }
 
 /** A DynamoDB error answer in the service's wire form (`__type` + message), as the SDK parses it. */
-export function errorReply(status: number, type: string, message: string): EngineReply {
-  const text = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
+export function errorReply(status: number, type: string, message: string, extra: Record<string, unknown> = {}): EngineReply {
+  const text = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message, ...extra });
   return {
     status,
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'x-amz-crc32': String(crc32(text)) },
@@ -222,10 +222,31 @@ export class DynamoFrontend {
         const before = await this.images(keys);
         const reply = await this.forward(headers, method, url, body);
         if (reply.status === 200) this.options.onChanges(await this.recordLocalWrites(operation, keys, before, reply.body));
-        return reply;
+        return this.withOldItem(reply, operation, input, before);
       });
     }
-    return this.strongWrite(keyIds, keys, operation, headers, method, url, body);
+    return this.strongWrite(keyIds, keys, operation, input, headers, method, url, body);
+  }
+
+  /**
+   * `ReturnValuesOnConditionCheckFailure: ALL_OLD` (which dynalite ignores): a PutItem, UpdateItem or
+   * DeleteItem that fails its condition carries the item's current attributes in the
+   * ConditionalCheckFailedException's `Item`, as DynamoDB returns them ("An optional parameter that
+   * returns the item attributes for a PutItem operation that failed a condition check",
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+   */
+  private withOldItem(reply: EngineReply, operation: string, input: Record<string, unknown>, before: (ItemJson | null)[]): EngineReply {
+    const old = before[0];
+    if (reply.status !== 400 || old === null || old === undefined || input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD') return reply;
+    if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return reply;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply.body.toString('utf8'));
+    } catch {
+      return reply;
+    }
+    if (!isObject(parsed) || typeof parsed.__type !== 'string' || !parsed.__type.endsWith('#ConditionalCheckFailedException')) return reply;
+    return errorReply(400, 'ConditionalCheckFailedException', typeof parsed.message === 'string' ? parsed.message : 'The conditional request failed', { Item: old });
   }
 
   private get strong(): boolean {
@@ -241,7 +262,7 @@ export class DynamoFrontend {
    * Strong mode write: cross-region lock, condition and write against this replica (which holds the
    * latest committed version), synchronous replication to the other replica, then the answer.
    */
-  private async strongWrite(keyIds: string[], keys: ItemJson[], operation: string, headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
+  private async strongWrite(keyIds: string[], keys: ItemJson[], operation: string, input: Record<string, unknown>, headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
     const coordinator = this.coordinator();
     const lock = await coordinator.acquire(keyIds);
     if (!lock.ok) {
@@ -262,7 +283,7 @@ export class DynamoFrontend {
           committed = true;
           await coordinator.commit(lock.token, changes);
         }
-        return reply;
+        return this.withOldItem(reply, operation, input, before);
       });
     } finally {
       if (!committed) await coordinator.release(lock.token);
