@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { SandboxControlClient } from './controlClient';
+import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { createPayment, getPayment, waitFor, warmPayments, type PaymentBody } from './testkit';
@@ -28,6 +29,8 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
   let sandbox: SandboxHandle;
   let endpoints: SandboxEndpoints;
   let control: SandboxControlClient;
+  /** The headers of the first seeded test merchant (every payment here is that merchant's). */
+  let auth: Record<string, string>;
   let primary: string;
   let secondary: string;
   const logDir = mkdtempSync(join(tmpdir(), 'payments-dr-stream-test-'));
@@ -50,7 +53,7 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
   const converged = (transactionId: string): Promise<PaymentBody> =>
     waitFor(`${transactionId} converged`, async () => {
       if ((await control.state()).replication.pending > 0) return undefined;
-      const [a, b] = await Promise.all([getPayment(api(primary), transactionId), getPayment(api(secondary), transactionId)]);
+      const [a, b] = await Promise.all([getPayment(api(primary), auth, transactionId), getPayment(api(secondary), auth, transactionId)]);
       return a.status === 200 && JSON.stringify(a.body) === JSON.stringify(b.body) ? a.body : undefined;
     }, 10_000);
   /** The overwrite the consumer of `region` sees: a MODIFY carrying the confirmed version as old image. */
@@ -62,10 +65,11 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     sandbox = await startSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual', streamConsumer: join(__dirname, 'testStreamConsumer') });
     endpoints = sandbox.endpoints;
     control = new SandboxControlClient(endpoints.control);
+    auth = merchantHeaders(endpoints);
     [primary, secondary] = Object.entries(endpoints.regions)
       .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
       .map(([name]) => name);
-    await warmPayments([api(primary), api(secondary)]);
+    await warmPayments([api(primary), api(secondary)], auth);
   });
 
   afterEach(async () => {
@@ -117,9 +121,9 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     for (const region of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
     const key = randomUUID();
     const body = { amount: 1000, currency: 'USD' };
-    const first = createPayment(api(primary), key, body);
+    const first = createPayment(api(primary), auth, key, body);
     await sleep(200);
-    const [a, b] = await Promise.all([first, createPayment(api(secondary), key, body)]);
+    const [a, b] = await Promise.all([first, createPayment(api(secondary), auth, key, body)]);
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.equal(b.body.transactionId, a.body.transactionId, 'one transaction id per key');
@@ -138,9 +142,9 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     const key = randomUUID();
     const bodyA = { amount: 1000, currency: 'USD' };
     const bodyB = { amount: 900000, currency: 'USD' };
-    const first = createPayment(api(primary), key, bodyA);
+    const first = createPayment(api(primary), auth, key, bodyA);
     await sleep(200);
-    const [a, b] = await Promise.all([first, createPayment(api(secondary), key, bodyB)]);
+    const [a, b] = await Promise.all([first, createPayment(api(secondary), auth, key, bodyB)]);
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.equal(a.body.amount, 1000);
@@ -153,17 +157,17 @@ describe('eventual consistency mode (MREC, real handlers, recording stream consu
     assert.equal(modify.dynamodb?.NewImage?.amount?.N, String(winner.amount));
     await control.clearFaults();
     const loserBody = loser === a.body ? bodyA : bodyB;
-    assert.equal((await createPayment(api(loser.region), key, loserBody)).status, 422);
+    assert.equal((await createPayment(api(loser.region), auth, key, loserBody)).status, 422);
   });
 
   it('DR retry 100 ms after a 201 from the primary (failover before replication): a second commit in the DR region, which replaces the first', async () => {
     await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: DELAY_MS });
     const key = randomUUID();
     const body = { amount: 4200, currency: 'EUR' };
-    const first = await createPayment(api(primary), key, body);
+    const first = await createPayment(api(primary), auth, key, body);
     assert.equal(first.status, 201);
     await sleep(100);
-    const retry = await createPayment(api(secondary), key, body);
+    const retry = await createPayment(api(secondary), auth, key, body);
     assert.equal(retry.status, 201);
     assert.equal(retry.body.transactionId, first.body.transactionId);
     assert.equal(retry.body.amount, first.body.amount);

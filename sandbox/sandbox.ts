@@ -18,6 +18,7 @@ import { RegionProcess, type LogMode } from './regionProcess';
 import { ObjectReplicator } from './objectReplicator';
 import { Replicator } from './replicator';
 import { CONSISTENCY_MODES, type ActiveFault, type ConsistencyMode, type FaultKind, type FaultSpec, type RegionConfig, type RegionEndpoints, type RegionRole, type SandboxEndpoints, type SandboxState, type StreamState } from './types';
+import { DEFAULT_SANDBOX_MERCHANTS, seedMerchants } from './merchants';
 
 export type { SandboxEndpoints, SandboxState, FaultSpec, ActiveFault, ConsistencyMode } from './types';
 
@@ -46,6 +47,8 @@ export interface SandboxOptions {
    * DynamoDB stream instead of the stack's `transactionLogWriter` (tests of the delivery itself).
    */
   streamConsumer?: string;
+  /** Test merchants to seed (credentials issued at start, listed in the ready line). Default `merchant-a`, `merchant-b`. */
+  merchants?: readonly string[];
 }
 
 export interface SandboxHandle {
@@ -92,6 +95,7 @@ export function regionConfig(
   handlersDir: string,
   apiKey: string | undefined,
   objectReplication: boolean,
+  credentialRecords: Record<string, string>[] = [],
   consistencyMode: ConsistencyMode = settings.consistencyMode,
   streamConsumer?: string,
 ): RegionConfig {
@@ -136,6 +140,8 @@ export function regionConfig(
     ...(streamConsumer !== undefined ? { streamConsumer } : {}),
     streamBatchSize: STREAM_BATCH_SIZE,
     streamConsumerTimeoutMs: STREAM_CONSUMER_TIMEOUT_MS,
+    credentialsTableName: resourceName('merchant-credentials', suffix),
+    credentialRecords,
   };
 }
 
@@ -182,7 +188,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     [settings.secondaryRegion, 'secondary'],
   ];
 
-  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication, consistencyMode, opts.streamConsumer), logs)));
+  const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
+  const started = await Promise.allSettled(
+    roles.map(([region, role]) =>
+      RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication, seeded.records, consistencyMode, opts.streamConsumer), logs),
+    ),
+  );
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
@@ -240,6 +251,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   };
 
   try {
+    // Each region's handlers get the other region as their peer (replica, retry queue, marker bucket).
+    await Promise.all(
+      processes.map((p) => {
+        const peer = processes.find((q) => q !== p)!;
+        return p.call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl });
+      }),
+    );
     const controlUrl = await control.start();
     // Cold starts (first SDK calls of each handler) happen before Route 53 starts judging, as
     // after a deployment: warm every region's health function first.
@@ -270,6 +288,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       tableName: processes[0].config.tableName,
       stage: STAGE,
       ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+      merchants: seeded.merchants,
       regions: regionEndpoints,
     };
   } catch (err) {

@@ -35,6 +35,15 @@ export interface RegionEndpoints {
   maintenanceParameter: string;
 }
 
+/**
+ * A test merchant seeded in the sandbox's credentials table (both regions): the headers that
+ * authenticate it against the sandbox's payment API (`Authorization: Bearer <credential>`).
+ */
+export interface SandboxMerchant {
+  merchantId: string;
+  headers: Record<string, string>;
+}
+
 /** Everything a client needs to use a running sandbox; the ready line is `{ event: 'sandbox.ready', ...endpoints }`. */
 export interface SandboxEndpoints {
   /** Route 53 failover emulation: `POST {frontDoor}/payments` reaches the region the failover record answers with. */
@@ -52,6 +61,8 @@ export interface SandboxEndpoints {
   stage: string;
   /** The API key `POST/GET /payments` require in `x-api-key`, when the sandbox enforces one (`--api-key`). */
   apiKey?: string;
+  /** Test merchants and the headers that authenticate each (payment routes run the real authorizer). */
+  merchants: SandboxMerchant[];
   regions: Record<string, RegionEndpoints>;
 }
 
@@ -259,6 +270,20 @@ export interface RegionConfig {
   streamConsumer?: string;
   streamBatchSize: number;
   streamConsumerTimeoutMs: number;
+  /** The merchant credentials table (same name in both regions) and its seeded records (hashes only). */
+  credentialsTableName: string;
+  credentialRecords: Record<string, string>[];
+}
+
+/** What a region's handlers need of the other region (peer replica, queue, bucket). */
+export interface PeerInfo {
+  region: string;
+  /** The peer's DynamoDB front end (its faults apply to writes from this region too, as in AWS). */
+  dynamodb: string;
+  sqs: string;
+  s3: string;
+  bucket: string;
+  retryQueueUrl: string;
 }
 
 export interface RegionReadyInfo {
@@ -280,6 +305,8 @@ export interface RegionCalls {
   readItem: { args: { key: ItemJson }; result: { item: ItemJson | null; version: WriteVersion | null } };
   applyReplica: { args: { key: ItemJson; item: ItemJson | null; version: WriteVersion; force?: boolean }; result: { applied: boolean; visibleAt: number } };
   streamState: { args: Record<string, never>; result: StreamState };
+  /** Wires the handlers to the peer region and starts them (API routes, retry processor). Once, before use. */
+  connectPeer: { args: PeerInfo; result: { connected: true } };
   stop: { args: Record<string, never>; result: { stopped: true } };
 }
 export type RegionCallName = keyof RegionCalls;
