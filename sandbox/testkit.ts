@@ -108,3 +108,39 @@ export function processExists(pid: number): boolean {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Answers a client should retry with the same Idempotency-Key (accepted for later, busy, or temporarily unavailable). */
+export const RETRY_LATER_STATUSES: readonly number[] = [202, 409, 429, 500, 502, 503];
+
+/**
+ * Sends the request again, as a client would, while its answer is one to retry later, until the
+ * answer is final (201 or a 4xx other than 409/429) or `attempts` are used. Returns every answer.
+ */
+export async function settlePayment(
+  baseUrl: string,
+  auth: Record<string, string>,
+  key: string,
+  body: Record<string, unknown>,
+  first: HttpResult<PaymentBody>,
+  { attempts = 25, everyMs = 200 }: { attempts?: number; everyMs?: number } = {},
+): Promise<HttpResult<PaymentBody>[]> {
+  const answers = [first];
+  let last = first;
+  for (let i = 0; i < attempts && RETRY_LATER_STATUSES.includes(last.status); i++) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    last = await createPayment(baseUrl, auth, key, body);
+    answers.push(last);
+  }
+  return answers;
+}
+
+/**
+ * Warms each API's createPayment once (its first invocation creates the SDK clients), so that cases
+ * about regions are not decided by a cold start on a busy machine. Waits out "retry later" answers.
+ */
+export async function warmPayments(apis: readonly string[], auth: Record<string, string>): Promise<void> {
+  for (const api of apis) {
+    const key = randomUUID();
+    await settlePayment(api, auth, key, {}, await createPayment(api, auth, key));
+  }
+}
