@@ -199,7 +199,8 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
       q('s3:PutObject', p.marker),
     ],
     getPayment: [q('dynamodb:GetItem', a.table), q('dynamodb:GetItem', p.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
-    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:UpdateItem', a.table)],
+    // The write probe: a PutItem limited to the HEALTH#<region> key (dynamodb:LeadingKeys), whose condition never holds.
+    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:PutItem', a.table)],
     retryProcessor: [
       q('sqs:ReceiveMessage', a.retryQueue),
       q('sqs:DeleteMessage', a.retryQueue),
@@ -234,7 +235,8 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
   const extra: Record<PaymentFunction, AccessQuestion[]> = {
     createPayment: [q('dynamodb:UpdateItem', a.table)],
     getPayment: readOnly,
-    health: readOnly,
+    // Its PutItem is conditional on the health item's key, which this evaluator counts as allowed.
+    health: [q('dynamodb:DeleteItem', a.table), q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', a.retryQueue)],
     retryProcessor: [q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', p.retryQueue)],
   };
   return { mustAllow: uses[fn], mustDeny: [...everyone, ...extra[fn]] };

@@ -84,12 +84,12 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     dynamodb: ['dynamodb:GetItem'], dynamodbPeers: true,
     pendingMarkers: { actions: ['s3:GetObject'], peers: true },
   },
-  // A conditional UpdateItem of this region's health item only (LeadingKeys), and the maintenance
-  // flag. Invoked by every Route 53 checker each interval: small, and its 5 s timeout stays below
+  // The write probe: a PutItem whose condition never holds, on this region's health item only
+  // (LeadingKeys), and the maintenance flag. Invoked by every Route 53 checker each interval: small, and its 5 s timeout stays below
   // the checker's own deadline.
   health: {
     memorySize: 256, timeout: 5,
-    dynamodb: ['dynamodb:UpdateItem'], leadingKeys: (region) => [`HEALTH#${region}`],
+    dynamodb: ['dynamodb:PutItem'], leadingKeys: (region) => [`HEALTH#${region}`],
     parameters: ['maintenance'],
   },
   // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this

@@ -671,7 +671,7 @@ export function stackSuite(stack: string): StackSuite {
             getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [table, peerTable] },
               { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peerOf(region))] }],
             health: [...base,
-              { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: table,
+              { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table,
                 Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
               { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`] }],
             retryProcessor: [...base,
