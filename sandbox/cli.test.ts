@@ -110,7 +110,7 @@ describe('sandbox start-up failure', { timeout: 60_000 }, () => {
     // Handlers whose module initialisation fails, as a misconfigured deployment's would.
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-broken-handlers-'));
     try {
-      for (const name of ['createPayment', 'getPayment', 'health', 'retryProcessor']) {
+      for (const name of ['authorizer', 'createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter']) {
         writeFileSync(
           join(dir, `${name}.js`),
           `require('node:fs').writeFileSync(require('node:path').join(__dirname, 'pid-' + process.pid), ''); throw new Error('invalid function configuration: TABLE_NAME is required');\n`,

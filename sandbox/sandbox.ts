@@ -255,7 +255,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     await Promise.all(
       processes.map((p) => {
         const peer = processes.find((q) => q !== p)!;
-        return p.call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl });
+        // Loading the handlers is the regions' start-up too: a failure there is a failed start.
+        return p
+          .call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl })
+          .catch((err: unknown) => {
+            throw new Error(`region ${p.region} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+          });
       }),
     );
     const controlUrl = await control.start();
