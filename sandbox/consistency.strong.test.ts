@@ -151,10 +151,11 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
   });
 
   it('ReplicatedWriteConflictException while another region writes the key; strongly consistent reads and conditions see the latest write in either region', async () => {
-    await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: 400 });
+    await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: 1_000 });
     const pk = `TEST#${randomUUID()}`;
     const write = put(primary, pk, 1);
-    await sleep(100);
+    // In flight: written in the primary's replica, not yet acknowledged (the key is locked meanwhile).
+    await waitFor('the write in flight', async () => ((await read(primary, pk, false)) === 1 ? true : undefined), 900, 5);
     assert.equal(await errorName(put(secondary, pk, 2)), 'ReplicatedWriteConflictException');
     // Started while the write is in flight, answered once it is acknowledged: the latest version.
     const strongRead = read(secondary, pk, true);
