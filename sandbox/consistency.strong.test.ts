@@ -3,8 +3,9 @@
  * witness) with the real handlers: the cross-region race with the same and with different bodies,
  * the DR retry right after a primary 201, region-down (the other region keeps committing),
  * replication-stalled (the cut-off replica refuses writes and strongly consistent reads and catches
- * up), ReplicatedWriteConflictException, and afterwards both replicas hold the same payments and
- * emitted the same stream records. One sandbox for the file; every test clears its faults.
+ * up), ReplicatedWriteConflictException, and afterwards both replicas hold the same payments,
+ * emitted the same stream records, and each region's transaction log (written by the real stream
+ * consumer, transactionLogWriter) holds every confirmed payment with no conflict. One sandbox for the file; every test clears its faults.
  * The same cases in eventual mode: consistency.eventual.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +15,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, RETRY_LATER_STATUSES, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
+import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 const TIME_SCALE = 0.02;
@@ -219,16 +220,28 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
     assert.deepEqual((await getPayment(api(secondary), auth, final.body.transactionId)).body, final.body);
   });
 
-  it('afterwards both regions answer every confirmed payment unchanged, and both replicas emitted the same stream records', async () => {
+  it('afterwards both regions answer every confirmed payment unchanged, both replicas emitted the same stream records, and each region\'s transaction log holds every confirmed payment with no conflict', async () => {
     await waitFor('replication idle', async () => ((await control.state()).replication.pending === 0 ? true : undefined), 10_000);
     assert.ok(confirmed.length >= 5);
     for (const body of confirmed) {
       for (const region of [primary, secondary]) assert.deepEqual((await getPayment(api(region), auth, body.transactionId)).body, body, `${body.transactionId} in ${region}`);
     }
-    const streams = await waitFor('stream statistics', async () => {
+    const streams = await waitFor('streams emitted alike and delivered', async () => {
       const s = (await control.state()).streams;
-      return s[primary]?.emitted && s[primary].emitted === s[secondary]?.emitted ? s : undefined;
-    }, 5_000);
-    assert.ok(streams[primary].emitted >= confirmed.length);
+      const done = [primary, secondary].every((r) => s[r]?.pending === 0 && s[r].emitted > 0);
+      return done && s[primary].emitted === s[secondary].emitted ? s : undefined;
+    }, 15_000);
+    for (const region of [primary, secondary]) assert.equal(streams[region].consumer, `transaction-log-writer-${endpoints.stack}-${region}`);
+    for (const region of [primary, secondary]) {
+      const log = await readTransactionLog(endpoints.regions[region].s3, region, endpoints.regions[region].bucket);
+      assert.deepEqual(log.conflicts, [], `${region}: no confirmed payment was ever overwritten`);
+      for (const body of confirmed) {
+        const logged = log.payments.get(body.transactionId);
+        assert.ok(logged, `${body.transactionId} is in ${region}'s transaction log`);
+        assert.equal(logged.amount, body.amount);
+        assert.equal(logged.currency, body.currency);
+        assert.equal(logged.createdAt, body.createdAt);
+      }
+    }
   });
 });

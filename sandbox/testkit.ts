@@ -1,6 +1,8 @@
 /** Helpers shared by the sandbox's tests (and usable by anyone driving a sandbox from code). */
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 export interface PaymentBody {
   transactionId: string;
@@ -143,4 +145,46 @@ export async function warmPayments(apis: readonly string[], auth: Record<string,
     const key = randomUUID();
     await settlePayment(api, auth, key, {}, await createPayment(api, auth, key));
   }
+}
+
+/** One region's transaction log as its stream consumer wrote it: the payments of its log objects and its conflict objects. */
+export interface RegionTransactionLog {
+  /** Every logged payment (one per log line), keyed by transactionId (the last line seen wins). */
+  payments: Map<string, Record<string, unknown>>;
+  /** Conflict objects: `{ kind, transactionId, committed, current? }`. */
+  conflicts: { kind: string; transactionId: string; committed: Record<string, unknown>; current?: Record<string, unknown> }[];
+}
+
+/**
+ * Reads the transaction-log objects the region's own stream consumer wrote (`<prefix><region>/...`,
+ * replicas of the other region's objects excluded): gzip'd JSON lines `{ payment, stream }` and
+ * JSON conflict objects.
+ */
+export async function readTransactionLog(s3Endpoint: string, region: string, bucket: string, prefix = 'transactions/'): Promise<RegionTransactionLog> {
+  const client = new S3Client({ region, endpoint: s3Endpoint, forcePathStyle: true, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } });
+  const log: RegionTransactionLog = { payments: new Map(), conflicts: [] };
+  try {
+    let token: string | undefined;
+    do {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${region}/`, ContinuationToken: token }));
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        const got = await client.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key }));
+        const bytes = Buffer.from(await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+        if (object.Key.includes('/conflicts/')) {
+          log.conflicts.push(JSON.parse(bytes.toString('utf8')) as RegionTransactionLog['conflicts'][number]);
+          continue;
+        }
+        const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+        for (const line of text.split('\n').filter(Boolean)) {
+          const { payment } = JSON.parse(line) as { payment: Record<string, unknown> };
+          if (typeof payment.transactionId === 'string') log.payments.set(payment.transactionId, payment);
+        }
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+  } finally {
+    client.destroy();
+  }
+  return log;
 }
