@@ -4,6 +4,7 @@
  * this mode, stated precisely (a second commit that replication resolves by overwriting), and the
  * DynamoDB stream records each region delivers to its real consumer (transactionLogWriter), which
  * keeps both versions of such a conflict as a conflict object. One sandbox for the file.
+ * An accepted payment (202 PENDING) survives the loss of the region that accepted it.
  * The same cases in strong mode: consistency.strong.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, readTransactionLog, waitFor, warmPayments, type PaymentBody } from './testkit';
+import { createPayment, getPayment, pendingSurvivesRegionLoss, readTransactionLog, waitFor, warmPayments, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 const TIME_SCALE = 0.02;
@@ -153,6 +154,11 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
     const stored = await converged(first.body.transactionId);
     assert.deepEqual(stored, retry.body);
     await sameRequestLogged(first.body.transactionId, 4200);
+  });
+
+  it('an accepted payment (202 PENDING) survives the loss of the region that accepted it: the DR region answers it, refuses its key with another body, and commits it', async () => {
+    const committed = await pendingSurvivesRegionLoss({ control, api, auth, primary, secondary });
+    assert.equal(committed.status, 'COMMITTED');
   });
 
   it('afterwards the two tables hold the same payments (converged), and each region\'s log holds the version the table holds', async () => {

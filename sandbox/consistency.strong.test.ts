@@ -6,6 +6,7 @@
  * up), ReplicatedWriteConflictException, and afterwards both replicas hold the same payments,
  * emitted the same stream records, and each region's transaction log (written by the real stream
  * consumer, transactionLogWriter) holds every confirmed payment with no conflict. One sandbox for the file; every test clears its faults.
+ * An accepted payment (202 PENDING) survives the loss of the region that accepted it.
  * The same cases in eventual mode: consistency.eventual.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
+import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, pendingSurvivesRegionLoss, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 const TIME_SCALE = 0.02;
@@ -218,6 +219,12 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
     const final = answers[answers.length - 1];
     assert.equal(final.status, 201);
     assert.deepEqual((await getPayment(api(secondary), auth, final.body.transactionId)).body, final.body);
+  });
+
+  it('an accepted payment (202 PENDING) survives the loss of the region that accepted it: the DR region answers it, refuses its key with another body, and commits it', async () => {
+    const committed = await pendingSurvivesRegionLoss({ control, api, auth, primary, secondary });
+    record([{ status: 201, body: committed, servedBy: null }]);
+    assert.equal(committed.status, 'COMMITTED');
   });
 
   it('afterwards both regions answer every confirmed payment unchanged, both replicas emitted the same stream records, and each region\'s transaction log holds every confirmed payment with no conflict', async () => {

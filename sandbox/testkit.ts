@@ -1,4 +1,5 @@
 /** Helpers shared by the sandbox's tests (and usable by anyone driving a sandbox from code). */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -187,4 +188,46 @@ export async function readTransactionLog(s3Endpoint: string, region: string, buc
     client.destroy();
   }
   return log;
+}
+
+/**
+ * The accepted-payment case of both consistency modes: with DynamoDB writes failing in BOTH regions
+ * (`throttling`), a payment gets 202 PENDING in the primary; the primary then goes down. The DR region
+ * must answer it as PENDING, refuse its key with another body (422), and commit it itself once its
+ * own writes work again, without the primary coming back; the primary then catches up.
+ * Returns the payment as finally committed. Clears every fault it injected.
+ */
+export async function pendingSurvivesRegionLoss(ctx: {
+  control: { injectFault(spec: { fault: 'throttling' | 'region-down'; region: string }): Promise<unknown>; clearFault(fault: 'throttling' | 'region-down', region: string): Promise<boolean>; clearFaults(): Promise<unknown> };
+  api: (region: string) => string;
+  auth: Record<string, string>;
+  primary: string;
+  secondary: string;
+}): Promise<PaymentBody> {
+  const { control, api, auth, primary, secondary } = ctx;
+  const key = randomUUID();
+  const bodyA = { amount: 2500, currency: 'USD' };
+  try {
+    for (const region of [primary, secondary]) await control.injectFault({ fault: 'throttling', region });
+    const accepted = await createPayment(api(primary), auth, key, bodyA);
+    assert.equal(accepted.status, 202, `accepted for later: ${JSON.stringify(accepted.body)}`);
+    assert.equal(accepted.body.status, 'PENDING');
+    await control.injectFault({ fault: 'region-down', region: primary });
+    const seen = await getPayment(api(secondary), auth, accepted.body.transactionId);
+    assert.equal(seen.status, 200, 'the DR region knows the accepted payment while the accepting region is down');
+    assert.equal(seen.body.status, 'PENDING');
+    assert.equal((await createPayment(api(secondary), auth, key, { amount: 999, currency: 'USD' })).status, 422, 'another body for a pending key');
+    const again = await createPayment(api(secondary), auth, key, bodyA);
+    assert.ok(again.status === 202 || again.status === 201, `the same body answers the pending payment, got ${again.status}`);
+    assert.equal(again.body.transactionId, accepted.body.transactionId);
+    await control.clearFault('throttling', secondary);
+    const committed = await waitForPayment(api(secondary), auth, accepted.body.transactionId, 20_000, 'COMMITTED');
+    assert.equal(committed.amount, bodyA.amount);
+    assert.equal(committed.currency, bodyA.currency);
+    await control.clearFaults();
+    assert.deepEqual(await waitForPayment(api(primary), auth, accepted.body.transactionId, 10_000, 'COMMITTED'), committed, 'the primary caught up');
+    return committed;
+  } finally {
+    await control.clearFaults();
+  }
 }
