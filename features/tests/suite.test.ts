@@ -95,10 +95,13 @@ describe('world parameters', () => {
 
 describe('sandbox contract', () => {
   const region = (role: string) => ({ role, api: 'http://127.0.0.1:1/v1', dynamodb: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:3', sqs: '', ssm: '', bucket: 'b', retryQueueUrl: '' });
+  const merchants = [{ merchantId: 'merchant-a', headers: { Authorization: 'Bearer pdr_x' } }];
   it('parses the ready description and names what is missing', () => {
-    const ready = parseSandboxReady({ frontDoor: 'http://127.0.0.1:4', control: 'http://127.0.0.1:5', timeScale: 0.05, tableName: 't', regions: { 'us-east-1': region('primary'), 'us-east-2': region('secondary') } });
+    const ready = parseSandboxReady({ frontDoor: 'http://127.0.0.1:4', control: 'http://127.0.0.1:5', timeScale: 0.05, tableName: 't', merchants, regions: { 'us-east-1': region('primary'), 'us-east-2': region('secondary') } });
     assert.equal(ready.timeScale, 0.05);
-    assert.throws(() => parseSandboxReady({ control: 'x', tableName: 't', regions: { a: region('primary'), b: region('secondary') } }), /sandbox contract: missing frontDoor/);
+    assert.deepEqual(ready.merchants, merchants);
+    assert.throws(() => parseSandboxReady({ control: 'x', tableName: 't', merchants, regions: { a: region('primary'), b: region('secondary') } }), /sandbox contract: missing frontDoor/);
+    assert.throws(() => parseSandboxReady({ frontDoor: 'x', control: 'x', tableName: 't', regions: { a: region('primary'), b: region('secondary') } }), /missing merchants/);
     assert.throws(() => parseSandboxReady({ frontDoor: 'x', control: 'x', tableName: 't', regions: { a: region('primary') } }), /one primary and one secondary/);
   });
 });

@@ -22,11 +22,13 @@ export interface ClientTuning {
 
 /**
  * The request path: a few fast attempts on this region's replica, then the peer region's replica,
- * then the pending path. DynamoDB answers in milliseconds, so 1 s per attempt is generous. Worst
- * case when both replicas hang: local 3 x ~1.1 s + peer 2 x ~1.1 s + markers ~1 s + queues ~1 s,
- * about 8 s, inside createPayment's 10 s function timeout (and API Gateway's 29 s).
+ * then the pending path. DynamoDB answers in milliseconds, so 1 s per attempt is generous; one
+ * retry per replica (the peer is the better second chance than a third attempt on a throttled
+ * replica). Worst case when both replicas hang: local 2 x ~1.1 s + peer 2 x ~1.1 s + markers
+ * ~1.5 s + queues ~1.5 s, about 7.5 s, inside createPayment's 10 s function timeout (and API
+ * Gateway's 29 s).
  */
-export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 3 };
+export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The peer region's replica on the request path: already the fallback, so one retry only. */
 export const PEER_REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The retry queues on the request path: the last fallback, so one retry only. */

@@ -52,7 +52,7 @@ const markers = [
 ];
 
 /** Per call budget of the pending path's S3 and SQS calls (whatever the SDK's own timeouts say). */
-export const PENDING_CALL_BUDGET_MS = 1_000;
+export const PENDING_CALL_BUDGET_MS = 1_500;
 
 function committedResponse(outcome: InsertOutcome, item: PaymentItem, where: 'local' | 'peer'): APIGatewayProxyResult {
   if (outcome.created) {
