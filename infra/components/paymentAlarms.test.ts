@@ -5,10 +5,12 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { METRIC, metrics } from '../lambda/commons/powertools';
 import { LOG_WRITER_METRIC } from '../lambda/streamLog/transactionLogBatch';
-import { loadStackSettings } from '../settings';
+import { loadStackSettings, REPO_ROOT } from '../settings';
 import { ofType, runProgram, type ProgramRun } from '../testing/harness';
 import { ALARM_BOUND_SECONDS, HANDLER_METRICS_DIMENSIONS, HANDLER_METRICS_NAMESPACE, PAYMENT_ALARMS } from './paymentAlarms';
 
@@ -90,5 +92,16 @@ describe('payment alarms watch what the handlers emit', () => {
     assert.equal(directive.Namespace, HANDLER_METRICS_NAMESPACE);
     assert.deepEqual(directive.Dimensions, [Object.keys(HANDLER_METRICS_DIMENSIONS)]);
     for (const [dimension, value] of Object.entries(HANDLER_METRICS_DIMENSIONS)) assert.equal(emf[dimension], value);
+  });
+});
+
+describe('the runbook lists every payment alarm with its first action', () => {
+  it('has a row per alarm in docs/runbook.md, DLQ depth included', () => {
+    const runbook = readFileSync(join(REPO_ROOT, 'docs', 'runbook.md'), 'utf8');
+    for (const key of [...Object.keys(PAYMENT_ALARMS), 'retry-dlq-depth']) {
+      assert.match(runbook, new RegExp(`^\\| \`${key}\` \\| [^|]+ \\| [^|]+ \\|$`, 'm'), `runbook row for ${key}`);
+    }
+    assert.match(runbook, /npm run dlq -- redrive --stack <stack> --region <region>/);
+    assert.match(runbook, /aws sqs start-message-move-task --source-arn <dlq-arn>/);
   });
 });

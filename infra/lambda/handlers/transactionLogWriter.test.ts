@@ -3,7 +3,7 @@
  * built here exactly as Lambda's event source mapping delivers one (NEW_AND_OLD_IMAGES,
  * `aws-lambda`'s `DynamoDBStreamEvent`).
  */
-import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import assert from 'node:assert/strict';
@@ -119,6 +119,8 @@ describe('transactionLogWriter handler', () => {
     const keys = await region.s3.list(region.bucket);
     assert.equal(keys.length, 1);
     assert.match(keys[0], /^transactions\/us-east-1\/2026\/11\/29\/10\/0+1\d{6}-[0-9a-f]{16}\.jsonl\.gz$/);
+    const head = await region.s3.client.send(new HeadObjectCommand({ Bucket: region.bucket, Key: keys[0] }));
+    assert.deepEqual([head.ContentType, head.ContentEncoding], ['application/gzip', undefined], 'a gzip file, not a transfer encoding');
     const lines = await logLines(keys[0]);
     assert.deepEqual(lines.map((l) => l.payment.transactionId), [local.transactionId, replicated.transactionId]);
     assert.deepEqual(lines.map((l) => l.payment.region), ['us-east-1', 'us-east-2']);

@@ -55,16 +55,12 @@ export function readStreamLogConfig(env: Env = process.env): StreamLogConfig {
 const config = readStreamLogConfig();
 const s3: S3Client = createS3Client(config.region, BACKGROUND_TUNING);
 
-async function put(key: string, body: Buffer | string, contentType: string, gzip: boolean): Promise<void> {
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: config.bucket,
-      Key: key,
-      Body: body,
-      ContentType: contentType,
-      ...(gzip ? { ContentEncoding: 'gzip' } : {}),
-    }),
-  );
+/**
+ * One PutObject. Log objects are gzip files (`application/gzip`, no Content-Encoding: an HTTP
+ * client would otherwise decompress them on download and the bytes would no longer match the name).
+ */
+async function put(key: string, body: Buffer | string, contentType: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
 export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
@@ -85,7 +81,7 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
       // Conflicts first: when a later write fails, the retry rewrites them at the same keys.
       for (const conflict of conflicts) {
         const key = conflictObjectKey(config.prefix, config.region, conflict);
-        await put(key, JSON.stringify(conflict), 'application/json', false);
+        await put(key, JSON.stringify(conflict), 'application/json');
         // Identifiers only: the images are in the object.
         logger.error('committed payment changed after commit; both versions kept', {
           transactionId: conflict.transactionId,
@@ -93,7 +89,7 @@ export async function handler(event: DynamoDBStreamEvent, context: Context): Pro
           key,
         });
       }
-      if (lines.length > 0) await put(batchObjectKey(config.prefix, config.region, records), encodeLines(lines), 'application/x-ndjson', true);
+      if (lines.length > 0) await put(batchObjectKey(config.prefix, config.region, records), encodeLines(lines), 'application/gzip');
     } catch (error) {
       metrics.addMetric(LOG_WRITER_METRIC.failed, MetricUnit.Count, 1);
       logger.warn('transaction-log batch not written; Lambda retries it from its first record', {

@@ -2,8 +2,8 @@
  * The transaction log, written from the payments table's DynamoDB stream (off the request path).
  *
  * Shapes:
- * - Each stream batch becomes ONE gzip'd JSON-lines object (`application/x-ndjson`, one committed
- *   payment per line) at a deterministic key
+ * - Each stream batch becomes ONE gzip'd JSON-lines object (`application/gzip`; inside, one committed
+ *   payment per line, `LogLine`) at a deterministic key
  *   `<prefix><region>/YYYY/MM/DD/HH/<first sequence number>-<digest of the batch's event ids>.jsonl.gz`.
  *   A retried batch (same records) overwrites its own object, as a new version of the same key.
  *   `<region>` is the region whose stream was read, so the two regions' objects never share a key,
