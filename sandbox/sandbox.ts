@@ -79,8 +79,12 @@ const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
 const VISIBILITY_TIMEOUT_SECONDS = 180;
 const MAX_RECEIVE_COUNT = 5;
 const BATCH_SIZE = 10;
-/** Lambda's default batch size for a DynamoDB stream event source mapping. */
-const STREAM_BATCH_SIZE = 100;
+/**
+ * The stack's stream event source mapping batch size (`TRANSACTION_LOG_STREAM_SETTINGS.batchSize` in
+ * infra/components/transactionLogStream.ts, not imported here: it loads @pulumi/aws; a test keeps
+ * the two equal). Its batching window is not emulated: records are delivered as they arrive.
+ */
+export const STREAM_BATCH_SIZE = 10_000;
 /** The stream consumer's function timeout. */
 const STREAM_CONSUMER_TIMEOUT_MS = 60_000;
 /** Powertools Parameters' default cache age, seconds. */
