@@ -3,8 +3,10 @@
  * witness) with the real handlers: the cross-region race with the same and with different bodies,
  * the DR retry right after a primary 201, region-down (the other region keeps committing),
  * replication-stalled (the cut-off replica refuses writes and strongly consistent reads and catches
- * up), ReplicatedWriteConflictException, and afterwards both replicas hold the same payments and
- * emitted the same stream records. One sandbox for the file; every test clears its faults.
+ * up), ReplicatedWriteConflictException, and afterwards both replicas hold the same payments,
+ * emitted the same stream records, and each region's transaction log (written by the real stream
+ * consumer, transactionLogWriter) holds every confirmed payment with no conflict. One sandbox for the file; every test clears its faults.
+ * An accepted payment (202 PENDING) survives the loss of the region that accepted it.
  * The same cases in eventual mode: consistency.eventual.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -14,7 +16,7 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, RETRY_LATER_STATUSES, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
+import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, pendingSurvivesRegionLoss, settlePayment, waitFor, warmPayments, type HttpResult, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 const TIME_SCALE = 0.02;
@@ -151,10 +153,11 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
   });
 
   it('ReplicatedWriteConflictException while another region writes the key; strongly consistent reads and conditions see the latest write in either region', async () => {
-    await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: 400 });
+    await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: 1_000 });
     const pk = `TEST#${randomUUID()}`;
     const write = put(primary, pk, 1);
-    await sleep(100);
+    // In flight: written in the primary's replica, not yet acknowledged (the key is locked meanwhile).
+    await waitFor('the write in flight', async () => ((await read(primary, pk, false)) === 1 ? true : undefined), 900, 5);
     assert.equal(await errorName(put(secondary, pk, 2)), 'ReplicatedWriteConflictException');
     // Started while the write is in flight, answered once it is acknowledged: the latest version.
     const strongRead = read(secondary, pk, true);
@@ -218,16 +221,34 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
     assert.deepEqual((await getPayment(api(secondary), auth, final.body.transactionId)).body, final.body);
   });
 
-  it('afterwards both regions answer every confirmed payment unchanged, and both replicas emitted the same stream records', async () => {
+  it('an accepted payment (202 PENDING) survives the loss of the region that accepted it: the DR region answers it, refuses its key with another body, and commits it', async () => {
+    const committed = await pendingSurvivesRegionLoss({ control, api, auth, primary, secondary });
+    record([{ status: 201, body: committed, servedBy: null }]);
+    assert.equal(committed.status, 'COMMITTED');
+  });
+
+  it('afterwards both regions answer every confirmed payment unchanged, both replicas emitted the same stream records, and each region\'s transaction log holds every confirmed payment with no conflict', async () => {
     await waitFor('replication idle', async () => ((await control.state()).replication.pending === 0 ? true : undefined), 10_000);
     assert.ok(confirmed.length >= 5);
     for (const body of confirmed) {
       for (const region of [primary, secondary]) assert.deepEqual((await getPayment(api(region), auth, body.transactionId)).body, body, `${body.transactionId} in ${region}`);
     }
-    const streams = await waitFor('stream statistics', async () => {
+    const streams = await waitFor('streams emitted alike and delivered', async () => {
       const s = (await control.state()).streams;
-      return s[primary]?.emitted && s[primary].emitted === s[secondary]?.emitted ? s : undefined;
-    }, 5_000);
-    assert.ok(streams[primary].emitted >= confirmed.length);
+      const done = [primary, secondary].every((r) => s[r]?.pending === 0 && s[r].emitted > 0);
+      return done && s[primary].emitted === s[secondary].emitted ? s : undefined;
+    }, 15_000);
+    for (const region of [primary, secondary]) assert.equal(streams[region].consumer, `transaction-log-writer-${endpoints.stack}-${region}`);
+    for (const region of [primary, secondary]) {
+      const log = await readTransactionLog(endpoints.regions[region].s3, region, endpoints.regions[region].bucket);
+      assert.deepEqual(log.conflicts, [], `${region}: no confirmed payment was ever overwritten`);
+      for (const body of confirmed) {
+        const logged = log.payments.get(body.transactionId);
+        assert.ok(logged, `${body.transactionId} is in ${region}'s transaction log`);
+        assert.equal(logged.amount, body.amount);
+        assert.equal(logged.currency, body.currency);
+        assert.equal(logged.createdAt, body.createdAt);
+      }
+    }
   });
 });

@@ -79,8 +79,12 @@ const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
 const VISIBILITY_TIMEOUT_SECONDS = 180;
 const MAX_RECEIVE_COUNT = 5;
 const BATCH_SIZE = 10;
-/** Lambda's default batch size for a DynamoDB stream event source mapping. */
-const STREAM_BATCH_SIZE = 100;
+/**
+ * The stack's stream event source mapping batch size (`TRANSACTION_LOG_STREAM_SETTINGS.batchSize` in
+ * infra/components/transactionLogStream.ts, not imported here: it loads @pulumi/aws; a test keeps
+ * the two equal). Its batching window is not emulated: records are delivered as they arrive.
+ */
+export const STREAM_BATCH_SIZE = 10_000;
 /** The stream consumer's function timeout. */
 const STREAM_CONSUMER_TIMEOUT_MS = 60_000;
 /** Powertools Parameters' default cache age, seconds. */
@@ -256,7 +260,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     const connected = await Promise.allSettled(
       processes.map((p) => {
         const peer = processes.find((q) => q !== p)!;
-        return p.call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl });
+        // Loading the handlers is the regions' start-up too: a failure there is a failed start.
+        return p
+          .call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl })
+          .catch((err: unknown) => {
+            throw new Error(`region ${p.region} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+          });
       }),
     );
     const notConnected = connected.findIndex((c) => c.status === 'rejected');

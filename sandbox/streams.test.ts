@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { TRANSACTION_LOG_STREAM_SETTINGS } from '../infra/components/transactionLogStream';
+import { STREAM_BATCH_SIZE } from './sandbox';
 import { RegionStream, type StreamHandler } from './streams';
 import { waitFor } from './testkit';
 import type { ItemJson } from './types';
@@ -35,6 +37,10 @@ function recorder(respond: (event: DynamoDBStreamEvent, call: number) => DynamoD
 }
 
 describe('DynamoDB Streams emulation', () => {
+  it('delivers batches of the size the stack\'s event source mapping sets', () => {
+    assert.equal(STREAM_BATCH_SIZE, TRANSACTION_LOG_STREAM_SETTINGS.batchSize);
+  });
+
   it('emits INSERT, MODIFY and REMOVE records with both images, in sequence order, and nothing for a write that changes nothing', async () => {
     const { batches, handler } = recorder(() => undefined);
     const s = stream(handler);

@@ -20,8 +20,9 @@
  * batchItemFailures array contains multiple items, Lambda uses the record with the lowest sequence
  * number as the checkpoint. Lambda then retries all records starting from that checkpoint." An empty,
  * null or unknown `itemIdentifier`, a thrown error or a timeout fails the whole batch. Retries are
- * unbounded (the mapping's default `MaximumRetryAttempts` of -1), after a backoff of
- * min(1000, 50 x 2^n) wall-clock ms; the shard does not advance past a failing record.
+ * unbounded (the stack's mapping allows 10,000 attempts within the stream's 24 h), after a backoff of
+ * min(1000, 50 x 2^n) wall-clock ms; the shard does not advance past a failing record. Not emulated:
+ * the batching window (records are delivered as they arrive), bisection, on-failure destinations.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
