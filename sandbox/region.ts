@@ -1,19 +1,21 @@
 /**
  * One sandbox region, run as its own child process (so each region's handlers get their own module
  * instances and environment, as two Lambda deployments would):
- *   dynalite (real DynamoDB engine) behind the DynamoDB front end (throttling, change feed),
+ *   dynalite (real DynamoDB engine) behind the DynamoDB front end (throttling, change feed, the
+ *   consistency mode, DynamoDB Streams with the event source mapping to the stream consumer),
  *   s3rver (real S3 engine, temporary directory removed on stop),
  *   SQS and SSM emulators, the API Gateway emulator in front of the real API handlers,
  *   and the SQS event source mapping in front of the real retry processor.
  * Driven by the parent over IPC (see `RegionCalls` in `types.ts`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { HANDLERS } from '../infra/lambdaCode';
 import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
 import { resourceName } from '../infra/naming';
 import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from './apiGateway';
@@ -24,11 +26,32 @@ import { objectUrl, REPLICA_MARKER_HEADER } from './objectReplicator';
 import type { FunctionSpec } from './lambdaRuntime';
 import { SqsEmulator } from './sqsEmulator';
 import { SsmEmulator } from './ssmEmulator';
-import type { ChildMessage, ParentMessage, PeerInfo, RegionCallName, RegionCalls, RegionConfig } from './types';
+import { RegionStream, type StreamHandler } from './streams';
+import type { ChildMessage, ParentCallName, ParentCalls, ParentMessage, PeerInfo, RegionCallName, RegionCalls, RegionConfig } from './types';
 import { loadDynalite, loadS3rver, LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, type S3rverInstance } from './vendor';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
+}
+
+/** Calls to the parent (strong mode's cross-region coordination), answered by `response` messages. */
+const parentCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextParentCall = 1;
+
+function callParent<N extends ParentCallName>(name: N, args: ParentCalls[N]['args']): Promise<ParentCalls[N]['result']> {
+  const id = nextParentCall++;
+  return new Promise((resolve, reject) => {
+    parentCalls.set(id, { resolve: (v) => resolve(v as ParentCalls[N]['result']), reject });
+    send({ type: 'request', id, name, args });
+  });
+}
+
+/** The stream consumer: an explicit module, else the stack's `transactionLogWriter` once HANDLERS lists it. */
+function streamConsumerFile(config: RegionConfig): string | undefined {
+  if (config.streamConsumer) return config.streamConsumer;
+  if (!(HANDLERS as readonly string[]).includes('transactionLogWriter')) return undefined;
+  const file = join(config.handlersDir, 'transactionLogWriter');
+  return existsSync(`${file}.ts`) || existsSync(`${file}.js`) ? file : undefined;
 }
 
 function log(region: string, line: string): void {
@@ -58,6 +81,7 @@ class Region {
   private ssm?: SsmEmulator;
   private api?: ApiGatewayEmulator;
   private esm?: EventSourceMapping;
+  private stream?: RegionStream;
   private s3Front?: S3ConditionalFront;
   /** The API's routes: filled by `connectPeer`, once the handlers' environment is complete. */
   private readonly routes: ApiRoute[] = [];
@@ -77,12 +101,24 @@ class Region {
     // The same CreateTable input the stack's table is declared from, so the two cannot drift.
     const createTable = paymentsTableInput(c.tableName);
     const keyAttributes = (createTable.KeySchema ?? []).map((k) => k.AttributeName ?? '');
+    this.stream = new RegionStream({ region: c.region, tableName: c.tableName, accountId: c.accountId, batchSize: c.streamBatchSize, log: logLine });
     this.dynamo = new DynamoFrontend({
       region: c.region,
       engineUrl,
       tableName: c.tableName,
       keyAttributes,
-      onChanges: (changes) => send({ type: 'changes', region: c.region, changes }),
+      consistencyMode: c.consistencyMode,
+      stream: this.stream,
+      onChanges: (changes) => {
+        // Eventual mode: the parent replicates asynchronously and re-reads the latest image.
+        if (changes.length > 0) send({ type: 'changes', region: c.region, changes: changes.map(({ keyId, key, version }) => ({ keyId, key, version })) });
+      },
+      coordinator: {
+        acquire: (keyIds) => callParent('acquire', { region: c.region, keyIds }),
+        commit: (token, changes) => callParent('commit', { token, changes }),
+        release: (token) => callParent('release', { token }),
+        readBarrier: (keyIds) => callParent('readBarrier', { region: c.region, keyIds }),
+      },
     });
     const dynamodb = await this.dynamo.start();
     await this.dynamo.createTable({ ...createTable });
@@ -132,6 +168,19 @@ class Region {
     });
     const api = await this.api.start();
     this.engines = { dynamodb, s3, sqsUrl, ssm, retryQueueUrl: retryQueue.url, retryQueue };
+
+    // The parent's GET /state shows each region's stream statistics: push them when they change.
+    let lastStreamState = '';
+    const pushStreamState = (): void => {
+      if (!this.stream) return;
+      const state = this.stream.state();
+      const text = JSON.stringify({ ...state, iteratorAgeMs: 0 });
+      if (text === lastStreamState && state.pending === 0) return;
+      lastStreamState = text;
+      send({ type: 'streamState', region: c.region, state });
+    };
+    pushStreamState();
+    setInterval(pushStreamState, 50).unref();
 
     logLine(`engines ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
     send({
@@ -202,6 +251,14 @@ class Region {
       log: logLine,
     });
     this.esm.start();
+    const consumerFile = streamConsumerFile(c);
+    if (consumerFile && this.stream) {
+      this.stream.setConsumer({
+        fn: fn('transaction-log-writer', c.streamConsumerTimeoutMs),
+        handler: loadHandler<StreamHandler>(consumerFile),
+      });
+      this.stream.start();
+    }
     logLine(`handlers ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
   }
 
@@ -241,6 +298,7 @@ class Region {
         const { down } = args as RegionCalls['setDown']['args'];
         await this.api?.setDown(down);
         this.esm?.setPaused(down);
+        this.stream?.setPaused(down);
         return { down };
       }
       case 'setThrottling': {
@@ -259,10 +317,13 @@ class Region {
         return this.dynamo.readItem(key);
       }
       case 'applyReplica': {
-        const { key, item, version } = args as RegionCalls['applyReplica']['args'];
+        const { key, item, version, force } = args as RegionCalls['applyReplica']['args'];
         if (!this.dynamo) throw new Error('region not started');
-        return this.dynamo.applyReplica(key, item, version);
+        return this.dynamo.applyReplica(key, item, version, force ?? false);
       }
+      case 'streamState':
+        if (!this.stream) throw new Error('region not started');
+        return this.stream.state();
       case 'connectPeer':
         this.connectPeer(args as RegionCalls['connectPeer']['args']);
         return { connected: true };
@@ -275,6 +336,7 @@ class Region {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await withTimeout(this.esm?.stop() ?? Promise.resolve(), 2000);
+      await withTimeout(this.stream?.stop() ?? Promise.resolve(), 2000);
       await Promise.all([
         this.api ? withTimeout(this.api.stop(), 2000) : undefined,
         this.sqs ? withTimeout(this.sqs.stop(), 2000) : undefined,
@@ -302,6 +364,14 @@ function main(): void {
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
   process.on('message', (raw: ParentMessage) => {
+    if (raw.type === 'response') {
+      const pending = parentCalls.get(raw.id);
+      if (!pending) return;
+      parentCalls.delete(raw.id);
+      if (raw.ok) pending.resolve(raw.result);
+      else pending.reject(new Error(raw.error));
+      return;
+    }
     if (raw.type === 'init') {
       region = new Region(raw.config);
       region.start().catch((err: unknown) => {

@@ -29,7 +29,7 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
   const s3 = new Map<string, S3Client>();
 
   before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE, objectReplication: true });
+    sandbox = await startSandbox({ timeScale: TIME_SCALE, objectReplication: true, consistencyMode: 'eventual' });
     endpoints = sandbox.endpoints;
     auth = merchantHeaders(endpoints);
     control = new SandboxControlClient(endpoints.control);

@@ -47,8 +47,8 @@ describe('bundleHandlerSync', () => {
     restoreEnv();
   });
 
-  it('bundles all five handlers as minified CommonJS under 600 KiB each', () => {
-    assert.deepEqual([...bundles.keys()], ['createPayment', 'getPayment', 'health', 'retryProcessor', 'authorizer']);
+  it('bundles all six handlers as minified CommonJS under 600 KiB each', () => {
+    assert.deepEqual([...bundles.keys()], ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer']);
     for (const [name, bundle] of bundles) {
       assert.equal(bundle.bytes, Buffer.byteLength(bundle.code), name);
       assert.ok(bundle.bytes < 600 * 1024, `${name} is ${bundle.bytes} bytes`);
