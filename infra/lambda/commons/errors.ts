@@ -103,14 +103,6 @@ export class IdempotencyKeyReusedError extends PaymentsError {
   }
 }
 
-export class RequestInProgressError extends PaymentsError {
-  readonly statusCode = 409;
-  readonly code = 'REQUEST_IN_PROGRESS';
-  constructor(retryAfterSeconds = 1) {
-    super('A request with this Idempotency-Key is still being processed; retry shortly.', { retryAfterSeconds });
-  }
-}
-
 export class NotFoundError extends PaymentsError {
   readonly statusCode = 404;
   readonly code = 'NOT_FOUND';
