@@ -78,10 +78,10 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     sqsSend: 'own-and-peers',
     pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
   },
-  // GetItem (consistent read) here, then in the peer replica; pending markers here, then the peer's.
+  // GetItem (consistent read) in this region's replica only; pending markers here, then the peer's.
   getPayment: {
     memorySize: 512, timeout: 10,
-    dynamodb: ['dynamodb:GetItem'], dynamodbPeers: true,
+    dynamodb: ['dynamodb:GetItem'],
     pendingMarkers: { actions: ['s3:GetObject'], peers: true },
   },
   // The write probe: a PutItem whose condition never holds, on this region's health item only

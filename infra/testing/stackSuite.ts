@@ -668,7 +668,7 @@ export function stackSuite(stack: string): StackSuite {
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table, peerTable] },
               { Sid: 'QueueForRetry', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queue, peerQueue] },
               { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [pending(region), pending(peerOf(region))] }],
-            getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [table, peerTable] },
+            getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table },
               { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peerOf(region))] }],
             health: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table,
