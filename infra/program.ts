@@ -4,10 +4,12 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assertWithinDrTargets, computeDrBudget } from './budget';
+import { assertWithinDrTargets, computeDrBudget, drBudgetWarnings } from './budget';
 import { AlarmTopic } from './components/alarmTopic';
+import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
+import { StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
 import { GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
@@ -18,6 +20,8 @@ import { PROJECT } from './settings';
 
 // Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
 const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+// Say at preview what this configuration gives up (eventual consistency: no RPO bound).
+for (const warning of drBudgetWarnings(budget)) void pulumi.log.warn(warning);
 
 const suffix = settings.environmentSuffix;
 const tags = { Project: PROJECT, Environment: suffix };
@@ -42,6 +46,12 @@ const zone = new HostedZone('payments-dns', { domainName: settings.domainName, t
 const code = {} as Record<HandlerName, pulumi.asset.Archive>;
 for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
 
+// API Gateway's CloudWatch role is one setting per account and region: set here only on request
+// (see apiGatewayAccount.ts and the README's one-time bootstrap).
+const apiGatewayAccount = settings.manageApiGatewayAccount
+  ? new ApiGatewayAccount('apigateway-account', { environmentSuffix: suffix, regions: regions.map((r) => r.region), tags })
+  : undefined;
+
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {
   deployments.push(
@@ -56,6 +66,9 @@ for (const { region, role } of regions) {
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
       // One client credential for both regions: the secondary reuses the primary's key value.
       apiKeyValue: deployments[0]?.api.apiKeyValue,
+      // One owner (the primary) for the failover hostname's ACM validation record.
+      failoverValidationRecord: deployments[0]?.api.failoverValidationRecord,
+      loggingPrerequisites: apiGatewayAccount ? [apiGatewayAccount.accounts[region]] : undefined,
     }, { dependsOn: [table.table] }),
   );
 }
@@ -84,6 +97,18 @@ const healthAlarmTopicArn =
     tags,
   }).topicArn;
 
+// Standby takes over: the failover switch and the probe of the primary live in the DR region.
+const failoverControl = new StandbyFailoverControl('payments-failover-control', {
+  region: secondary.region,
+  primaryRegion: primary.region,
+  environmentSuffix: suffix,
+  primaryHealthUrl: pulumi.interpolate`https://${primary.api.healthCheckFqdn}${primary.api.healthCheckPath}`,
+  alarmTopicArn: secondary.alarmTopic.topicArn,
+  arcRoutingControlEnabled: settings.arcRoutingControlEnabled,
+  logRetentionDays: settings.logRetentionDays,
+  tags,
+});
+
 const failover = new DnsFailover('payments-failover', {
   environmentSuffix: suffix,
   zoneId: zone.zoneId,
@@ -97,7 +122,7 @@ const failover = new DnsFailover('payments-failover', {
   })),
   healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
   healthCheckFailureThreshold: settings.healthCheckFailureThreshold,
-  dnsTtlSeconds: settings.dnsTtlSeconds,
+  failoverSwitch: { alarmName: failoverControl.switchAlarm.name, region: secondary.region, routingControlArn: failoverControl.routingControlArn },
   alarmTopicArn: healthAlarmTopicArn,
   tags,
 });
@@ -112,12 +137,25 @@ export const outputs = {
   secondaryApiUrl: secondary.api.endpointUrl,
   primaryInvokeUrl: primary.api.invokeUrl,
   secondaryInvokeUrl: secondary.api.invokeUrl,
-  failoverApiUrl: settings.customDomainsEnabled
-    ? `https://${failoverHostname(settings.domainName)}`
-    : `https://${failoverHostname(settings.domainName)}/${primary.api.stageName}`,
+  // Only a custom domain serves the failover hostname over HTTPS: without one, nothing to publish.
+  failoverApiUrl: failover.recordsCreated ? `https://${failoverHostname(settings.domainName)}` : undefined,
   healthCheckUrls: failover.healthCheckUrls,
   healthCheckIds: failover.healthCheckIds,
-  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)) } as Record<string, pulumi.Output<string>>),
+  // The DR region's failover switch: publish 1 (fail over) or 0 (fail back) there; see the runbook.
+  failoverSwitch: {
+    ...failoverControl.switchMetric,
+    alarmName: failoverControl.switchAlarmName,
+    probeAlarmName: failoverControl.probeAlarmName,
+    primaryGateHealthCheckId: failover.primaryGateHealthCheckId,
+    routingControlArn: failoverControl.routingControlArn,
+    arcClusterEndpoints: failoverControl.arcClusterEndpoints,
+  },
+  alarmArns: pulumi.output({
+    ...failover.alarmArns,
+    ...failoverControl.alarmArns,
+    ...replication.alarmArns,
+    ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)),
+  } as Record<string, pulumi.Output<string>>),
   alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
   tableName: table.tableName,
   tableArn: table.tableArn,

@@ -34,8 +34,18 @@ export interface HandlerSpec {
   memorySize: number;
   /** Seconds. */
   timeout: number;
-  /** DynamoDB actions on this region's table replica. */
+  /** DynamoDB actions on this region's table replica. UpdateItem/DeleteItem need `mutableKeyPrefixes`. */
   dynamodb: string[];
+  /**
+   * Partition-key prefixes the MUTATING actions (UpdateItem, DeleteItem) are limited to, through
+   * the `dynamodb:LeadingKeys` condition key; committed payments (`PAYMENT#...`) are never among
+   * them, so no function can update or delete a committed payment. `{function}` stands for the
+   * function's name. Default none (and then no mutating action is allowed).
+   * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+   */
+  mutableKeyPrefixes?: string[];
+  /** Concurrency reserved for the function (isolation from a retry storm). Default none. */
+  reservedConcurrency?: number;
   /** SQS SendMessage on the retry queue. */
   sqsSend: boolean;
   /** Event-source consumption of the retry queue. */
@@ -47,28 +57,56 @@ export interface HandlerSpec {
 }
 
 export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
-  // Conditional PutItem + GetItem (repository) and Powertools idempotency records (Get/Put/Update/DeleteItem),
-  // the S3 transaction log, and SendMessage when the write must be retried (202 PENDING).
+  // Conditional PutItem + GetItem (repository) and Powertools idempotency records (Get/Put/Update/DeleteItem,
+  // keys `<function name>[.<handler>]#<hash>`: Update/Delete only there), the S3 transaction log, and
+  // SendMessage when the write must be retried (202 PENDING).
   // 512 MB: SDK + Powertools cold start well under a second; 10 s caps a hung dependency far below
   // API Gateway's 29 s integration limit, leaving time for the 503/queue path.
   createPayment: {
     memorySize: 512, timeout: 10,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    mutableKeyPrefixes: ['{function}'],
     sqsSend: true, sqsConsume: false, s3Put: true, parameters: [],
   },
   // GetItem (consistent read) only.
   getPayment: { memorySize: 512, timeout: 10, dynamodb: ['dynamodb:GetItem'], sqsSend: false, sqsConsume: false, s3Put: false, parameters: [] },
-  // GetItem of the probe key and the maintenance flag. Invoked by every Route 53 checker each
-  // interval: small, and its 5 s timeout stays below the checker's own deadline.
-  health: { memorySize: 256, timeout: 5, dynamodb: ['dynamodb:GetItem'], sqsSend: false, sqsConsume: false, s3Put: false, parameters: ['maintenance'] },
+  // GetItem of the probe key and the maintenance flag. Route 53's HTTPS checkers need the status
+  // within 2 s AFTER connecting (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure.
+  // So: a 2 s timeout (Lambda's unit is the second), 1024 MB (CPU scales with memory: a shorter
+  // cold start), and dependency checks must finish in about 1 s to leave room for a cold start.
+  // Reserved concurrency: a retry storm or a payment spike cannot starve it into a false failover
+  // (the checkers need a few concurrent executions; 10 leaves room for the DR probe and operators).
+  health: {
+    memorySize: 1024, timeout: 2, reservedConcurrency: 10,
+    dynamodb: ['dynamodb:GetItem'], sqsSend: false, sqsConsume: false, s3Put: false, parameters: ['maintenance'],
+  },
   // Commits queued payments (conditional PutItem, GetItem) and their transaction log; 30 s per batch
-  // of 10. The queue's visibility timeout is 6x this (AWS guidance for SQS event sources).
+  // of 10. The queue's visibility timeout is derived from this (RetryQueues: 6x).
+  // Its event source mapping runs at most RETRY_MAX_CONCURRENCY batches at once.
   retryProcessor: {
     memorySize: 512, timeout: 30,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     sqsSend: false, sqsConsume: true, s3Put: true, parameters: [],
   },
 };
+
+/**
+ * Route 53 HTTPS health checks: the endpoint must return the status within 2 s after the TCP
+ * connection is made (and connect within 4 s).
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
+ */
+export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
+
+/**
+ * Most concurrent invocations of the retry processor per region (event source mapping
+ * ScalingConfig; SQS accepts 2-1000). A backlog drains at this pace instead of taking the
+ * account's concurrency from the API and /health.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+ */
+export const RETRY_MAX_CONCURRENCY = 5;
+
+/** Actions that change or remove an existing item: only allowed on `mutableKeyPrefixes`. */
+export const MUTATING_DYNAMODB_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 export interface RegionalDeploymentArgs {
   /** The region; plain because every child's `region` input and name derive from it. Required. */
@@ -89,6 +127,10 @@ export interface RegionalDeploymentArgs {
   hostedZoneId?: pulumi.Input<string>;
   /** Client API key value to reuse (the primary's, for the secondary). Default: generated. */
   apiKeyValue?: pulumi.Input<string>;
+  /** The failover hostname's ACM validation record owned by another region (see PaymentApi). Default: this region owns it. */
+  failoverValidationRecord?: aws.route53.Record;
+  /** Resources the API stage's logging needs first (API Gateway's account settings). Default none. */
+  loggingPrerequisites?: pulumi.Resource[];
 }
 
 export class RegionalDeployment extends pulumi.ComponentResource {
@@ -120,7 +162,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         queueName: resourceName('payments-retry', suffix, region),
         deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-        visibilityTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout * 6,
+        consumerTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout,
         tags,
       },
       parent,
@@ -155,11 +197,25 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
-    const statementsFor = (spec: HandlerSpec): PolicyStatement[] => {
+    const statementsFor = (spec: HandlerSpec, functionName: string): PolicyStatement[] => {
+      const mutating = spec.dynamodb.filter((a) => MUTATING_DYNAMODB_ACTIONS.includes(a));
       const statements: PolicyStatement[] = [
         // The table replica in THIS region only; the table has no secondary indexes.
-        { Sid: 'PaymentsTable', Effect: 'Allow', Action: spec.dynamodb, Resource: tableArn },
+        { Sid: 'PaymentsTable', Effect: 'Allow', Action: spec.dynamodb.filter((a) => !mutating.includes(a)), Resource: tableArn },
       ];
+      if (mutating.length > 0) {
+        const prefixes = (spec.mutableKeyPrefixes ?? []).map((p) => `${p.replace('{function}', functionName)}*`);
+        if (prefixes.length === 0 || prefixes.some((p) => p.startsWith('PAYMENT#') || p === '*')) {
+          throw new Error(`${functionName}: ${mutating.join(', ')} must be limited to mutableKeyPrefixes that exclude committed payments (PAYMENT#)`);
+        }
+        statements.push({
+          Sid: 'MutateOnlyNonPaymentItems',
+          Effect: 'Allow',
+          Action: mutating,
+          Resource: tableArn,
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes } },
+        });
+      }
       // Exact parameter ARNs of THIS region's path: no other region's function can read them.
       if (spec.parameters.length > 0) {
         statements.push({ Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: spec.parameters.map(parameterArn) });
@@ -180,16 +236,19 @@ export class RegionalDeployment extends pulumi.ComponentResource {
     const functionEntries = (Object.keys(HANDLER_SPECS) as HandlerName[]).map((handler) => {
       const spec = HANDLER_SPECS[handler];
       const key = kebab(handler);
+      const functionName = resourceName(key, suffix, region);
       const fn = new PaymentFunction(
         `${name}-${key}`,
         {
           region,
-          functionName: resourceName(key, suffix, region),
+          functionName,
           code: args.code[handler],
           environment,
-          statements: statementsFor(spec),
+          statements: statementsFor(spec, functionName),
           memorySize: spec.memorySize,
-          timeout: spec.timeout,
+          // The queue's consumer gets exactly the timeout its visibility timeout was sized for.
+          timeout: handler === 'retryProcessor' ? this.queues.consumerTimeoutSeconds : spec.timeout,
+          reservedConcurrentExecutions: spec.reservedConcurrency,
           logRetentionDays: s.logRetentionDays,
           tags,
         },
@@ -209,6 +268,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         maximumBatchingWindowInSeconds: 1,
         // The processor returns { batchItemFailures }: only failed messages are retried.
         functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: RETRY_MAX_CONCURRENCY },
         enabled: true,
       },
       // Lambda checks the role's SQS permissions when the mapping is created.
@@ -233,9 +293,16 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         allowedCurrencies: s.allowedCurrencies,
         logRetentionDays: s.logRetentionDays,
         apiKeyValue: args.apiKeyValue,
+        wafRateLimitPerIp: s.wafRateLimitPerIp,
+        loggingPrerequisites: args.loggingPrerequisites,
         customDomain:
           s.customDomainsEnabled && args.hostedZoneId !== undefined
-            ? { zoneId: args.hostedZoneId, failoverHostname: failoverHostname(s.domainName), regionalHostname: regionalHostname(s.domainName, region) }
+            ? {
+                zoneId: args.hostedZoneId,
+                failoverHostname: failoverHostname(s.domainName),
+                regionalHostname: regionalHostname(s.domainName, region),
+                failoverValidationRecord: args.failoverValidationRecord,
+              }
             : undefined,
         tags,
       },
