@@ -56,10 +56,10 @@ describe('DR budget', () => {
     assert.match(budget.rpo.covers, /not the S3 transaction-log copies/);
   });
 
-  it('uses the CNAME TTL when custom domains are off, and RPO 0 with strong consistency (staging)', () => {
+  it('uses the alias TTL and RPO 0 with strong consistency (staging)', () => {
     const budget = computeDrBudget(loadStackSettings('staging'));
     assert.deepEqual([budget.rto, budget.rtoSeconds, budget.rpoSeconds, budget.rpo.consistencyMode], [
-      { detectionSeconds: 60, propagationSeconds: 60, dnsCacheSeconds: 30 }, 150, 0, 'strong',
+      { detectionSeconds: 60, propagationSeconds: 60, dnsCacheSeconds: 60 }, 180, 0, 'strong',
     ]);
   });
 

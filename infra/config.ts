@@ -11,17 +11,11 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { MockMonitor } from '@pulumi/pulumi/runtime/mocks';
-import { assertDeployable, PROJECT, resolveSettings, type RawConfig, type StackSettings } from './settings';
+import { PROJECT, programSettings, type StackSettings } from './settings';
 
 /** True when the program runs under `pulumi.runtime.setMocks`, not against the Pulumi engine. */
 export function runningUnderMocks(): boolean {
   return pulumi.runtime.getMonitor() instanceof MockMonitor;
-}
-
-/** Parses the settings; when `deploying`, also refuses what AWS would refuse (SettingsError). */
-export function programSettings(raw: RawConfig, deploying: boolean): StackSettings {
-  const parsed = resolveSettings(raw);
-  return deploying ? assertDeployable(parsed) : parsed;
 }
 
 const config = new pulumi.Config(PROJECT);

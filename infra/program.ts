@@ -9,7 +9,7 @@ import { AlarmTopic } from './components/alarmTopic';
 import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
-import { StandbyFailoverControl } from './components/failoverControl';
+import { PeerProbe, StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
 import { GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
@@ -46,11 +46,15 @@ const zone = new HostedZone('payments-dns', { domainName: settings.domainName, t
 const code = {} as Record<HandlerName, pulumi.asset.Archive>;
 for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
 
-// API Gateway's CloudWatch role is one setting per account and region: set here only on request
-// (see apiGatewayAccount.ts and the README's one-time bootstrap).
-const apiGatewayAccount = settings.manageApiGatewayAccount
-  ? new ApiGatewayAccount('apigateway-account', { environmentSuffix: suffix, regions: regions.map((r) => r.region), tags })
-  : undefined;
+// API Gateway's CloudWatch role is one setting per account and region: set here only on request,
+// otherwise read (see apiGatewayAccount.ts and the README's one-time bootstrap).
+const apiGatewayAccount = new ApiGatewayAccount('apigateway-account', {
+  manage: settings.manageApiGatewayAccount,
+  accountId,
+  environmentSuffix: suffix,
+  regions: regions.map((r) => r.region),
+  tags,
+});
 
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {
@@ -68,7 +72,7 @@ for (const { region, role } of regions) {
       apiKeyValue: deployments[0]?.api.apiKeyValue,
       // One owner (the primary) for the failover hostname's ACM validation record.
       failoverValidationRecord: deployments[0]?.api.failoverValidationRecord,
-      loggingPrerequisites: apiGatewayAccount ? [apiGatewayAccount.accounts[region]] : undefined,
+      loggingPrerequisites: [apiGatewayAccount.accounts[region]],
     }, { dependsOn: [table.table] }),
   );
 }
@@ -102,12 +106,26 @@ const failoverControl = new StandbyFailoverControl('payments-failover-control', 
   region: secondary.region,
   primaryRegion: primary.region,
   environmentSuffix: suffix,
-  primaryHealthUrl: pulumi.interpolate`https://${primary.api.healthCheckFqdn}${primary.api.healthCheckPath}`,
   alarmTopicArn: secondary.alarmTopic.topicArn,
   arcRoutingControlEnabled: settings.arcRoutingControlEnabled,
-  logRetentionDays: settings.logRetentionDays,
   tags,
 });
+// Each region probes the other's /health from outside it; the DR region's probe is how it learns
+// of the primary's failure without the primary region or us-east-1.
+const probes = deployments.map((d, i) => {
+  const peer = deployments[1 - i];
+  return new PeerProbe(`payments-${d.region}-peer-probe`, {
+    region: d.region,
+    peerRegion: peer.region,
+    peerRole: regions[1 - i].role,
+    environmentSuffix: suffix,
+    peerHealthUrl: pulumi.interpolate`https://${peer.api.healthCheckFqdn}${peer.api.healthCheckPath}`,
+    alarmTopicArn: d.alarmTopic.topicArn,
+    logRetentionDays: settings.logRetentionDays,
+    tags,
+  });
+});
+const drProbe = probes[1];
 
 const failover = new DnsFailover('payments-failover', {
   environmentSuffix: suffix,
@@ -145,7 +163,7 @@ export const outputs = {
   failoverSwitch: {
     ...failoverControl.switchMetric,
     alarmName: failoverControl.switchAlarmName,
-    probeAlarmName: failoverControl.probeAlarmName,
+    probeAlarmName: drProbe.probeAlarmName,
     primaryGateHealthCheckId: failover.primaryGateHealthCheckId,
     routingControlArn: failoverControl.routingControlArn,
     arcClusterEndpoints: failoverControl.arcClusterEndpoints,
@@ -153,6 +171,7 @@ export const outputs = {
   alarmArns: pulumi.output({
     ...failover.alarmArns,
     ...failoverControl.alarmArns,
+    ...Object.assign({}, ...probes.map((p) => p.alarmArns)),
     ...replication.alarmArns,
     ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)),
   } as Record<string, pulumi.Output<string>>),

@@ -67,7 +67,7 @@ export interface StackSettings {
   healthCheckIntervalSeconds: 10 | 30;
   /** Consecutive failures before Route 53 marks an endpoint unhealthy (1-10). Default 3. */
   healthCheckFailureThreshold: number;
-  /** TTL of the failover records' answers, seconds. Alias records use the target's TTL; this applies to non-alias answers. Default 60. */
+  /** Seconds the RTO budget allows for DNS caches when custom domains are off (alias answers use the target TTL). Default 60. */
   dnsTtlSeconds: number;
   /** CloudWatch Logs retention in days. Default 30. */
   logRetentionDays: number;
@@ -270,6 +270,12 @@ export function assertDeployable(settings: StackSettings): StackSettings {
     );
   }
   return settings;
+}
+
+/** Parses the settings; when `deploying` (the Pulumi engine runs the program), also refuses what AWS would refuse. */
+export function programSettings(raw: RawConfig, deploying: boolean): StackSettings {
+  const parsed = resolveSettings(raw);
+  return deploying ? assertDeployable(parsed) : parsed;
 }
 
 /** The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix. */

@@ -3,10 +3,16 @@
  * execution logs to CloudWatch Logs (UpdateAccount `cloudwatchRoleArn`).
  *
  * An account-wide singleton, on purpose outside the per-stack PaymentApi: there is ONE such setting
- * per account and region. A second stack that sets it overwrites the first, and no API call can
- * clear it again (the provider's delete is a no-op; the setting then names whatever role was set
- * last). So the program creates this component only when `manageApiGatewayAccount` is true, which
- * at most one stack per account should do; otherwise the README's one-time bootstrap sets it.
+ * per account and region. A second stack that sets it overwrites the first, and destroying the
+ * stack that set it resets it for every API in the region (terraform-provider-aws v6, which
+ * @pulumi/aws 7 wraps, resets the account settings on delete: hashicorp/terraform-provider-aws
+ * pull request 42226). So:
+ * - `manage: false` (the default, `manageApiGatewayAccount`): the README's one-time bootstrap sets
+ *   the role `apigateway-cloudwatch-logs` per account; this component only READS the setting
+ *   (`Account.get`), so the preview and the CrossGuard gate see the real value and destroying the
+ *   stack leaves it alone;
+ * - `manage: true`: this stack creates the role and sets it in every region; at most one stack
+ *   per account should do this.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
  *
  * What the role needs: when the role is set, API Gateway checks it by writing a test event to the
@@ -25,10 +31,17 @@ import * as pulumi from '@pulumi/pulumi';
 import { assumeRolePolicy } from '../iam';
 import { resourceName } from '../naming';
 
+/** The role the README's one-time bootstrap creates (account-wide, no stack suffix). */
+export const BOOTSTRAP_ROLE_NAME = 'apigateway-cloudwatch-logs';
+
 /** The AWS managed policy API Gateway's CloudWatch role needs (see the module comment). */
 export const API_GATEWAY_LOGS_MANAGED_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
 
 export interface ApiGatewayAccountArgs {
+  /** Set the account settings from this stack (true) or only read the bootstrapped ones (false). Required. */
+  manage: boolean;
+  /** The account id (the bootstrap role's ARN; the id read). Required. */
+  accountId: pulumi.Input<string>;
   /** Environment suffix carried by the role name. Required. */
   environmentSuffix: string;
   /** Regions whose account settings point at the role. Required. */
@@ -38,12 +51,23 @@ export interface ApiGatewayAccountArgs {
 }
 
 export class ApiGatewayAccount extends pulumi.ComponentResource {
-  public readonly role: aws.iam.Role;
+  /** The role this stack created (manage: true). */
+  public readonly role?: aws.iam.Role;
   /** The account settings resource per region (stages that log must be created after it). */
   public readonly accounts: Record<string, aws.apigateway.Account> = {};
 
   constructor(name: string, args: ApiGatewayAccountArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:api:ApiGatewayAccount', name, {}, opts);
+    if (!args.manage) {
+      // Read, never write: the expected bootstrap role is passed as the lookup's state, the read
+      // returns what the account really holds (the gate then checks that).
+      const expected = pulumi.interpolate`arn:aws:iam::${args.accountId}:role/${BOOTSTRAP_ROLE_NAME}`;
+      for (const region of args.regions) {
+        this.accounts[region] = aws.apigateway.Account.get(`${name}-${region}`, args.accountId, { region, cloudwatchRoleArn: expected }, { parent: this });
+      }
+      this.registerOutputs({});
+      return;
+    }
     this.role = new aws.iam.Role(
       `${name}-role`,
       { name: resourceName('apigw-cloudwatch-role', args.environmentSuffix), assumeRolePolicy: assumeRolePolicy('apigateway.amazonaws.com'), tags: args.tags },

@@ -194,3 +194,25 @@ export class DnsFailover extends pulumi.ComponentResource {
     this.registerOutputs({ healthCheckIds: this.healthCheckIds, healthCheckUrls: this.healthCheckUrls });
   }
 }
+
+/** One DNS record set as declared: its owner name and type. */
+export interface DeclaredRecordSet {
+  name: string;
+  type: string;
+}
+
+/**
+ * Names at which a CNAME would sit beside another record set of any type: Route 53 refuses such a
+ * change batch (InvalidChangeBatch "RRSet of type CNAME ... conflicts"), RFC 1034 section 3.6.2.
+ * Used on the union of two configurations' records, which is what exists while the engine
+ * applies a change: it creates (and replaces create-before-delete) before it deletes.
+ * https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/
+ */
+export function cnameConflicts(records: DeclaredRecordSet[]): string[] {
+  const byName = new Map<string, Set<string>>();
+  for (const r of records) {
+    const key = r.name.toLowerCase().replace(/\.$/, '');
+    byName.set(key, (byName.get(key) ?? new Set()).add(r.type));
+  }
+  return [...byName].filter(([, types]) => types.has('CNAME') && types.size > 1).map(([name]) => name).sort();
+}

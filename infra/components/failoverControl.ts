@@ -11,9 +11,12 @@
  *   plane, so neither the primary region nor us-east-1's control planes are needed to fail over.
  *   https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-types.html
  *   https://docs.aws.amazon.com/r53recovery/latest/dg/route53-arc-best-practices.html (data plane, not control plane)
- * - the PRIMARY PROBE: a function in the DR region that calls the primary's /health every minute;
- *   its failed invocations alarm in the DR region (`primary-unreachable-from-<dr>`), notifying the
- *   DR region's topic. Route 53's own health-check metrics exist only in us-east-1, the primary.
+ * - the PEER PROBES (PeerProbe below, one per region): a function that calls the OTHER region's
+ *   /health every minute; in the DR region its failed invocations alarm there
+ *   (`primary-unreachable-from-<dr>`), notifying the DR region's topic, so the DR region learns of
+ *   the primary's failure by itself. Route 53's own health-check metrics exist only in us-east-1,
+ *   the primary. The primary runs the mirror probe of the DR region (the standby's health, from
+ *   outside it, without us-east-1's Route 53 metrics either).
  * - optionally Route 53 Application Recovery Controller (ARC) routing controls, the managed
  *   alternative: a cluster (USD 2.50 per hour, about USD 1,800 per month) with five regional data
  *   plane endpoints, one control panel and one routing control `primary-serving`; the primary's
@@ -40,9 +43,9 @@ export const PROBE_ALARM_EVALUATION_PERIODS = 3;
 
 let probeCode: string | undefined;
 /** The probe's bundled `index.js` (esbuild, the handlers' options). */
-export function primaryProbeArchive(): pulumi.asset.AssetArchive {
+export function healthProbeArchive(): pulumi.asset.AssetArchive {
   if (probeCode === undefined) {
-    const out = buildSync({ ...BUNDLE_OPTIONS, entryPoints: [join(__dirname, '..', 'probe', 'primaryProbe.ts')], outfile: 'index.js' });
+    const out = buildSync({ ...BUNDLE_OPTIONS, entryPoints: [join(__dirname, '..', 'probe', 'healthProbe.ts')], outfile: 'index.js' });
     const file = out.outputFiles?.[0];
     if (file === undefined) throw new Error('esbuild produced no output for the primary probe');
     probeCode = file.text;
@@ -57,14 +60,10 @@ export interface StandbyFailoverControlArgs {
   primaryRegion: string;
   /** Environment suffix carried by every name. Required. */
   environmentSuffix: string;
-  /** https URL of the primary's /health. Required. */
-  primaryHealthUrl: pulumi.Input<string>;
   /** The DR region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
   /** Add ARC routing controls. Default false. */
   arcRoutingControlEnabled?: boolean;
-  /** Log retention of the probe, days. Default 30. */
-  logRetentionDays?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -73,8 +72,6 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
   /** The alarm a Route 53 CLOUDWATCH_METRIC health check watches (in `region`). */
   public readonly switchAlarm: aws.cloudwatch.MetricAlarm;
   public readonly switchAlarmName: string;
-  public readonly probeAlarmName: string;
-  public readonly probe: PaymentFunction;
   /** ARC routing control ARN, when enabled. */
   public readonly routingControlArn?: pulumi.Output<string>;
   /** ARC cluster data plane endpoints, when enabled. */
@@ -117,13 +114,68 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
     );
     this.alarmArns[this.switchAlarmName] = this.switchAlarm.arn;
 
+    if (args.arcRoutingControlEnabled) {
+      // ARC's control plane API is in us-west-2 only; its data plane (routing control state) is
+      // served by the cluster's five regional endpoints, which the runbook uses.
+      const cluster = new aws.route53recoverycontrol.Cluster(`${name}-arc-cluster`, { name: resourceName('payments-arc', suffix) }, { parent: this });
+      const panel = new aws.route53recoverycontrol.ControlPanel(
+        `${name}-arc-panel`,
+        { name: resourceName('payments-failover', suffix), clusterArn: cluster.arn },
+        { parent: this },
+      );
+      const control = new aws.route53recoverycontrol.RoutingControl(
+        `${name}-arc-primary-serving`,
+        { name: resourceName('primary-serving', suffix), clusterArn: cluster.arn, controlPanelArn: panel.arn },
+        { parent: this },
+      );
+      this.routingControlArn = control.arn;
+      this.arcClusterEndpoints = cluster.clusterEndpoints.apply((list) => (list ?? []).map((e) => ({ region: e.region ?? '', endpoint: e.endpoint ?? '' })));
+    }
+    this.registerOutputs({ switchAlarmName: this.switchAlarmName });
+  }
+}
+
+export interface PeerProbeArgs {
+  /** Region of the probe, its schedule and alarms. Required. */
+  region: string;
+  /** The region probed (names and descriptions). Required. */
+  peerRegion: string;
+  /** `primary` or `secondary`: the role of the region probed (alarm names). Required. */
+  peerRole: 'primary' | 'secondary';
+  /** Environment suffix carried by every name. Required. */
+  environmentSuffix: string;
+  /** https URL of the peer's /health. Required. */
+  peerHealthUrl: pulumi.Input<string>;
+  /** This region's alarm topic. Required. */
+  alarmTopicArn: pulumi.Input<string>;
+  /** Log retention of the probe, days. Default 30. */
+  logRetentionDays?: number;
+  /** Tags. Default none. */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A scheduled probe in `region` of the peer region's /health (infra/probe/healthProbe.ts), with
+ * alarms in `region` on its failed and throttled invocations. Needs nothing outside `region`.
+ */
+export class PeerProbe extends pulumi.ComponentResource {
+  public readonly probe: PaymentFunction;
+  /** `<peerRole>-unreachable-from-<region>-<suffix>-<region>` */
+  public readonly probeAlarmName: string;
+  /** Alarm ARNs by physical alarm name. */
+  public readonly alarmArns: Record<string, pulumi.Output<string>> = {};
+
+  constructor(name: string, args: PeerProbeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('payments-dr:dns:PeerProbe', name, {}, opts);
+    const { region, environmentSuffix: suffix } = args;
+    const actions = [args.alarmTopicArn];
     this.probe = new PaymentFunction(
-      `${name}-primary-probe`,
+      `${name}-function`,
       {
         region,
-        functionName: resourceName('primary-probe', suffix, region),
-        code: primaryProbeArchive(),
-        environment: { PROBE_URL: args.primaryHealthUrl, PROBE_TIMEOUT_MS: '2000' },
+        functionName: resourceName('peer-probe', suffix, region),
+        code: healthProbeArchive(),
+        environment: { PROBE_URL: args.peerHealthUrl, PROBE_TIMEOUT_MS: '2000' },
         statements: [],
         memorySize: 256,
         timeout: 5,
@@ -134,7 +186,7 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
     );
     const rule = new aws.cloudwatch.EventRule(
       `${name}-probe-schedule`,
-      { region, name: resourceName('primary-probe-schedule', suffix, region), scheduleExpression: PROBE_SCHEDULE, tags: args.tags },
+      { region, name: resourceName('peer-probe-schedule', suffix, region), scheduleExpression: PROBE_SCHEDULE, tags: args.tags },
       { parent: this },
     );
     const permission = new aws.lambda.Permission(
@@ -148,13 +200,13 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
       { region, rule: rule.name, arn: this.probe.functionArn, retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 } },
       { parent: this, dependsOn: [permission] },
     );
-    this.probeAlarmName = resourceName(`primary-unreachable-from-${region}`, suffix, region);
+    this.probeAlarmName = resourceName(`${args.peerRole}-unreachable-from-${region}`, suffix, region);
     const probeAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-probe-alarm`,
       {
         region,
         name: this.probeAlarmName,
-        alarmDescription: `The DR region cannot reach the primary's /health (${args.primaryRegion}) within 2 s: decide on failover (runbook: primary unreachable)`,
+        alarmDescription: `${region} cannot reach the ${args.peerRole}'s /health (${args.peerRegion}) within 2 s (runbook: ${args.peerRole} unreachable)`,
         namespace: 'AWS/Lambda',
         metricName: 'Errors',
         dimensions: { FunctionName: this.probe.functionName },
@@ -173,24 +225,31 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
       { parent: this },
     );
     this.alarmArns[this.probeAlarmName] = probeAlarm.arn;
+    // A throttled probe is a blind DR region: alarm on it like on every function.
+    const throttlesName = resourceName('peer-probe-throttles', suffix, region);
+    const throttles = new aws.cloudwatch.MetricAlarm(
+      `${name}-probe-throttles`,
+      {
+        region,
+        name: throttlesName,
+        alarmDescription: `${region}'s probe of the ${args.peerRole} (${args.peerRegion}) was throttled (runbook: Lambda throttles)`,
+        namespace: 'AWS/Lambda',
+        metricName: 'Throttles',
+        dimensions: { FunctionName: this.probe.functionName },
+        statistic: 'Sum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: actions,
+        okActions: actions,
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.alarmArns[throttlesName] = throttles.arn;
 
-    if (args.arcRoutingControlEnabled) {
-      // ARC's control plane API is in us-west-2 only; its data plane (routing control state) is
-      // served by the cluster's five regional endpoints, which the runbook uses.
-      const cluster = new aws.route53recoverycontrol.Cluster(`${name}-arc-cluster`, { name: resourceName('payments-arc', suffix) }, { parent: this });
-      const panel = new aws.route53recoverycontrol.ControlPanel(
-        `${name}-arc-panel`,
-        { name: resourceName('payments-failover', suffix), clusterArn: cluster.arn },
-        { parent: this },
-      );
-      const control = new aws.route53recoverycontrol.RoutingControl(
-        `${name}-arc-primary-serving`,
-        { name: resourceName('primary-serving', suffix), clusterArn: cluster.arn, controlPanelArn: panel.arn },
-        { parent: this },
-      );
-      this.routingControlArn = control.arn;
-      this.arcClusterEndpoints = cluster.clusterEndpoints.apply((list) => (list ?? []).map((e) => ({ region: e.region ?? '', endpoint: e.endpoint ?? '' })));
-    }
-    this.registerOutputs({ switchAlarmName: this.switchAlarmName, probeAlarmName: this.probeAlarmName });
+    this.registerOutputs({ probeAlarmName: this.probeAlarmName });
   }
 }

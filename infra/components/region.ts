@@ -105,6 +105,16 @@ export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
  */
 export const RETRY_MAX_CONCURRENCY = 5;
 
+/**
+ * The Lambda concurrency quota each region needs at least: Lambda keeps 100 unreserved executions
+ * per account and region, on top of every reservation (UnreservedConcurrentExecutions minimum).
+ * New accounts can start with a lower quota: request at least this through Service Quotas.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export function requiredRegionalConcurrency(specs: Record<string, HandlerSpec> = HANDLER_SPECS): number {
+  return 100 + Object.values(specs).reduce((sum, spec) => sum + (spec.reservedConcurrency ?? 0), 0);
+}
+
 /** Actions that change or remove an existing item: only allowed on `mutableKeyPrefixes`. */
 export const MUTATING_DYNAMODB_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { PrimaryUnhealthyError, probe } from './primaryProbe';
+import { PeerUnhealthyError, probe } from './healthProbe';
 
-describe('primary probe (DR region)', () => {
+describe('peer health probe', () => {
   let server: Server;
   let base: string;
   before(async () => {
@@ -19,17 +19,17 @@ describe('primary probe (DR region)', () => {
   });
   after(() => server.close());
 
-  it('resolves when the primary answers 200 in time', async () => {
+  it('resolves when the peer answers 200 in time', async () => {
     const result = await probe(`${base}/ok`, 1000);
     assert.equal(result.status, 200);
   });
-  it('fails the invocation when the primary answers 503', async () => {
-    await assert.rejects(probe(`${base}/down`, 1000), (e: Error) => e instanceof PrimaryUnhealthyError && /answered 503/.test(e.message));
+  it('fails the invocation when the peer answers 503', async () => {
+    await assert.rejects(probe(`${base}/down`, 1000), (e: Error) => e instanceof PeerUnhealthyError && /answered 503/.test(e.message));
   });
-  it('fails the invocation when the primary answers after the deadline', async () => {
-    await assert.rejects(probe(`${base}/slow`, 100), (e: Error) => e instanceof PrimaryUnhealthyError && /TimeoutError/.test(e.message));
+  it('fails the invocation when the peer answers after the deadline', async () => {
+    await assert.rejects(probe(`${base}/slow`, 100), (e: Error) => e instanceof PeerUnhealthyError && /TimeoutError/.test(e.message));
   });
   it('fails the invocation when nothing listens', async () => {
-    await assert.rejects(probe('http://127.0.0.1:1/health', 500), PrimaryUnhealthyError);
+    await assert.rejects(probe('http://127.0.0.1:1/health', 500), PeerUnhealthyError);
   });
 });
