@@ -14,8 +14,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
 import { REPO_ROOT } from './settings';
 
-/** The four handlers of the Handler contract (CONTRACTS.md). */
-export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor'] as const;
+/** The handlers the stack deploys (each `infra/lambda/handlers/<name>.ts`). */
+export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const LAMBDA_DIR = join(REPO_ROOT, 'infra', 'lambda');

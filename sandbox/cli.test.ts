@@ -47,6 +47,10 @@ describe('sandbox CLI', { timeout: 60_000 }, () => {
     assert.throws(() => parseCli(['--stack', '../etc']), /stack/);
     assert.equal(parseCli(['--api-key', 'k'.repeat(20)]).apiKey, 'k'.repeat(20));
     assert.throws(() => parseCli(['--bogus']));
+    assert.equal(parseCli(['--consistency-mode', 'strong']).consistencyMode, 'strong');
+    assert.equal(parseCli(['--consistency-mode', 'eventual']).consistencyMode, 'eventual');
+    assert.equal(parseCli([]).consistencyMode, undefined, 'default: the stack decides');
+    assert.throws(() => parseCli(['--consistency-mode', 'linearizable']), /consistency-mode/);
   });
 
   // SIGINT and SIGTERM share one handler in cli.ts; one start-up keeps the suite fast.

@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
+ * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--consistency-mode strong|eventual] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
  * Starts the local two-region sandbox, prints ONE JSON line on stdout when ready
  * (`{"event":"sandbox.ready", ...endpoints}`), sends the regions' logs to stderr, and stops cleanly
  * on SIGINT/SIGTERM (children stopped, temporary directories removed).
@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSandbox, validateTimeScale } from './sandbox';
+import { CONSISTENCY_MODES, type ConsistencyMode } from './types';
 
 export interface CliOptions {
   timeScale: number;
@@ -15,6 +16,8 @@ export interface CliOptions {
   quiet: boolean;
   objectReplication: boolean;
   apiKey?: string;
+  /** Overrides the stack's `consistencyMode`. */
+  consistencyMode?: ConsistencyMode;
 }
 
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -27,6 +30,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       quiet: { type: 'boolean' },
       'api-key': { type: 'string' },
       'no-object-replication': { type: 'boolean' },
+      'consistency-mode': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -37,6 +41,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const replicationDelayMs = Number(values['replication-delay-ms'] ?? '0');
   if (!Number.isInteger(replicationDelayMs) || replicationDelayMs < 0) throw new Error('--replication-delay-ms must be a non-negative integer');
   const apiKey = values['api-key'];
+  const mode = values['consistency-mode'];
+  if (mode !== undefined && !(CONSISTENCY_MODES as readonly string[]).includes(mode)) throw new Error(`--consistency-mode must be ${CONSISTENCY_MODES.join(' or ')}, got "${mode}"`);
   return {
     timeScale,
     stack,
@@ -44,6 +50,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quiet: values.quiet ?? false,
     objectReplication: !(values['no-object-replication'] ?? false),
     ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(mode !== undefined ? { consistencyMode: mode as ConsistencyMode } : {}),
   };
 }
 
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
     replicationDelayMs: options.replicationDelayMs,
     apiKey: options.apiKey,
     objectReplication: options.objectReplication,
+    consistencyMode: options.consistencyMode,
     logs: options.quiet ? 'silent' : 'stderr',
   });
   let stopping = false;

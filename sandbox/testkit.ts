@@ -43,34 +43,38 @@ async function call<T>(url: string, init: RequestInit): Promise<HttpResult<T>> {
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, servedBy: res.headers.get('x-sandbox-region') };
 }
 
-export function createPayment(baseUrl: string, key: string = randomUUID(), body: Record<string, unknown> = {}): Promise<HttpResult<PaymentBody>> {
+/**
+ * POST /payments as the merchant whose headers `auth` carries (`merchantHeaders(endpoints, id)` from
+ * ./merchants). The body names no merchant: the credential decides.
+ */
+export function createPayment(baseUrl: string, auth: Record<string, string>, key: string = randomUUID(), body: Record<string, unknown> = {}): Promise<HttpResult<PaymentBody>> {
   return call<PaymentBody>(`${baseUrl}/payments`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'Idempotency-Key': key },
-    body: JSON.stringify({ amount: 1250, currency: 'USD', merchantId: 'merchant-sandbox-test', reference: 'sandbox test', ...body }),
+    headers: { ...auth, 'content-type': 'application/json', 'Idempotency-Key': key },
+    body: JSON.stringify({ amount: 1250, currency: 'USD', reference: 'sandbox test', ...body }),
   });
 }
 
-export function getPayment(baseUrl: string, transactionId: string): Promise<HttpResult<PaymentBody>> {
-  return call<PaymentBody>(`${baseUrl}/payments/${encodeURIComponent(transactionId)}`, { method: 'GET' });
+export function getPayment(baseUrl: string, auth: Record<string, string>, transactionId: string): Promise<HttpResult<PaymentBody>> {
+  return call<PaymentBody>(`${baseUrl}/payments/${encodeURIComponent(transactionId)}`, { method: 'GET', headers: auth });
 }
 
 export interface HealthBody {
   status: string;
   region: string;
-  checks: { dynamodb: { ok: boolean }; maintenance: { ok: boolean; flag: boolean | null } };
+  checks: { dynamodbWrite: 'ok' | 'failing'; maintenance: 'off' | 'on' | 'unknown' };
 }
 
 export function getHealth(baseUrl: string): Promise<HttpResult<HealthBody>> {
   return call<HealthBody>(`${baseUrl}/health`, { method: 'GET' });
 }
 
-/** Waits until a payment is readable (200) at `baseUrl`. */
-export function waitForPayment(baseUrl: string, transactionId: string, timeoutMs: number, status?: string): Promise<PaymentBody> {
+/** Waits until a payment is readable (200) at `baseUrl` by the merchant of `auth`. */
+export function waitForPayment(baseUrl: string, auth: Record<string, string>, transactionId: string, timeoutMs: number, status?: string): Promise<PaymentBody> {
   return waitFor(
     `payment ${transactionId} at ${baseUrl}`,
     async () => {
-      const r = await getPayment(baseUrl, transactionId);
+      const r = await getPayment(baseUrl, auth, transactionId);
       return r.status === 200 && (status === undefined || r.body.status === status) ? r.body : undefined;
     },
     timeoutMs,
@@ -102,5 +106,41 @@ export function processExists(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Answers a client should retry with the same Idempotency-Key (accepted for later, busy, or temporarily unavailable). */
+export const RETRY_LATER_STATUSES: readonly number[] = [202, 409, 429, 500, 502, 503];
+
+/**
+ * Sends the request again, as a client would, while its answer is one to retry later, until the
+ * answer is final (201 or a 4xx other than 409/429) or `attempts` are used. Returns every answer.
+ */
+export async function settlePayment(
+  baseUrl: string,
+  auth: Record<string, string>,
+  key: string,
+  body: Record<string, unknown>,
+  first: HttpResult<PaymentBody>,
+  { attempts = 25, everyMs = 200 }: { attempts?: number; everyMs?: number } = {},
+): Promise<HttpResult<PaymentBody>[]> {
+  const answers = [first];
+  let last = first;
+  for (let i = 0; i < attempts && RETRY_LATER_STATUSES.includes(last.status); i++) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    last = await createPayment(baseUrl, auth, key, body);
+    answers.push(last);
+  }
+  return answers;
+}
+
+/**
+ * Warms each API's createPayment once (its first invocation creates the SDK clients), so that cases
+ * about regions are not decided by a cold start on a busy machine. Waits out "retry later" answers.
+ */
+export async function warmPayments(apis: readonly string[], auth: Record<string, string>): Promise<void> {
+  for (const api of apis) {
+    const key = randomUUID();
+    await settlePayment(api, auth, key, {}, await createPayment(api, auth, key));
   }
 }

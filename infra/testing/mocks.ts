@@ -19,6 +19,16 @@ function computed(type: string, name: string, inputs: Record<string, any>, id: s
       return {
         arn: `arn:aws:dynamodb:${region}:${acct}:table/${inputs.name}`,
         streamArn: `arn:aws:dynamodb:${region}:${acct}:table/${inputs.name}/stream/2026-01-01T00:00:00.000`,
+        // Each replica has its own table and stream ARN in its region.
+        ...(Array.isArray(inputs.replicas)
+          ? {
+              replicas: inputs.replicas.map((r: Record<string, any>) => ({
+                ...r,
+                arn: `arn:aws:dynamodb:${r.regionName}:${acct}:table/${inputs.name}`,
+                streamArn: `arn:aws:dynamodb:${r.regionName}:${acct}:table/${inputs.name}/stream/2026-01-01T00:00:00.000`,
+              })),
+            }
+          : {}),
       };
     case 'aws:sqs/queue:Queue':
       return { arn: `arn:aws:sqs:${region}:${acct}:${inputs.name}`, url: `https://sqs.${region}.amazonaws.com/${acct}/${inputs.name}` };
