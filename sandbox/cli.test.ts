@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { HANDLERS } from '../infra/lambdaCode';
 import { parseCli } from './cli';
 import { SandboxControlClient } from './controlClient';
 import { startSandbox } from './sandbox';
@@ -110,13 +111,14 @@ describe('sandbox start-up failure', { timeout: 60_000 }, () => {
     // Handlers whose module initialisation fails, as a misconfigured deployment's would.
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-broken-handlers-'));
     try {
-      for (const name of ['createPayment', 'getPayment', 'health', 'retryProcessor']) {
+      for (const name of HANDLERS) {
         writeFileSync(
           join(dir, `${name}.js`),
           `require('node:fs').writeFileSync(require('node:path').join(__dirname, 'pid-' + process.pid), ''); throw new Error('invalid function configuration: TABLE_NAME is required');\n`,
         );
       }
-      await assert.rejects(startSandbox({ timeScale: 0.05, handlersDir: dir }), /failed to start: .*invalid function configuration: TABLE_NAME is required/s);
+      // Handlers load once the regions know each other (connectPeer), so the error is the region's reply.
+      await assert.rejects(startSandbox({ timeScale: 0.05, handlersDir: dir }), /us-east-\d: .*invalid function configuration: TABLE_NAME is required/s);
       const pids = readdirSync(dir)
         .filter((f) => f.startsWith('pid-'))
         .map((f) => Number(f.slice(4)));

@@ -166,6 +166,8 @@ function arns(r: RegionalResources) {
   return {
     table: r.tableArn,
     object: `arn:aws:s3:::${r.bucketName}/transactions/dr-verification.json`,
+    /** A pending-payment marker (202 PENDING payments, `pending/<transactionId>.json`). */
+    marker: `arn:aws:s3:::${r.bucketName}/pending/dr-verification.json`,
     bucket: `arn:aws:s3:::${r.bucketName}`,
     maintenance: r.maintenanceParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}maintenance`,
     parameter: `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}table-name`,
@@ -175,8 +177,10 @@ function arns(r: RegionalResources) {
 
 /**
  * What each function uses (handler contract: the environment the stack gives it) and a chosen
- * list of what it must never do: destroy or reconfigure the data stores, flip the maintenance
- * flag, reach the other region's data, or touch IAM and keys.
+ * list of what it must never do: destroy or reconfigure the data stores, change or delete a stored
+ * payment, flip the maintenance flag, reach the other region's data beyond the peer commit path
+ * (createPayment commits, and getPayment reads, in the peer replica when its own cannot serve), or
+ * touch IAM and keys.
  */
 export function accessExpectations(fn: PaymentFunction, own: RegionalResources, peer: RegionalResources): AccessExpectation {
   const a = arns(own);
@@ -186,27 +190,33 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
     createPayment: [
       q('dynamodb:PutItem', a.table),
       q('dynamodb:GetItem', a.table),
-      q('dynamodb:UpdateItem', a.table),
+      q('dynamodb:PutItem', p.table),
+      q('dynamodb:GetItem', p.table),
       q('sqs:SendMessage', a.retryQueue),
-      q('s3:PutObject', a.object),
+      q('sqs:SendMessage', p.retryQueue),
+      q('s3:PutObject', a.marker),
+      q('s3:GetObject', a.marker),
+      q('s3:PutObject', p.marker),
     ],
-    getPayment: [q('dynamodb:GetItem', a.table)],
-    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:GetItem', a.table)],
+    getPayment: [q('dynamodb:GetItem', a.table), q('dynamodb:GetItem', p.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
+    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:UpdateItem', a.table)],
     retryProcessor: [
       q('sqs:ReceiveMessage', a.retryQueue),
       q('sqs:DeleteMessage', a.retryQueue),
       q('sqs:GetQueueAttributes', a.retryQueue),
       q('dynamodb:PutItem', a.table),
       q('dynamodb:GetItem', a.table),
-      q('s3:PutObject', a.object),
+      q('s3:GetObject', a.marker),
     ],
   };
   const everyone: AccessQuestion[] = [
     q('dynamodb:DeleteTable', a.table),
     q('dynamodb:UpdateTable', a.table),
     q('dynamodb:Scan', a.table),
-    q('dynamodb:PutItem', p.table),
-    q('dynamodb:GetItem', p.table),
+    q('dynamodb:DeleteItem', a.table),
+    q('dynamodb:DeleteItem', p.table),
+    q('dynamodb:UpdateItem', p.table),
+    q('s3:PutObject', a.object),
     q('s3:DeleteBucket', a.bucket),
     q('s3:PutBucketPolicy', a.bucket),
     q('s3:PutBucketVersioning', a.bucket),
@@ -222,10 +232,10 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
   ];
   const readOnly: AccessQuestion[] = [q('dynamodb:PutItem', a.table), q('dynamodb:DeleteItem', a.table), q('sqs:SendMessage', a.retryQueue)];
   const extra: Record<PaymentFunction, AccessQuestion[]> = {
-    createPayment: [],
+    createPayment: [q('dynamodb:UpdateItem', a.table)],
     getPayment: readOnly,
     health: readOnly,
-    retryProcessor: [],
+    retryProcessor: [q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', p.retryQueue)],
   };
   return { mustAllow: uses[fn], mustDeny: [...everyone, ...extra[fn]] };
 }

@@ -187,10 +187,14 @@ describe('control expectations', () => {
     assert.throws(() => requiredAlarms('disk full', own, 'us-east-2', { primary: 'us-east-1', secondary: 'us-east-2' }), /unknown alarm kind "disk full"/);
   });
 
-  it('forbids every function to reach the other region or change the maintenance flag, and read-only functions to write', () => {
+  it('forbids every function to change payments in the other region or the maintenance flag, and read-only functions to write', () => {
     const peer = { ...own, region: 'us-east-2', tableArn: own.tableArn.replace('us-east-1', 'us-east-2') };
     const deny = (fn: 'createPayment' | 'getPayment') => accessExpectations(fn, own, peer).mustDeny.map((q) => `${q.action} ${q.resource}`);
-    assert.ok(deny('createPayment').includes(`dynamodb:PutItem ${peer.tableArn}`));
+    // createPayment commits in the peer replica when its own refuses (conditional PutItem), never changes one there.
+    assert.ok(!deny('createPayment').includes(`dynamodb:PutItem ${peer.tableArn}`));
+    assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${peer.tableArn}`));
+    assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${own.tableArn}`));
+    assert.ok(deny('getPayment').includes(`dynamodb:DeleteItem ${peer.tableArn}`));
     assert.ok(deny('createPayment').includes(`ssm:PutParameter ${own.maintenanceParameterArn ?? ''}`));
     assert.ok(!deny('createPayment').includes(`dynamodb:PutItem ${own.tableArn}`));
     assert.ok(deny('getPayment').includes(`dynamodb:PutItem ${own.tableArn}`));
