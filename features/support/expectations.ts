@@ -179,7 +179,8 @@ function arns(r: RegionalResources) {
  * What each function uses (handler contract: the environment the stack gives it) and a chosen
  * list of what it must never do: destroy or reconfigure the data stores, change or delete a stored
  * payment, flip the maintenance flag, reach the other region's data beyond the peer commit path
- * (createPayment commits in the peer replica when its own refuses the write; both read pending markers there), or
+ * (createPayment commits in the peer replica when its own refuses the write; getPayment reads only
+ * its own replica, and pending markers in both regions), or
  * touch IAM and keys.
  */
 export function accessExpectations(fn: PaymentFunction, own: RegionalResources, peer: RegionalResources): AccessExpectation {

@@ -86,7 +86,8 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     sqsSend: 'own-and-peers',
     pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
   },
-  // GetItem (consistent read) in this region's replica only; pending markers here, then the peer's.
+  // GetItem (consistent read) in this region's replica only (reads do not cross Regions); pending
+  // markers here, then the peer's.
   getPayment: {
     memorySize: 512, timeout: 10,
     dynamodb: ['dynamodb:GetItem'],
