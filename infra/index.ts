@@ -11,6 +11,7 @@ export const secondaryApiUrl = outputs.secondaryApiUrl;
 export const primaryInvokeUrl = outputs.primaryInvokeUrl;
 export const secondaryInvokeUrl = outputs.secondaryInvokeUrl;
 export const failoverApiUrl = outputs.failoverApiUrl;
+export const failoverSwitch = outputs.failoverSwitch;
 export const healthCheckUrls = outputs.healthCheckUrls;
 export const healthCheckIds = outputs.healthCheckIds;
 export const alarmArns = outputs.alarmArns;

@@ -4,10 +4,12 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assertWithinDrTargets, computeDrBudget } from './budget';
+import { assertWithinDrTargets, computeDrBudget, drBudgetWarnings } from './budget';
 import { AlarmTopic } from './components/alarmTopic';
+import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
+import { PeerProbe, StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
 import { CredentialsTable } from './components/credentialsTable';
 import { GlobalTable } from './components/globalTable';
@@ -19,6 +21,8 @@ import { PROJECT } from './settings';
 
 // Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
 const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+// Say at preview what this configuration gives up (eventual consistency: no RPO bound).
+for (const warning of drBudgetWarnings(budget)) void pulumi.log.warn(warning);
 
 const suffix = settings.environmentSuffix;
 const tags = { Project: PROJECT, Environment: suffix };
@@ -53,6 +57,16 @@ const zone = new HostedZone('payments-dns', { domainName: settings.domainName, t
 const code = {} as Record<HandlerName, pulumi.asset.Archive>;
 for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
 
+// API Gateway's CloudWatch role is one setting per account and region: set here only on request,
+// otherwise read (see apiGatewayAccount.ts and the README's one-time bootstrap).
+const apiGatewayAccount = new ApiGatewayAccount('apigateway-account', {
+  manage: settings.manageApiGatewayAccount,
+  accountId,
+  environmentSuffix: suffix,
+  regions: regions.map((r) => r.region),
+  tags,
+});
+
 // Each region's transaction log reads its OWN replica's stream (local and replicated writes):
 // the primary's is the table's `streamArn`, a replica's is `replicas[].streamArn`
 // (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`, computed by
@@ -76,6 +90,9 @@ for (const { region, role } of regions) {
       credentialsTableName: credentials.tableName,
       code,
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
+      // One owner (the primary) for the failover hostname's ACM validation record.
+      failoverValidationRecord: deployments[0]?.api.failoverValidationRecord,
+      loggingPrerequisites: [apiGatewayAccount.accounts[region]],
     }, { dependsOn: [table.table, credentials.table] }),
   );
 }
@@ -104,6 +121,32 @@ const healthAlarmTopicArn =
     tags,
   }).topicArn;
 
+// Standby takes over: the failover switch and the probe of the primary live in the DR region.
+const failoverControl = new StandbyFailoverControl('payments-failover-control', {
+  region: secondary.region,
+  primaryRegion: primary.region,
+  environmentSuffix: suffix,
+  alarmTopicArn: secondary.alarmTopic.topicArn,
+  arcRoutingControlEnabled: settings.arcRoutingControlEnabled,
+  tags,
+});
+// Each region probes the other's /health from outside it; the DR region's probe is how it learns
+// of the primary's failure without the primary region or us-east-1.
+const probes = deployments.map((d, i) => {
+  const peer = deployments[1 - i];
+  return new PeerProbe(`payments-${d.region}-peer-probe`, {
+    region: d.region,
+    peerRegion: peer.region,
+    peerRole: regions[1 - i].role,
+    environmentSuffix: suffix,
+    peerHealthUrl: pulumi.interpolate`https://${peer.api.healthCheckFqdn}${peer.api.healthCheckPath}`,
+    alarmTopicArn: d.alarmTopic.topicArn,
+    logRetentionDays: settings.logRetentionDays,
+    tags,
+  });
+});
+const drProbe = probes[1];
+
 const failover = new DnsFailover('payments-failover', {
   environmentSuffix: suffix,
   zoneId: zone.zoneId,
@@ -117,7 +160,7 @@ const failover = new DnsFailover('payments-failover', {
   })),
   healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
   healthCheckFailureThreshold: settings.healthCheckFailureThreshold,
-  dnsTtlSeconds: settings.dnsTtlSeconds,
+  failoverSwitch: { alarmName: failoverControl.switchAlarm.name, region: secondary.region, routingControlArn: failoverControl.routingControlArn },
   alarmTopicArn: healthAlarmTopicArn,
   tags,
 });
@@ -132,12 +175,26 @@ export const outputs = {
   secondaryApiUrl: secondary.api.endpointUrl,
   primaryInvokeUrl: primary.api.invokeUrl,
   secondaryInvokeUrl: secondary.api.invokeUrl,
-  failoverApiUrl: settings.customDomainsEnabled
-    ? `https://${failoverHostname(settings.domainName)}`
-    : `https://${failoverHostname(settings.domainName)}/${primary.api.stageName}`,
+  // Only a custom domain serves the failover hostname over HTTPS: without one, nothing to publish.
+  failoverApiUrl: failover.recordsCreated ? `https://${failoverHostname(settings.domainName)}` : undefined,
   healthCheckUrls: failover.healthCheckUrls,
   healthCheckIds: failover.healthCheckIds,
-  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => ({ ...d.alarms.alarmArns, ...d.paymentAlarms.alarmArns }))) } as Record<string, pulumi.Output<string>>),
+  // The DR region's failover switch: publish 1 (fail over) or 0 (fail back) there; see the runbook.
+  failoverSwitch: {
+    ...failoverControl.switchMetric,
+    alarmName: failoverControl.switchAlarmName,
+    probeAlarmName: drProbe.probeAlarmName,
+    primaryGateHealthCheckId: failover.primaryGateHealthCheckId,
+    routingControlArn: failoverControl.routingControlArn,
+    arcClusterEndpoints: failoverControl.arcClusterEndpoints,
+  },
+  alarmArns: pulumi.output({
+    ...failover.alarmArns,
+    ...failoverControl.alarmArns,
+    ...Object.assign({}, ...probes.map((p) => p.alarmArns)),
+    ...replication.alarmArns,
+    ...Object.assign({}, ...deployments.map((d) => ({ ...d.alarms.alarmArns, ...d.paymentAlarms.alarmArns }))),
+  } as Record<string, pulumi.Output<string>>),
   alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
   tableName: table.tableName,
   tableArn: table.tableArn,

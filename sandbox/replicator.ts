@@ -28,8 +28,10 @@
  *  - "A write operation fails with a ReplicatedWriteConflictException exception when it attempts to
  *    modify an item that is already being modified in another Region. Write operations that fail with
  *    the ReplicatedWriteConflictException exception can be retried and will succeed if the item is no
- *    longer being modified in another Region." Here: the lock held by another region answers exactly
- *    that; writes of the same region queue behind each other, as on one replica.
+ *    longer being modified in another Region." Here: a write of a key whose lock another region holds
+ *    for a write that changed its replica (being replicated) answers exactly that; writes of the
+ *    same region, and writes meeting another region's write still evaluating its condition, queue
+ *    behind it, as on one replica.
  *  - "The local Region accepts all read and write operations as long as there is a second Region that
  *    hosts a replica or witness to establish quorum. If a second Region isn't available, the local
  *    Region can only service eventually consistent reads." Here: the witness (the stack's
@@ -239,6 +241,8 @@ interface KeyLock {
   token: number;
   released: Promise<void>;
   release: () => void;
+  /** The write changed its replica and is being replicated (from `commit` until released). */
+  modifying: boolean;
 }
 
 export interface StrongStats {
@@ -335,7 +339,9 @@ export class Replicator {
       for (const id of keyIds) {
         const holder = this.keyLocks.get(id);
         if (!holder) continue;
-        if (holder.region !== region) {
+        // Another region's write that is modifying the item: AWS's conflict. One still evaluating its
+        // condition (which may fail and modify nothing) is waited for, as writes of one region are.
+        if (holder.region !== region && holder.modifying) {
           this.stats(region).replicatedWriteConflicts += 1;
           return { ok: false, reason: 'conflict' };
         }
@@ -351,7 +357,7 @@ export class Replicator {
       const released = new Promise<void>((resolve) => {
         release = resolve;
       });
-      for (const id of keyIds) this.keyLocks.set(id, { region, token, released, release });
+      for (const id of keyIds) this.keyLocks.set(id, { region, token, released, release, modifying: false });
       this.tokens.set(token, { region, keyIds: [...keyIds] });
       return { ok: true, token };
     }
@@ -383,6 +389,10 @@ export class Replicator {
     if (!held) throw new Error(`unknown write token ${token}`);
     const replicatedTo: string[] = [];
     const queuedFor: string[] = [];
+    for (const id of held.keyIds) {
+      const holder = this.keyLocks.get(id);
+      if (holder?.token === token) holder.modifying = true;
+    }
     try {
       const outgoing = this.from(held.region);
       const delay = this.baseDelayMs + Math.max(0, ...outgoing.map((d) => d.delayMs));

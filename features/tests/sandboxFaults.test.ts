@@ -31,7 +31,9 @@ describe('runtime scenarios fail exactly under the matching fault (sandbox targe
   let sandbox: SandboxHandle | undefined;
 
   before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE, stack: 'dev' });
+    // Eventual consistency: the mode in which a stalled replication loses what the primary accepted
+    // (the RPO case below); in strong mode replication-stalled cuts the primary's replica off instead.
+    sandbox = await startSandbox({ timeScale: TIME_SCALE, stack: 'dev', consistencyMode: 'eventual' });
   }, { timeout: 60_000 });
 
   after(async () => {

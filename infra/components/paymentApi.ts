@@ -16,12 +16,17 @@
  *
  * Logging: access logs (JSON, no bodies) and execution logs (INFO, data trace OFF so payment bodies
  * never reach logs), both into explicit log groups with retention; API Gateway writes them with the
- * per-region account-level CloudWatch role set here (aws.apigateway.Account).
+ * per-region account-level CloudWatch role, an account-wide singleton that is NOT set here (see
+ * apiGatewayAccount.ts): `loggingPrerequisites` orders the stage after it when this program sets it.
+ *
+ * Protection: an AWS WAF web ACL on the stage (apiFirewall.ts) and a separate method throttle for
+ * `/health`, so Route 53's checkers are never throttled by payment traffic.
  */
+import { createHash } from 'node:crypto';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assumeRolePolicy, logStreamsArn, policyJson } from '../iam';
 import { resourceName } from '../naming';
+import { ApiFirewall } from './apiFirewall';
 
 export interface ApiFunctionRef {
   /** Function name (for the invoke permission). */
@@ -37,6 +42,13 @@ export interface CustomDomainArgs {
   failoverHostname: string;
   /** This region's own hostname, e.g. `us-east-1.api.payments-dev.example.com`. */
   regionalHostname: string;
+  /**
+   * The ONE record that validates the failover hostname for both regions' certificates (ACM gives
+   * the same CNAME for the same name in one account). Given: this region reuses it and checks that
+   * its certificate asks for exactly that record. Absent: this region creates and owns it
+   * (`failoverValidationRecord`). Default: absent.
+   */
+  failoverValidationRecord?: aws.route53.Record;
 }
 
 export interface PaymentApiArgs {
@@ -62,16 +74,41 @@ export interface PaymentApiArgs {
   throttlingRateLimit?: number;
   /** Stage-wide burst. Default 200. */
   throttlingBurstLimit?: number;
+  /** Own throttle of GET /health (Route 53's checkers), requests per second. Default 50. */
+  healthThrottlingRateLimit?: number;
+  /** Own burst of GET /health. Default 100. */
+  healthThrottlingBurstLimit?: number;
+  /** Requests per source IP per 5 minutes that WAF allows on the payment routes. Default 6000. */
+  wafRateLimitPerIp?: number;
+  /** Resources the stage's logging needs first (API Gateway's account CloudWatch role). Default none. */
+  loggingPrerequisites?: pulumi.Resource[];
   /** Regional custom domains (ACM certificate, TLS 1.2). Default none (execute-api hostname only). */
   customDomain?: CustomDomainArgs;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-/** Where Route 53 points the failover record for this region. */
-export type FailoverTarget =
-  | { kind: 'alias'; name: pulumi.Output<string>; zoneId: pulumi.Output<string> }
-  | { kind: 'cname'; name: pulumi.Output<string> };
+/**
+ * Where Route 53 points the failover record for this region: an alias to the regional custom
+ * domain. Only a custom domain serves the failover hostname over HTTPS (certificate and Host
+ * match); there is no CNAME form on purpose.
+ */
+export interface FailoverTarget {
+  kind: 'alias';
+  name: pulumi.Output<string>;
+  zoneId: pulumi.Output<string>;
+}
+
+/**
+ * The deployment trigger: a SHA-256 of everything a deployment snapshots (methods, integrations,
+ * models, gateway responses, method settings), by content. Ids do not change on in-place updates
+ * (a gateway response's text, a method setting, an integration's target), so a hash of ids would
+ * leave the stage on the old snapshot.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-deployments.html
+ */
+export function deploymentTrigger(content: unknown): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
 
 /** Access log line: identifiers and timings only, never request or response bodies. */
 export const ACCESS_LOG_FORMAT = JSON.stringify({
@@ -131,7 +168,12 @@ export class PaymentApi extends pulumi.ComponentResource {
   /** Host and path Route 53 health-checks (HTTPS, port 443). */
   public readonly healthCheckFqdn: pulumi.Output<string>;
   public readonly healthCheckPath: string;
-  public readonly failoverTarget: FailoverTarget;
+  /** The failover record's target; undefined without custom domains (no failover hostname). */
+  public readonly failoverTarget: FailoverTarget | undefined;
+  /** The failover hostname's ACM validation record, when this region owns it. */
+  public readonly failoverValidationRecord?: aws.route53.Record;
+  /** The web ACL protecting the stage. */
+  public readonly firewall: ApiFirewall;
 
   constructor(name: string, args: PaymentApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:api:PaymentApi', name, {}, opts);
@@ -157,7 +199,7 @@ export class PaymentApi extends pulumi.ComponentResource {
     );
     const restApi = this.restApi.id;
 
-    // --- logging: explicit groups + the account-level CloudWatch role of this region ---
+    // --- logging: explicit groups (the account-level CloudWatch role is set outside, see above) ---
     const accessLogs = new aws.cloudwatch.LogGroup(
       `${name}-access-logs`,
       { region, name: `/aws/apigateway/${this.apiName}/access`, retentionInDays, tags },
@@ -168,39 +210,6 @@ export class PaymentApi extends pulumi.ComponentResource {
       `${name}-execution-logs`,
       { region, name: pulumi.interpolate`API-Gateway-Execution-Logs_${restApi}/${stageName}`, retentionInDays, tags },
       parent,
-    );
-    const cloudwatchRole = new aws.iam.Role(
-      `${name}-cloudwatch-role`,
-      { name: resourceName('apigw-logs-role', suffix, region), assumeRolePolicy: assumeRolePolicy('apigateway.amazonaws.com'), tags },
-      parent,
-    );
-    const cloudwatchPolicy = new aws.iam.RolePolicy(
-      `${name}-cloudwatch-policy`,
-      {
-        role: cloudwatchRole.name,
-        name: resourceName('apigw-logs-policy', suffix, region),
-        policy: policyJson([
-          {
-            Sid: 'ApiLogGroups',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogGroup', 'logs:DescribeLogStreams'],
-            Resource: [accessLogs.arn, executionLogs.arn],
-          },
-          {
-            Sid: 'ApiLogStreams',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            // Stream names are chosen by API Gateway: all streams of exactly these two groups.
-            Resource: [logStreamsArn(accessLogs.arn), logStreamsArn(executionLogs.arn)],
-          },
-        ]),
-      },
-      parent,
-    );
-    const account = new aws.apigateway.Account(
-      `${name}-account`,
-      { region, cloudwatchRoleArn: cloudwatchRole.arn },
-      { parent: this, dependsOn: [cloudwatchPolicy] },
     );
 
     // --- routes ---
@@ -263,7 +272,23 @@ export class PaymentApi extends pulumi.ComponentResource {
     ];
     const integrations: aws.apigateway.Integration[] = [];
     const methods: aws.apigateway.Method[] = [];
+    // What the deployment snapshots, by content (see deploymentTrigger).
+    const snapshot: Record<string, pulumi.Input<unknown>> = {
+      validator: { validateRequestBody: true, validateRequestParameters: true },
+      model: paymentRequestSchema(args.maxAmountMinor, args.allowedCurrencies),
+      authorizer: {
+        type: 'REQUEST',
+        authorizerUri: args.authorizer.invokeArn,
+        identitySource: 'method.request.header.Authorization',
+        authorizerResultTtlInSeconds: args.authorizerResultTtlSeconds ?? 60,
+      },
+    };
     for (const route of routes) {
+      const methodArgs = {
+        authorization: route.authorized ? 'CUSTOM' : 'NONE',
+        requestModels: route.requestModels,
+        requestParameters: route.requestParameters,
+      };
       const method = new aws.apigateway.Method(
         `${name}-${route.key}-method`,
         {
@@ -271,30 +296,22 @@ export class PaymentApi extends pulumi.ComponentResource {
           restApi,
           resourceId: route.resource.id,
           httpMethod: route.httpMethod,
-          authorization: route.authorized ? 'CUSTOM' : 'NONE',
           authorizerId: route.authorized ? this.authorizer.id : undefined,
           requestValidatorId: validator.id,
-          requestModels: route.requestModels,
-          requestParameters: route.requestParameters,
+          ...methodArgs,
         },
         parent,
       );
       methods.push(method);
+      const integrationArgs = { type: 'AWS_PROXY', integrationHttpMethod: 'POST', uri: route.fn.invokeArn };
       integrations.push(
         new aws.apigateway.Integration(
           `${name}-${route.key}-integration`,
-          {
-            region,
-            restApi,
-            resourceId: route.resource.id,
-            httpMethod: method.httpMethod,
-            type: 'AWS_PROXY',
-            integrationHttpMethod: 'POST',
-            uri: route.fn.invokeArn,
-          },
+          { region, restApi, resourceId: route.resource.id, httpMethod: method.httpMethod, ...integrationArgs },
           parent,
         ),
       );
+      snapshot[`${route.httpMethod} /${route.path}`] = { method: methodArgs, integration: integrationArgs };
       new aws.lambda.Permission(
         `${name}-${route.key}-invoke`,
         {
@@ -308,6 +325,7 @@ export class PaymentApi extends pulumi.ComponentResource {
         parent,
       );
     }
+    snapshot.gatewayResponses = GATEWAY_RESPONSES;
     const responses = Object.entries(GATEWAY_RESPONSES).map(
       ([responseType, r]) =>
         new aws.apigateway.Response(
@@ -325,20 +343,31 @@ export class PaymentApi extends pulumi.ComponentResource {
         ),
     );
 
+    const stageMethodSettings = {
+      metricsEnabled: true,
+      loggingLevel: 'INFO',
+      dataTraceEnabled: false,
+      throttlingRateLimit: args.throttlingRateLimit ?? 100,
+      throttlingBurstLimit: args.throttlingBurstLimit ?? 200,
+    };
+    // GET /health has its own token bucket: payment traffic never uses up the checkers' share.
+    const healthMethodSettings = {
+      ...stageMethodSettings,
+      throttlingRateLimit: args.healthThrottlingRateLimit ?? 50,
+      throttlingBurstLimit: args.healthThrottlingBurstLimit ?? 100,
+    };
+    snapshot.methodSettings = { '*/*': stageMethodSettings, 'health/GET': healthMethodSettings };
+
     const deployment = new aws.apigateway.Deployment(
       `${name}-deployment`,
       {
         region,
         restApi,
         description: `payments API ${suffix} ${region}`,
-        // Redeploy whenever a route, integration, model or gateway response changes.
-        triggers: {
-          redeployment: pulumi
-            .all([...methods.map((m) => m.id), ...integrations.map((i) => i.id), model.schema, ...responses.map((r) => r.id), this.authorizer.id])
-            .apply((ids) => JSON.stringify(ids)),
-        },
+        // Redeploy whenever what a deployment snapshots changes, by content (deploymentTrigger).
+        triggers: { redeployment: pulumi.output(snapshot).apply(deploymentTrigger) },
       },
-      { parent: this, dependsOn: [...methods, ...integrations, ...responses] },
+      { parent: this, dependsOn: [...methods, ...integrations, ...responses, model, validator, this.authorizer] },
     );
     this.stage = new aws.apigateway.Stage(
       `${name}-stage`,
@@ -351,24 +380,30 @@ export class PaymentApi extends pulumi.ComponentResource {
         accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
         tags,
       },
-      { parent: this, dependsOn: [account, executionLogs] },
+      { parent: this, dependsOn: [...(args.loggingPrerequisites ?? []), executionLogs] },
     );
     new aws.apigateway.MethodSettings(
       `${name}-method-settings`,
+      { region, restApi, stageName: this.stage.stageName, methodPath: '*/*', settings: stageMethodSettings },
+      { parent: this, dependsOn: args.loggingPrerequisites ?? [] },
+    );
+    new aws.apigateway.MethodSettings(
+      `${name}-health-method-settings`,
+      { region, restApi, stageName: this.stage.stageName, methodPath: 'health/GET', settings: healthMethodSettings },
+      { parent: this, dependsOn: args.loggingPrerequisites ?? [] },
+    );
+    this.firewall = new ApiFirewall(
+      `${name}-waf`,
       {
         region,
-        restApi,
-        stageName: this.stage.stageName,
-        methodPath: '*/*',
-        settings: {
-          metricsEnabled: true,
-          loggingLevel: 'INFO',
-          dataTraceEnabled: false,
-          throttlingRateLimit: args.throttlingRateLimit ?? 100,
-          throttlingBurstLimit: args.throttlingBurstLimit ?? 200,
-        },
+        environmentSuffix: suffix,
+        stageArn: this.stage.arn,
+        stageName,
+        rateLimitPerIp: args.wafRateLimitPerIp,
+        logRetentionDays: retentionInDays,
+        tags,
       },
-      { parent: this, dependsOn: [account] },
+      parent,
     );
 
     const executeApiHost = pulumi.interpolate`${restApi}.execute-api.${region}.amazonaws.com`;
@@ -386,31 +421,47 @@ export class PaymentApi extends pulumi.ComponentResource {
         { key: 'failover', host: cd.failoverHostname },
         { key: 'regional', host: cd.regionalHostname },
       ];
-      const validationRecords = hosts.map(({ key, host }) => {
-        const option = certificate.domainValidationOptions.apply((options) => {
+      const optionFor = (host: string) =>
+        certificate.domainValidationOptions.apply((options) => {
           const found = options.find((o) => o.domainName === host);
           if (!found) throw new Error(`ACM returned no DNS validation option for ${host}`);
           return found;
         });
+      const validationRecord = (key: string, host: string) => {
+        const option = optionFor(host);
         return new aws.route53.Record(
           `${name}-${key}-validation`,
-          {
-            zoneId: cd.zoneId,
-            name: option.resourceRecordName,
-            type: option.resourceRecordType,
-            records: [option.resourceRecordValue],
-            ttl: 60,
-            // Both regions' certificates cover the failover hostname, and ACM gives the same
-            // validation record for the same name in one account: both may write it.
-            allowOverwrite: true,
-          },
+          { zoneId: cd.zoneId, name: option.resourceRecordName, type: option.resourceRecordType, records: [option.resourceRecordValue], ttl: 60 },
           parent,
         );
-      });
+      };
+      // One owner per record: this region's hostname is validated by this region's record; the
+      // failover hostname's record (the same CNAME for both regions' certificates) has exactly one
+      // owner, so removing one region's resources never deletes what the other's renewal needs.
+      // ACM: "the CNAME record ... is the same for the same domain name in one account"; renewal
+      // keeps using it. https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html
+      const shared = cd.failoverValidationRecord;
+      let failoverRecordFqdn: pulumi.Output<string>;
+      if (shared === undefined) {
+        this.failoverValidationRecord = validationRecord('failover', cd.failoverHostname);
+        failoverRecordFqdn = this.failoverValidationRecord.fqdn;
+      } else {
+        const mine = optionFor(cd.failoverHostname);
+        failoverRecordFqdn = pulumi
+          .all([mine.resourceRecordName, mine.resourceRecordValue, shared.name, shared.records])
+          .apply(([name_, value, sharedName, sharedValues]) => {
+            const norm = (x: string) => x.replace(/\.$/, '').toLowerCase();
+            if (norm(name_) !== norm(sharedName) || !(sharedValues ?? []).map(norm).includes(norm(value))) {
+              throw new Error(`${region}'s certificate asks for ${name_} ${value}, not the shared validation record ${sharedName}: the failover hostname cannot have one owner`);
+            }
+            return sharedName;
+          });
+      }
+      const regionalRecord = validationRecord('regional', cd.regionalHostname);
       const validation = new aws.acm.CertificateValidation(
         `${name}-certificate-validation`,
-        { region, certificateArn: certificate.arn, validationRecordFqdns: validationRecords.map((r) => r.fqdn) },
-        parent,
+        { region, certificateArn: certificate.arn, validationRecordFqdns: [failoverRecordFqdn, regionalRecord.fqdn] },
+        { parent: this, dependsOn: shared === undefined ? [] : [shared] },
       );
       const domains = hosts.map(({ key, host }) => {
         const domain = new aws.apigateway.DomainName(
@@ -451,7 +502,8 @@ export class PaymentApi extends pulumi.ComponentResource {
       this.endpointUrl = this.invokeUrl;
       this.healthCheckFqdn = executeApiHost;
       this.healthCheckPath = `/${stageName}/health`;
-      this.failoverTarget = { kind: 'cname', name: executeApiHost };
+      // No failover target: nothing can serve the failover hostname over HTTPS without a custom domain.
+      this.failoverTarget = undefined;
     }
 
     this.registerOutputs({ invokeUrl: this.invokeUrl, endpointUrl: this.endpointUrl, healthCheckFqdn: this.healthCheckFqdn });

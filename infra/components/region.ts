@@ -10,6 +10,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type PolicyStatement } from '../iam';
+import { PAYMENT_PK_PREFIX } from '../lambda/commons/payment';
 import type { HandlerName } from '../lambdaCode';
 import { bucketName, failoverHostname, kebab, parameterPath, regionalHostname, resourceName } from '../naming';
 import { PROJECT, type StackSettings } from '../settings';
@@ -45,8 +46,15 @@ export interface HandlerSpec {
   dynamodb: string[];
   /** The same actions on the peer regions' payments replicas too. Default false. */
   dynamodbPeers?: boolean;
-  /** Partition keys the DynamoDB actions are limited to (condition `dynamodb:LeadingKeys`). Default: any key. */
+  /**
+   * Partition keys the DynamoDB actions are limited to (condition `dynamodb:LeadingKeys`). Default:
+   * any key. REQUIRED for a mutating action (UpdateItem, DeleteItem, BatchWriteItem), and never a
+   * committed payment's key (`PAYMENT#...`): no function can update or delete a committed payment,
+   * by construction (the program refuses such a spec while it runs).
+   */
   leadingKeys?: (region: string) => string[];
+  /** Concurrency reserved for the function (isolation from a retry storm). Default none. */
+  reservedConcurrency?: number;
   /** DynamoDB actions on this region's merchant-credentials replica. Default none. */
   credentials?: string[];
   /** SendMessage to this region's retry queue, and to the peers' (`'own-and-peers'`). Default none. */
@@ -86,16 +94,20 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     pendingMarkers: { actions: ['s3:GetObject'], peers: true },
   },
   // The write probe: a PutItem whose condition never holds, on this region's health item only
-  // (LeadingKeys), and the maintenance flag. Invoked by every Route 53 checker each interval: small, and its 5 s timeout stays below
-  // the checker's own deadline.
+  // (LeadingKeys), and the maintenance flag. Route 53's HTTPS checkers need the status within 2 s
+  // AFTER connecting (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure. So: a 2 s
+  // timeout (Lambda's unit is the second), 1024 MB (CPU scales with memory: a shorter cold start),
+  // and dependency checks bounded well inside it. Reserved concurrency: a retry storm or a payment
+  // spike cannot starve it into a false failover (the checkers need a few concurrent executions; 10
+  // leaves room for the peer probe and operators).
   health: {
-    memorySize: 256, timeout: 5,
+    memorySize: 1024, timeout: 2, reservedConcurrency: 10,
     dynamodb: ['dynamodb:PutItem'], leadingKeys: (region) => [`HEALTH#${region}`],
     parameters: ['maintenance'],
   },
   // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this
-  // region's pending marker; 30 s per batch of 10. The queue's visibility timeout is 6x this (AWS
-  // guidance for SQS event sources).
+  // region's pending marker; 30 s per batch of 10. The queue's visibility timeout is derived from
+  // this (RetryQueues: 6x); its event source mapping runs at most RETRY_MAX_CONCURRENCY batches.
   retryProcessor: {
     memorySize: 512, timeout: 30,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
@@ -110,6 +122,34 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
   // region's credentials replica. API Gateway waits at most 10 s for an authorizer; 5 s is ample.
   authorizer: { memorySize: 256, timeout: 5, dynamodb: [], credentials: ['dynamodb:GetItem'] },
 };
+
+/**
+ * Route 53 HTTPS health checks: the endpoint must return the status within 2 s after the TCP
+ * connection is made (and connect within 4 s).
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
+ */
+export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
+
+/**
+ * Most concurrent invocations of the retry processor per region (event source mapping
+ * ScalingConfig; SQS accepts 2-1000). A backlog drains at this pace instead of taking the
+ * account's concurrency from the API and /health.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+ */
+export const RETRY_MAX_CONCURRENCY = 5;
+
+/**
+ * The Lambda concurrency quota each region needs at least: Lambda keeps 100 unreserved executions
+ * per account and region, on top of every reservation (UnreservedConcurrentExecutions minimum).
+ * New accounts can start with a lower quota: request at least this through Service Quotas.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export function requiredRegionalConcurrency(specs: Record<string, HandlerSpec> = HANDLER_SPECS): number {
+  return 100 + Object.values(specs).reduce((sum, spec) => sum + (spec.reservedConcurrency ?? 0), 0);
+}
+
+/** Actions that change or remove an existing item: only allowed with `leadingKeys` (see HandlerSpec). */
+export const MUTATING_DYNAMODB_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 export interface RegionalDeploymentArgs {
   /** The region; plain because every child's `region` input and name derive from it. Required. */
@@ -132,6 +172,10 @@ export interface RegionalDeploymentArgs {
   code: Record<HandlerName, pulumi.asset.Archive>;
   /** Hosted zone for custom domains; required when settings.customDomainsEnabled. Default none. */
   hostedZoneId?: pulumi.Input<string>;
+  /** The failover hostname's ACM validation record owned by another region (see PaymentApi). Default: this region owns it. */
+  failoverValidationRecord?: aws.route53.Record;
+  /** Resources the API stage's logging needs first (API Gateway's account settings). Default none. */
+  loggingPrerequisites?: pulumi.Resource[];
 }
 
 export class RegionalDeployment extends pulumi.ComponentResource {
@@ -165,7 +209,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         queueName: resourceName('payments-retry', suffix, region),
         deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-        visibilityTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout * 6,
+        consumerTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout,
         tags,
       },
       parent,
@@ -216,8 +260,14 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
     const logFailureQueueName = resourceName('payments-log-failures', suffix, region);
-    const statementsFor = (spec: HandlerSpec): PolicyStatement[] => {
+    const statementsFor = (spec: HandlerSpec, functionName: string): PolicyStatement[] => {
       const statements: PolicyStatement[] = [];
+      // By construction: a mutating action only with key conditions that exclude committed payments.
+      const mutating = spec.dynamodb.filter((a) => MUTATING_DYNAMODB_ACTIONS.includes(a));
+      const keys = spec.leadingKeys?.(region) ?? [];
+      if (mutating.length > 0 && (keys.length === 0 || keys.some((k) => k === '' || k.startsWith(PAYMENT_PK_PREFIX) || k.includes('*')))) {
+        throw new Error(`${functionName}: ${mutating.join(', ')} must be limited by leadingKeys that exclude committed payments (${PAYMENT_PK_PREFIX})`);
+      }
       // Exact table replicas (the table has no secondary indexes): this region's, and the peer's
       // only for the handlers that commit or read there.
       if (spec.dynamodb.length > 0) {
@@ -293,16 +343,19 @@ export class RegionalDeployment extends pulumi.ComponentResource {
     const functionEntries = (Object.keys(HANDLER_SPECS) as HandlerName[]).map((handler) => {
       const spec = HANDLER_SPECS[handler];
       const key = kebab(handler);
+      const functionName = resourceName(key, suffix, region);
       const fn = new PaymentFunction(
         `${name}-${key}`,
         {
           region,
-          functionName: resourceName(key, suffix, region),
+          functionName,
           code: args.code[handler],
           environment,
-          statements: statementsFor(spec),
+          statements: statementsFor(spec, functionName),
           memorySize: spec.memorySize,
-          timeout: spec.timeout,
+          // The queue's consumer gets exactly the timeout its visibility timeout was sized for.
+          timeout: handler === 'retryProcessor' ? (this.queues.consumerTimeoutSeconds ?? spec.timeout) : spec.timeout,
+          reservedConcurrentExecutions: spec.reservedConcurrency,
           logRetentionDays: s.logRetentionDays,
           tags,
         },
@@ -322,6 +375,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         maximumBatchingWindowInSeconds: 1,
         // The processor returns { batchItemFailures }: only failed messages are retried.
         functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: RETRY_MAX_CONCURRENCY },
         enabled: true,
       },
       // Lambda checks the role's SQS permissions when the mapping is created.
@@ -360,9 +414,16 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         maxAmountMinor: s.maxAmountMinor,
         allowedCurrencies: s.allowedCurrencies,
         logRetentionDays: s.logRetentionDays,
+        wafRateLimitPerIp: s.wafRateLimitPerIp,
+        loggingPrerequisites: args.loggingPrerequisites,
         customDomain:
           s.customDomainsEnabled && args.hostedZoneId !== undefined
-            ? { zoneId: args.hostedZoneId, failoverHostname: failoverHostname(s.domainName), regionalHostname: regionalHostname(s.domainName, region) }
+            ? {
+                zoneId: args.hostedZoneId,
+                failoverHostname: failoverHostname(s.domainName),
+                regionalHostname: regionalHostname(s.domainName, region),
+                failoverValidationRecord: args.failoverValidationRecord,
+              }
             : undefined,
         tags,
       },

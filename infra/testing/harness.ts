@@ -133,3 +133,27 @@ export function one(run: ProgramRun, type: string, match: (r: RecordedResource) 
   if (found.length !== 1) throw new Error(`expected exactly one ${type} matching, found ${found.length}: ${found.map((r) => r.name).join(', ')}`);
   return found[0];
 }
+
+/**
+ * Waits until the mocks have recorded every registration of components declared after
+ * `runProgram` (same process, same mocks): until the record count stops growing for 100 ms.
+ */
+export async function settle(run: ProgramRun): Promise<void> {
+  let last = -1;
+  while (last !== run.resources.length) {
+    last = run.resources.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Mocks for component tests that declare components directly (no program): records every
+ * registration into the returned run; call `settle(run)` after declaring. Once per process.
+ */
+export async function mockComponents(stack = 'components'): Promise<ProgramRun> {
+  if (ran) throw new Error('mockComponents/runProgram run once per process');
+  ran = true;
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, stack, false);
+  return { stack, config: {}, resources, options: [], outputs: {} };
+}

@@ -78,6 +78,10 @@ function computed(type: string, name: string, inputs: Record<string, any>, id: s
       return { arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${inputs.name}` };
     case 'aws:ssm/parameter:Parameter':
       return { arn: `arn:aws:ssm:${region}:${acct}:parameter${inputs.name}` };
+    case 'aws:wafv2/webAcl:WebAcl':
+      return { arn: `arn:aws:wafv2:${region}:${acct}:regional/webacl/${inputs.name}/${shortId(name, 8)}` };
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: `arn:aws:events:${region}:${acct}:rule/${inputs.name}` };
     case 'aws:apigateway/usagePlan:UsagePlan':
       return { arn: `arn:aws:apigateway:${region}::/usageplans/${id}` };
     default:

@@ -45,7 +45,23 @@ interface RegisterResponse {
 type Callback = (error: unknown, response: RegisterResponse | undefined) => void;
 interface MonitorLike {
   registerResource(request: RegisterRequest, callback: Callback): Promise<void> | void;
+  readResource(request: ReadRequest, callback: ReadCallback): Promise<void> | void;
 }
+/** The parts of a ReadResourceRequest (`X.get(name, id, state)`) the plan needs. */
+interface ReadRequest {
+  getId(): string;
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getProperties(): Struct | undefined;
+  getDependenciesList(): string[];
+}
+interface ReadResponse {
+  getUrn(): string;
+  getProperties(): Struct | undefined;
+}
+type ReadCallback = (error: unknown, response: ReadResponse | undefined) => void;
 
 interface Registration {
   request: RegisterRequest;
@@ -133,6 +149,21 @@ async function main(): Promise<void> {
     });
   };
 
+  // Reads of existing resources (`X.get`) are part of the plan too: policies see what was read.
+  const reads: Array<{ request: ReadRequest; urn?: string; outputs?: Json }> = [];
+  const originalRead = monitor.readResource.bind(monitor);
+  monitor.readResource = (req: ReadRequest, callback: ReadCallback) => {
+    const entry: { request: ReadRequest; urn?: string; outputs?: Json } = { request: req };
+    reads.push(entry);
+    return originalRead(req, (error, response) => {
+      if (response) {
+        entry.urn = response.getUrn();
+        entry.outputs = response.getProperties()?.toJavaScript() ?? {};
+      }
+      callback(error, response);
+    });
+  };
+
   const failures: unknown[] = [];
   process.on('unhandledRejection', (reason) => failures.push(reason));
 
@@ -188,6 +219,26 @@ async function main(): Promise<void> {
       options,
       dependencies: [...new Set(req.getDependenciesList())],
       propertyDependencies,
+    };
+    byUrn.set(urn, planned);
+    resources.push(planned);
+  }
+  for (const { request: req, urn, outputs: state } of reads) {
+    if (!urn) continue;
+    const parent = req.getParent() || undefined;
+    const provider = req.getProvider() || undefined;
+    const planned: PlannedResource = {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      custom: true,
+      ...(parent ? { parent } : {}),
+      ...(provider ? { provider } : {}),
+      inputs: normalize(req.getProperties()?.toJavaScript() ?? {}) as Json,
+      outputs: normalize(state ?? {}) as Json,
+      options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], additionalSecretOutputs: [] },
+      dependencies: [...new Set(req.getDependenciesList())],
+      propertyDependencies: {},
     };
     byUrn.set(urn, planned);
     resources.push(planned);
