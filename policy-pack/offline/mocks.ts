@@ -11,6 +11,9 @@ import type * as pulumi from '@pulumi/pulumi';
 
 export const MOCK_ACCOUNT_ID = '123456789012';
 
+/** What a program gets for a `secure:` config value offline (the ciphertext cannot be decrypted here). */
+export const SECRET_PLACEHOLDER = 'offline-gate-placeholder';
+
 type Json = Record<string, unknown>;
 
 const shortId = (seed: string, length = 10): string => createHash('sha256').update(seed).digest('hex').slice(0, length);
@@ -205,14 +208,26 @@ export function mockInvoke(token: string, inputs: Json, defaultRegion: string): 
 
 export type MockRecorder = (event: { kind: 'invoke'; token: string; mocked: boolean }) => void;
 
-/** The mocks: `resolved` fills computed attributes, `preview` leaves them unknown. */
+/**
+ * The mocks: `resolved` fills computed attributes, `preview` leaves them unknown. A resource placed
+ * with an explicit provider lives in that provider's region (the region its ARNs and URLs carry).
+ */
 export function createMocks(options: { defaultRegion: string; preview: boolean; onInvoke?: MockRecorder }): pulumi.runtime.Mocks {
+  /** Region of each aws provider, by the URN the provider reference starts with. */
+  const providerRegions = new Map<string, string>();
+  const providerRegion = (reference: string | undefined): string | undefined => {
+    if (!reference) return undefined;
+    const urn = reference.split('::').slice(0, -1).join('::');
+    return providerRegions.get(urn.split('::').pop() ?? '');
+  };
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Json } {
       const inputs: Json = { ...args.inputs };
+      if (args.type === 'pulumi:providers:aws' && text(inputs.region)) providerRegions.set(args.name, inputs.region as string);
       if (options.preview) return { id: args.id || undefined, state: inputs };
-      const id = args.id || mockId(args.type, args.name, inputs, options.defaultRegion);
-      return { id, state: { ...inputs, ...mockComputed(args.type, args.name, inputs, id, options.defaultRegion) } };
+      const region = text(inputs.region) ?? providerRegion(args.provider) ?? options.defaultRegion;
+      const id = args.id || mockId(args.type, args.name, inputs, region);
+      return { id, state: { ...inputs, ...mockComputed(args.type, args.name, inputs, id, region) } };
     },
     call(args: pulumi.runtime.MockCallArgs): Json {
       const answer = mockInvoke(args.token, { ...args.inputs }, options.defaultRegion);
