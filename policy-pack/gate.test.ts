@@ -4,4 +4,3 @@
  */
 import './test/gate-dr-stack.cases';
 import './test/gate-fixtures.cases';
-import './test/gate-external.cases';
