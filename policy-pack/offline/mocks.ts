@@ -208,11 +208,46 @@ export function mockInvoke(token: string, inputs: Json, defaultRegion: string): 
 
 export type MockRecorder = (event: { kind: 'invoke'; token: string; mocked: boolean }) => void;
 
+/** What the mocks answered for one resource registration. */
+export interface MockedResource {
+  type: string;
+  name: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: Json;
+  state: Json;
+  id: string;
+  custom: boolean;
+  /** Top-level input keys that were secret. */
+  secretInputs: string[];
+}
+
+/** Pulumi's wire signature of a secret value (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
+const WIRE_SIG = '4dabf18193072939515e22adb298388d';
+
+/** Replaces secret wrappers by their values (deeply), so policies and tests see plain data. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === 'object' && (value as object).constructor === Object) {
+    const object = value as Json;
+    if (WIRE_SIG in object) return unwrapSecrets(object.value);
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 /**
  * The mocks: `resolved` fills computed attributes, `preview` leaves them unknown. A resource placed
  * with an explicit provider lives in that provider's region (the region its ARNs and URLs carry).
  */
-export function createMocks(options: { defaultRegion: string; preview: boolean; onInvoke?: MockRecorder }): pulumi.runtime.Mocks {
+export function createMocks(options: {
+  defaultRegion: string;
+  preview: boolean;
+  onInvoke?: MockRecorder;
+  /** Called with every resource the mocks answered (the unit tests' recorder). */
+  onResource?: (resource: MockedResource) => void;
+  /** Throw on an invoke the mocks do not answer (our own tests), instead of answering `{}` (any program). */
+  strictInvokes?: boolean;
+}): pulumi.runtime.Mocks {
   /** Region of each aws provider, by the URN the provider reference starts with. */
   const providerRegions = new Map<string, string>();
   const providerRegion = (reference: string | undefined): string | undefined => {
@@ -222,16 +257,23 @@ export function createMocks(options: { defaultRegion: string; preview: boolean; 
   };
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Json } {
-      const inputs: Json = { ...args.inputs };
+      const raw = args.inputs as Json;
+      const inputs = unwrapSecrets(raw) as Json;
+      const secretInputs = Object.entries(raw)
+        .filter(([, v]) => v !== null && typeof v === 'object' && WIRE_SIG in (v as Json))
+        .map(([k]) => k);
       if (args.type === 'pulumi:providers:aws' && text(inputs.region)) providerRegions.set(args.name, inputs.region as string);
       if (options.preview) return { id: args.id || undefined, state: inputs };
       const region = text(inputs.region) ?? providerRegion(args.provider) ?? options.defaultRegion;
       const id = args.id || mockId(args.type, args.name, inputs, region);
-      return { id, state: { ...inputs, ...mockComputed(args.type, args.name, inputs, id, region) } };
+      const state = { ...inputs, ...mockComputed(args.type, args.name, inputs, id, region) };
+      options.onResource?.({ type: args.type, name: args.name, inputs, state, id, custom: args.custom ?? true, secretInputs });
+      return { id, state };
     },
     call(args: pulumi.runtime.MockCallArgs): Json {
       const answer = mockInvoke(args.token, { ...args.inputs }, options.defaultRegion);
       options.onInvoke?.({ kind: 'invoke', token: args.token, mocked: answer !== undefined });
+      if (answer === undefined && options.strictInvokes) throw new Error(`unmocked call ${args.token}`);
       return answer ?? {};
     },
   };
