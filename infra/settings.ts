@@ -46,7 +46,7 @@ export interface StackSettings {
   healthCheckFailureThreshold: number;
   /** TTL of the failover records' answers, seconds. Alias records use the target's TTL; this applies to non-alias answers. Default 60. */
   dnsTtlSeconds: number;
-  /** CloudWatch Logs retention in days. Default 30. */
+  /** CloudWatch Logs retention in days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays: number;
   /** S3 lifecycle. */
   lifecycle: LifecycleSettings;
@@ -67,7 +67,8 @@ export const DEFAULTS = {
   healthCheckIntervalSeconds: 10 as const,
   healthCheckFailureThreshold: 3,
   dnsTtlSeconds: 60,
-  logRetentionDays: 30,
+  // PCI DSS v4.0 10.5.1: audit log history retained at least 12 months (365 is a value CloudWatch Logs accepts).
+  logRetentionDays: 365,
   lifecycle: {
     transitionToInfrequentAccessDays: 30,
     transitionToGlacierDays: 90,
