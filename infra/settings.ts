@@ -7,9 +7,8 @@
  * health-check interval the sandbox emulates is the one the stack deploys.
  * Every key is documented in `Pulumi.yaml`; the defaults below are the documented ones.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as yaml from 'js-yaml';
+import { readStackConfig } from '../policy-pack/offline/project';
 
 /** The Pulumi project name: config keys are `payments-dr:<key>`. */
 export const PROJECT = 'payments-dr';
@@ -191,17 +190,15 @@ export function resolveSettings(raw: RawConfig): StackSettings {
   };
 }
 
-/** The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix. */
+/**
+ * The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix, read
+ * through the one reader of stack files (policy-pack/offline/project.ts). Secrets (`secure:`) are
+ * never needed outside a real deployment and are left out.
+ */
 export function readStackConfigFile(file: string): Record<string, string> {
-  const doc = yaml.load(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | undefined;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    const short = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
-    if (typeof value === 'object' && value !== null) {
-      // Secrets (`secure:`) are never needed outside a real deployment; skip them.
-      continue;
-    }
-    out[short] = String(value);
+  for (const [key, value] of Object.entries(readStackConfig(file, PROJECT).values)) {
+    out[key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key] = value;
   }
   return out;
 }
