@@ -139,6 +139,16 @@ export function mockComputed(type: string, name: string, inputs: Json, id: strin
       const alarm = physicalName(name, inputs);
       return { name: alarm, arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${alarm}` };
     }
+    case 'aws:wafv2/webAcl:WebAcl': {
+      const acl = physicalName(name, inputs);
+      return { name: acl, arn: `arn:aws:wafv2:${region}:${acct}:regional/webacl/${acl}/${shortId(name, 8)}` };
+    }
+    case 'aws:cloudwatch/eventRule:EventRule': {
+      const rule = physicalName(name, inputs);
+      return { name: rule, arn: `arn:aws:events:${region}:${acct}:rule/${rule}` };
+    }
+    case 'aws:apigateway/usagePlan:UsagePlan':
+      return { arn: `arn:aws:apigateway:${region}::/usageplans/${id}` };
     case 'aws:ssm/parameter:Parameter': {
       const parameter = physicalName(name, inputs);
       return { name: parameter, arn: `arn:aws:ssm:${region}:${acct}:parameter${parameter.startsWith('/') ? '' : '/'}${parameter}`, version: 1 };
