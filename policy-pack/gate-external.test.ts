@@ -1,5 +1,9 @@
 /**
  * The offline gate on programs written elsewhere (policy-pack/fixtures/external/), through its command
- * line as a user runs it. A test file of its own so it runs beside gate.test.ts on the second core.
+ * line as a user runs it: the programs whose regions come from their providers and stacks, and the
+ * gate's refusals. gate-grants.test.ts runs the other half.
  */
-import './test/gate-external.cases';
+import { externalPrograms, refusals } from './test/gate-external.cases';
+
+externalPrograms('regions');
+refusals();
