@@ -14,7 +14,7 @@
  * Options: --concurrency <n> (16), --seconds <n> (8 per phase), --init-runs <n> (7).
  * Not a test: it measures and prints; it asserts nothing. Everything runs on 127.0.0.1.
  */
-import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { bundleHandlerSync, HANDLER_NAMES, type HandlerName } from '../infra/lambda/build';
+import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commons/clients';
 import { newPaymentItem } from '../infra/lambda/commons/payment';
 import { toAttributes } from '../infra/lambda/commons/repository';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
@@ -268,7 +269,9 @@ async function main(): Promise<void> {
 
     // 3. Requests per payment, by service
     Object.assign(process.env, env);
-    const client = new DynamoDBClient({ region: REGION, endpoint: engines.endpoints.dynamodb, maxAttempts: 1 });
+    // The handler's own client factory and settings (cacheMiddleware, timeouts), one attempt: the
+    // bare phase measures the commit itself, not a differently configured client.
+    const client = createDynamoDbClient(REGION, { ...REQUEST_PATH_TUNING, maxAttempts: 1 }, { s3ForcePathStyle: false, endpoints: { dynamodb: engines.endpoints.dynamodb } });
     await client.send(new CreateTableCommand(paymentsTableInput(TABLE)));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { handler } = require(files.get('createPayment')!) as { handler: ApiHandler };
@@ -331,7 +334,7 @@ async function main(): Promise<void> {
     const paymentOp = async (i: number) => (await handler(paymentEvent(`${runId}-pay-${i}`), context)).statusCode === 201;
     // Two rounds, alternating, so warm-up and background load fall on both sides alike.
     const rounds: { bare: LoadResult & { engineCpuMs: number }; payments: LoadResult & { engineCpuMs: number } }[] = [];
-    for (let round = 0; round < 2; round++) rounds.push({ bare: await measured(engines.dynamodb, bareOp), payments: await measured(engines.dynamodb, (i) => paymentOp(i + round * 1_000_000)) });
+    for (let round = 0; round < 2; round++) rounds.push({ bare: await measured(engines.dynamodb, (i) => bareOp(i + round * 1_000_000)), payments: await measured(engines.dynamodb, (i) => paymentOp(i + round * 1_000_000)) });
     const combine = (xs: (LoadResult & { engineCpuMs: number })[]): LoadResult & { engineCpuMs: number } => {
       const ops = xs.reduce((a, x) => a + x.ops, 0);
       const seconds = xs.reduce((a, x) => a + x.seconds, 0);

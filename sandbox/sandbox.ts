@@ -256,7 +256,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
 
   try {
     // Each region's handlers get the other region as their peer (replica, retry queue, marker bucket).
-    // Loading the handlers is part of a region's start: a handler that fails its initialisation fails the start.
     const connected = await Promise.allSettled(
       processes.map((p) => {
         const peer = processes.find((q) => q !== p)!;
@@ -268,11 +267,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
           });
       }),
     );
-    const notConnected = connected.findIndex((c) => c.status === 'rejected');
-    if (notConnected >= 0) {
-      const reason = (connected[notConnected] as PromiseRejectedResult).reason;
-      throw new Error(`${processes[notConnected]!.region} failed to start: ${reason instanceof Error ? reason.message : String(reason)}`);
-    }
+    // Both regions try (each loads its handlers); the first failure is the start's error.
+    const notConnected = connected.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (notConnected !== undefined) throw notConnected.reason instanceof Error ? notConnected.reason : new Error(String(notConnected.reason));
     const controlUrl = await control.start();
     // Cold starts (first SDK calls of each handler) happen before Route 53 starts judging, as
     // after a deployment: warm every region's health function first.

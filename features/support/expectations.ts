@@ -179,7 +179,8 @@ function arns(r: RegionalResources) {
  * What each function uses (handler contract: the environment the stack gives it) and a chosen
  * list of what it must never do: destroy or reconfigure the data stores, change or delete a stored
  * payment, flip the maintenance flag, reach the other region's data beyond the peer commit path
- * (createPayment commits, and getPayment reads, in the peer replica when its own cannot serve), or
+ * (createPayment commits in the peer replica when its own refuses the write; getPayment reads only
+ * its own replica, and pending markers in both regions), or
  * touch IAM and keys.
  */
 export function accessExpectations(fn: PaymentFunction, own: RegionalResources, peer: RegionalResources): AccessExpectation {
@@ -198,8 +199,9 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
       q('s3:GetObject', a.marker),
       q('s3:PutObject', p.marker),
     ],
-    getPayment: [q('dynamodb:GetItem', a.table), q('dynamodb:GetItem', p.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
-    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:UpdateItem', a.table)],
+    getPayment: [q('dynamodb:GetItem', a.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
+    // The write probe: a PutItem limited to the HEALTH#<region> key (dynamodb:LeadingKeys), whose condition never holds.
+    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:PutItem', a.table)],
     retryProcessor: [
       q('sqs:ReceiveMessage', a.retryQueue),
       q('sqs:DeleteMessage', a.retryQueue),
@@ -233,8 +235,9 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
   const readOnly: AccessQuestion[] = [q('dynamodb:PutItem', a.table), q('dynamodb:DeleteItem', a.table), q('sqs:SendMessage', a.retryQueue)];
   const extra: Record<PaymentFunction, AccessQuestion[]> = {
     createPayment: [q('dynamodb:UpdateItem', a.table)],
-    getPayment: readOnly,
-    health: readOnly,
+    getPayment: [...readOnly, q('dynamodb:GetItem', p.table)],
+    // Its PutItem is conditional on the health item's key, which this evaluator counts as allowed.
+    health: [q('dynamodb:DeleteItem', a.table), q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', a.retryQueue)],
     retryProcessor: [q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', p.retryQueue)],
   };
   return { mustAllow: uses[fn], mustDeny: [...everyone, ...extra[fn]] };

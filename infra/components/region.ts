@@ -86,22 +86,23 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     sqsSend: 'own-and-peers',
     pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
   },
-  // GetItem (consistent read) here, then in the peer replica; pending markers here, then the peer's.
+  // GetItem (consistent read) in this region's replica only (reads do not cross Regions); pending
+  // markers here, then the peer's.
   getPayment: {
     memorySize: 512, timeout: 10,
-    dynamodb: ['dynamodb:GetItem'], dynamodbPeers: true,
+    dynamodb: ['dynamodb:GetItem'],
     pendingMarkers: { actions: ['s3:GetObject'], peers: true },
   },
-  // A conditional UpdateItem of this region's health item only (LeadingKeys), and the maintenance
-  // flag. Route 53's HTTPS checkers need the status within 2 s AFTER connecting
-  // (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure. So: a 2 s timeout (Lambda's
-  // unit is the second), 1024 MB (CPU scales with memory: a shorter cold start), and dependency
-  // checks bounded well inside it. Reserved concurrency: a retry storm or a payment spike cannot
-  // starve it into a false failover (the checkers need a few concurrent executions; 10 leaves
-  // room for the peer probe and operators).
+  // The write probe: a PutItem whose condition never holds, on this region's health item only
+  // (LeadingKeys), and the maintenance flag. Route 53's HTTPS checkers need the status within 2 s
+  // AFTER connecting (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure. So: a 2 s
+  // timeout (Lambda's unit is the second), 1024 MB (CPU scales with memory: a shorter cold start),
+  // and dependency checks bounded well inside it. Reserved concurrency: a retry storm or a payment
+  // spike cannot starve it into a false failover (the checkers need a few concurrent executions; 10
+  // leaves room for the peer probe and operators).
   health: {
     memorySize: 1024, timeout: 2, reservedConcurrency: 10,
-    dynamodb: ['dynamodb:UpdateItem'], leadingKeys: (region) => [`HEALTH#${region}`],
+    dynamodb: ['dynamodb:PutItem'], leadingKeys: (region) => [`HEALTH#${region}`],
     parameters: ['maintenance'],
   },
   // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this

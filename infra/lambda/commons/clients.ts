@@ -41,6 +41,11 @@ export const REQUEST_PATH_QUEUE_TUNING: ClientTuning = { connectionTimeoutMs: 50
 export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 300, requestTimeoutMs: 700, maxAttempts: 1 };
 /** S3 on the request path: pending-payment markers only (never on the success path). */
 export const PENDING_MARKER_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
+/**
+ * Pending-marker reads on GET's not-found path: nothing to fall back to, so a little more patience
+ * (a slow answer is better than a 503 for a payment that may be pending).
+ */
+export const MARKER_READ_TUNING: ClientTuning = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 2 };
 /** Transaction-log writes (S3). */
 export const TRANSACTION_LOG_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The retry processor has no client waiting; SQS redelivers what fails. */

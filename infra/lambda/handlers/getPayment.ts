@@ -10,7 +10,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createDynamoDbClient, createS3Client, PENDING_MARKER_TUNING, REQUEST_PATH_TUNING } from '../commons/clients';
+import { createDynamoDbClient, createS3Client, MARKER_READ_TUNING, REQUEST_PATH_TUNING } from '../commons/clients';
 import { readClientEnvironment, readCoreConfig, readPeerConfig } from '../commons/config';
 import { describeError, NotFoundError, PaymentsError, ServiceUnavailableError, UnauthenticatedError, ValidationError } from '../commons/errors';
 import { authenticatedMerchant, errorResponse, internalErrorResponse, jsonResponse } from '../commons/http';
@@ -25,11 +25,12 @@ const clientEnv = readClientEnvironment();
 const peerClientEnv = { s3ForcePathStyle: clientEnv.s3ForcePathStyle, endpoints: peer.peerEndpoints };
 const replica = new PaymentRepository(createDynamoDbClient(core.region, REQUEST_PATH_TUNING, clientEnv), core.tableName);
 const markers = [
-  new PendingMarkers(createS3Client(core.region, PENDING_MARKER_TUNING, clientEnv), peer.pendingBucket, peer.pendingPrefix),
-  new PendingMarkers(createS3Client(peer.peerRegion, PENDING_MARKER_TUNING, peerClientEnv), peer.peerPendingBucket, peer.pendingPrefix),
+  new PendingMarkers(createS3Client(core.region, MARKER_READ_TUNING, clientEnv), peer.pendingBucket, peer.pendingPrefix),
+  new PendingMarkers(createS3Client(peer.peerRegion, MARKER_READ_TUNING, peerClientEnv), peer.peerPendingBucket, peer.pendingPrefix),
 ];
 
-export const MARKER_READ_BUDGET_MS = 1_000;
+/** Per marker read, whatever the SDK's own timeouts say (GET's function timeout is 10 s). */
+export const MARKER_READ_BUDGET_MS = 3_000;
 
 type Found = { readonly item: PaymentItem; readonly status: 'COMMITTED' | 'PENDING' };
 

@@ -85,6 +85,7 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
     reset() {
       dynamodbProxy.fault = { kind: 'none' };
       dynamodbProxy.match = () => true;
+      dynamodbProxy.returnOldItemOnConditionFailure = true;
       s3Proxy.fault = { kind: 'none' };
       s3Proxy.match = () => true;
       aws.failSendMessage = undefined;
