@@ -83,7 +83,25 @@ function alive(pid: number): boolean {
   }
 }
 
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [options]
+
+Starts the local two-region sandbox and prints one JSON ready line on stdout; logs go to stderr; stops on SIGINT/SIGTERM.
+
+Options:
+  --time-scale <n>            wall-clock seconds per modelled second, in (0, 1] (default 1)
+  --stack <name>              stack whose Pulumi.<name>.yaml settings the sandbox runs (default dev)
+  --replication-delay-ms <n>  extra delay of cross-region replication, milliseconds (default 0)
+  --api-key <key>             API key the payment routes require
+  --no-object-replication     do not emulate S3 cross-region replication
+  --quiet                     no region logs
+  --help                      this text
+(see docs/sandbox.md for every option)`;
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${SANDBOX_USAGE}\n`);
+    process.exit(0);
+  }
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2));

@@ -29,6 +29,8 @@ export interface SandboxReady {
   control: string;
   timeScale: number;
   stack: string;
+  /** The consistency mode the sandbox runs, when its ready line says. */
+  consistencyMode?: 'strong' | 'eventual';
   healthCheck: { intervalSeconds: number; failureThreshold: number };
   tableName: string;
   merchants: SandboxMerchant[];
@@ -82,6 +84,7 @@ export function parseSandboxReady(value: unknown): SandboxReady {
     frontDoor: need(str(value.frontDoor), 'frontDoor'),
     control: need(str(value.control), 'control'),
     timeScale: num(value.timeScale) ?? 1,
+    ...(value.consistencyMode === 'strong' || value.consistencyMode === 'eventual' ? { consistencyMode: value.consistencyMode } : {}),
     stack: str(value.stack) ?? 'dev',
     healthCheck: {
       intervalSeconds: (isObject(hc) ? num(hc.intervalSeconds) : undefined) ?? 10,

@@ -16,9 +16,18 @@ describe('scenarios', () => {
     assert.ok(plan.length >= 20, `expected the whole suite, got ${plan.length} scenarios`);
     const { runConfiguration: live } = await loadConfiguration({ file: 'cucumber.js', profiles: ['live'] }, { cwd: REPO_ROOT });
     const liveNames = new Set((await loadSources(live.sources, { cwd: REPO_ROOT })).plan.map((p) => p.name));
-    const drills = plan.filter((p) => /drill|RTO/.test(p.name));
+    // A drill is what carries the @drill tag (on the scenario or its feature), whatever its name says.
+    const drills = (await loadSources({ ...runConfiguration.sources, tagExpression: '@drill' }, { cwd: REPO_ROOT })).plan;
     assert.ok(drills.length > 0);
     for (const d of drills) assert.ok(!liveNames.has(d.name), `the live profile must exclude the drill "${d.name}"`);
+  });
+
+  it('the live profile excludes a drill by its tag, not its name (a drill named innocently is still excluded)', async () => {
+    const { runConfiguration: live } = await loadConfiguration({ file: 'cucumber.js', profiles: ['live'] }, { cwd: REPO_ROOT });
+    const { default: parse } = await import('@cucumber/tag-expressions');
+    const excludes = (tags: string[]) => !parse(live.sources.tagExpression).evaluate(tags);
+    assert.equal(excludes(['@runtime', '@drill']), true, 'a scenario tagged @drill must be excluded from live runs');
+    assert.equal(excludes(['@runtime']), false, 'an untagged runtime scenario, even one named "failover drill", runs live');
   });
 
   it('tag and step rules hold for every pickle', async () => {

@@ -148,6 +148,14 @@ export class SandboxTarget implements DrTarget {
       regions: { primary: this.regionWithRole('primary'), secondary: this.regionWithRole('secondary') },
       account: 'local',
       timeScale: ready.timeScale,
+      notExercised: [
+        { term: 'propagationSeconds', why: 'the sandbox switches its failover endpoint at once; it does not model Route 53 change propagation' },
+        { term: 'dnsCacheSeconds', why: 'the sandbox has no DNS resolvers, so no answer is cached for the TTL' },
+      ],
+      replication:
+        ready.consistencyMode === 'strong'
+          ? 'synchronous to the peer region (sandbox emulation of DynamoDB multi-Region strong consistency)'
+          : 'asynchronous (sandbox emulation of DynamoDB global table eventual replication)',
     };
   }
 
