@@ -286,7 +286,9 @@ export class DynamoFrontend {
         return this.withOldItem(reply, operation, input, before);
       });
     } finally {
-      if (!committed) await coordinator.release(lock.token);
+      // Not awaited: the answer does not depend on it, and the parent handles this region's calls in
+      // order, so a later write of the key from here queues behind the release.
+      if (!committed) void coordinator.release(lock.token).catch(() => undefined);
     }
   }
 
