@@ -28,5 +28,5 @@ export const maintenanceParameters = outputs.maintenanceParameters;
 export const hostedZoneId = outputs.hostedZoneId;
 export const hostedZoneName = outputs.hostedZoneName;
 export const nameServers = outputs.nameServers;
-export const clientApiKey = outputs.clientApiKey;
+export const credentialsTableName = outputs.credentialsTableName;
 export const drBudget = outputs.drBudget;

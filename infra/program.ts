@@ -11,6 +11,7 @@ import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
 import { PeerProbe, StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
+import { CredentialsTable } from './components/credentialsTable';
 import { GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
 import { settings } from './config';
@@ -40,6 +41,16 @@ const table = new GlobalTable('payments', {
   tags,
 });
 
+// Merchant credentials (hashes only), laid out like the payments table so a credential works in both regions.
+const credentials = new CredentialsTable('merchant-credentials', {
+  tableName: resourceName('merchant-credentials', suffix),
+  primaryRegion: settings.primaryRegion,
+  replicaRegions: [settings.secondaryRegion],
+  consistencyMode: settings.consistencyMode,
+  witnessRegion: settings.witnessRegion,
+  tags,
+});
+
 const zone = new HostedZone('payments-dns', { domainName: settings.domainName, tags });
 
 // Bundled once, deployed to both regions.
@@ -56,6 +67,15 @@ const apiGatewayAccount = new ApiGatewayAccount('apigateway-account', {
   tags,
 });
 
+// Each region's transaction log reads its OWN replica's stream (local and replicated writes):
+// the primary's is the table's `streamArn`, a replica's is `replicas[].streamArn`
+// (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`, computed by
+// AWS: unknown until the replica exists, like the table's own `streamArn`).
+const streamArnOf = (region: string): pulumi.Output<string> =>
+  region === settings.primaryRegion
+    ? table.streamArn
+    : (table.table.replicas.apply((replicas) => replicas?.find((r) => r.regionName === region)?.streamArn) as pulumi.Output<string>);
+
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {
   deployments.push(
@@ -66,14 +86,14 @@ for (const { region, role } of regions) {
       accountId,
       tableName: table.tableName,
       peerRegions: regions.map((r) => r.region).filter((r) => r !== region),
+      streamArn: streamArnOf(region),
+      credentialsTableName: credentials.tableName,
       code,
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
-      // One client credential for both regions: the secondary reuses the primary's key value.
-      apiKeyValue: deployments[0]?.api.apiKeyValue,
       // One owner (the primary) for the failover hostname's ACM validation record.
       failoverValidationRecord: deployments[0]?.api.failoverValidationRecord,
       loggingPrerequisites: [apiGatewayAccount.accounts[region]],
-    }, { dependsOn: [table.table] }),
+    }, { dependsOn: [table.table, credentials.table] }),
   );
 }
 const [primary, secondary] = deployments;
@@ -173,7 +193,7 @@ export const outputs = {
     ...failoverControl.alarmArns,
     ...Object.assign({}, ...probes.map((p) => p.alarmArns)),
     ...replication.alarmArns,
-    ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)),
+    ...Object.assign({}, ...deployments.map((d) => ({ ...d.alarms.alarmArns, ...d.paymentAlarms.alarmArns }))),
   } as Record<string, pulumi.Output<string>>),
   alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
   tableName: table.tableName,
@@ -194,6 +214,6 @@ export const outputs = {
   hostedZoneId: zone.zoneId,
   hostedZoneName: settings.domainName,
   nameServers: zone.nameServers,
-  clientApiKey: primary.api.apiKeyValue,
+  credentialsTableName: credentials.tableName,
   drBudget: budget,
 };

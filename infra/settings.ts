@@ -7,9 +7,8 @@
  * health-check interval the sandbox emulates is the one the stack deploys.
  * Every key is documented in `Pulumi.yaml`; the defaults below are the documented ones.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as yaml from 'js-yaml';
+import { readStackConfig } from '../policy-pack/offline/project';
 
 /** The Pulumi project name: config keys are `payments-dr:<key>`. */
 export const PROJECT = 'payments-dr';
@@ -69,7 +68,7 @@ export interface StackSettings {
   healthCheckFailureThreshold: number;
   /** Seconds the RTO budget allows for DNS caches when custom domains are off (alias answers use the target TTL). Default 60. */
   dnsTtlSeconds: number;
-  /** CloudWatch Logs retention in days. Default 30. */
+  /** CloudWatch Logs retention in days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays: number;
   /** S3 lifecycle. */
   lifecycle: LifecycleSettings;
@@ -96,7 +95,8 @@ export const DEFAULTS = {
   healthCheckIntervalSeconds: 10 as const,
   healthCheckFailureThreshold: 3,
   dnsTtlSeconds: 60,
-  logRetentionDays: 30,
+  // PCI DSS v4.0 10.5.1: audit log history retained at least 12 months (365 is a value CloudWatch Logs accepts).
+  logRetentionDays: 365,
   lifecycle: {
     transitionToInfrequentAccessDays: 30,
     transitionToGlacierDays: 90,
@@ -278,17 +278,15 @@ export function programSettings(raw: RawConfig, deploying: boolean): StackSettin
   return deploying ? assertDeployable(parsed) : parsed;
 }
 
-/** The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix. */
+/**
+ * The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix, read
+ * through the one reader of stack files (policy-pack/offline/project.ts). Secrets (`secure:`) are
+ * never needed outside a real deployment and are left out.
+ */
 export function readStackConfigFile(file: string): Record<string, string> {
-  const doc = yaml.load(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | undefined;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    const short = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
-    if (typeof value === 'object' && value !== null) {
-      // Secrets (`secure:`) are never needed outside a real deployment; skip them.
-      continue;
-    }
-    out[short] = String(value);
+  for (const [key, value] of Object.entries(readStackConfig(file, PROJECT).values)) {
+    out[key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key] = value;
   }
   return out;
 }

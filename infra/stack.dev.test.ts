@@ -8,7 +8,17 @@ import { describe, it } from 'node:test';
 import { stackSuite } from './testing/stackSuite';
 
 delete process.env.PAYMENTS_DR_BUNDLE_CACHE;
+// No cache of any kind: infra/lambda/build.ts's bundleHandlerSync keeps its own .bundle-cache/ too.
+process.env.PAYMENTS_DR_BUNDLE_NO_CACHE = 'true';
 const suite = stackSuite('dev');
+
+describe('stack dev: bundles', () => {
+  it('built every deployed handler with esbuild in this run, no cache consulted', async () => {
+    const { BUNDLE_ORIGINS, HANDLERS } = await import('./lambdaCode');
+    suite.run();
+    assert.deepEqual([...BUNDLE_ORIGINS.keys()].sort(), [...HANDLERS].sort());
+  });
+});
 
 describe('stack dev: configuration specifics', () => {
   it('reads the committed dev settings', () => {

@@ -109,6 +109,7 @@ describe('payment API deploy rules', () => {
     const args = {
       region: 'us-east-1', environmentSuffix: 'trg', maxAmountMinor: 100, allowedCurrencies: ['USD'],
       functions: { createPayment: fn('c'), getPayment: fn('g'), health: fn('h') },
+      authorizer: fn('a'),
     };
     new PaymentApi('trigger-a', args);
     new PaymentApi('trigger-b', args);

@@ -14,12 +14,14 @@ import { HANDLER_SPECS, HEALTH_RESPONSE_DEADLINE_SECONDS, MUTATING_DYNAMODB_ACTI
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 
 describe('regional deployment rules', () => {
-  it('limits every mutating DynamoDB action to key prefixes that exclude committed payments', () => {
+  it('limits every mutating DynamoDB action to partition keys that exclude committed payments', () => {
     for (const [handler, spec] of Object.entries(HANDLER_SPECS)) {
       if (!spec.dynamodb.some((a) => MUTATING_DYNAMODB_ACTIONS.includes(a))) continue;
-      assert.ok((spec.mutableKeyPrefixes ?? []).length > 0, `${handler} mutates without key prefixes`);
-      for (const p of spec.mutableKeyPrefixes ?? []) assert.ok(!p.startsWith(PAYMENT_PK_PREFIX) && p !== '', `${handler}: ${p}`);
+      const keys = spec.leadingKeys?.('us-east-1') ?? [];
+      assert.ok(keys.length > 0, `${handler} mutates without leadingKeys`);
+      for (const k of keys) assert.ok(!k.startsWith(PAYMENT_PK_PREFIX) && k !== '', `${handler}: ${k}`);
     }
+    assert.ok(!HANDLER_SPECS.createPayment.dynamodb.some((a) => MUTATING_DYNAMODB_ACTIONS.includes(a)), 'createPayment neither updates nor deletes');
   });
 
   it('gives /health no more time than Route 53 waits after connecting (2 s), with a fast cold start', () => {
@@ -36,6 +38,6 @@ describe('regional deployment rules', () => {
 
   it('refuses, while the program runs, a function spec that could update payments unscoped', async () => {
     HANDLER_SPECS.getPayment.dynamodb = [...HANDLER_SPECS.getPayment.dynamodb, 'dynamodb:UpdateItem'];
-    await assert.rejects(runProgram({ stack: 'dev', rootStack: false }), /get-payment-dev-us-east-1: dynamodb:UpdateItem must be limited to mutableKeyPrefixes that exclude committed payments/);
+    await assert.rejects(runProgram({ stack: 'dev', rootStack: false }), /get-payment-dev-us-east-1: dynamodb:UpdateItem must be limited by leadingKeys that exclude committed payments/);
   });
 });

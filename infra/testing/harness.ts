@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT, readStackConfigFile, REPO_ROOT } from '../settings';
+import { readStackConfig } from '../../policy-pack/offline/project';
+import { PROJECT, REPO_ROOT } from '../settings';
 import { createMocks, MOCK_ACCOUNT_ID } from './mocks';
 
 export { MOCK_ACCOUNT_ID };
@@ -68,11 +69,10 @@ export interface RunProgramOptions {
   rootStack?: boolean;
 }
 
-/** Full config map of a committed stack file, keys with their namespace. */
+/** Full config map of a committed stack file, keys with their namespace (the one stack-file reader, policy-pack/offline/project.ts). */
 export function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const values = { ...readStackConfigFile(join(REPO_ROOT, `Pulumi.${stack}.yaml`)), ...overrides };
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) out[key.includes(':') ? key : `${PROJECT}:${key}`] = value;
+  const out = { ...readStackConfig(join(REPO_ROOT, `Pulumi.${stack}.yaml`), PROJECT).values };
+  for (const [key, value] of Object.entries(overrides)) out[key.includes(':') ? key : `${PROJECT}:${key}`] = value;
   return out;
 }
 
@@ -94,7 +94,7 @@ export async function runProgram(options: RunProgramOptions = {}): Promise<Progr
   const captured: CapturedOptions[] = [];
 
   pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(createMocks(resources, config['aws:region'] ?? 'us-east-1'), PROJECT, stack, options.preview ?? false);
 
   const entry = options.entry ?? join(REPO_ROOT, 'infra', 'index.ts');
   if (options.rootStack === false) {

@@ -16,13 +16,18 @@ const HANDLERS = [
   { handler: 'getPayment', key: 'get-payment', memorySize: 512, timeout: 10 },
   { handler: 'health', key: 'health', memorySize: 1024, timeout: 2 },
   { handler: 'retryProcessor', key: 'retry-processor', memorySize: 512, timeout: 30 },
+  { handler: 'transactionLogWriter', key: 'transaction-log-writer', memorySize: 512, timeout: 60 },
+  { handler: 'authorizer', key: 'authorizer', memorySize: 256, timeout: 5 },
 ] as const;
+/** Alarms of PaymentAlarms per region (infra/components/paymentAlarms.test.ts checks each). */
+const PAYMENT_ALARMS_PER_REGION = 8;
 
 /** Types that are global in AWS and so carry no `region` input. */
 const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
 
 export const COMPONENT_TYPES = [
   'payments-dr:database:GlobalTable',
+  'payments-dr:database:CredentialsTable',
   'payments-dr:dns:HostedZone',
   'payments-dr:dns:DnsFailover',
   'payments-dr:storage:CrossRegionReplication',
@@ -38,6 +43,8 @@ export const COMPONENT_TYPES = [
   'payments-dr:dns:StandbyFailoverControl',
   'payments-dr:dns:PeerProbe',
   'payments-dr:api:ApiGatewayAccount',
+  'payments-dr:storage:TransactionLogStream',
+  'payments-dr:monitoring:PaymentAlarms',
 ];
 
 export interface StackSuite {
@@ -46,6 +53,8 @@ export interface StackSuite {
 }
 
 const named = (run: ProgramRun, type: string, name: string, key = 'name'): RecordedResource => one(run, type, (r) => r.inputs[key] === name);
+/** The id of a region's merchant authorizer. */
+const authorizerIdIn = (run: ProgramRun, region: string): string => one(run, 'aws:apigateway/authorizer:Authorizer', (r) => r.inputs.region === region).id;
 const policyOf = (r: RecordedResource, key = 'policy'): { Version: string; Statement: any[] } => JSON.parse(r.inputs[key]);
 
 export function stackSuite(stack: string): StackSuite {
@@ -56,6 +65,7 @@ export function stackSuite(stack: string): StackSuite {
     { region: s.secondaryRegion, role: 'secondary' as const, peer: s.primaryRegion },
   ];
   const stackTags = { Project: 'payments-dr', Environment: S };
+  const peerOf = (region: string): string => regions.find((r) => r.region === region)!.peer;
   const regionTags = (region: string, role: string) => ({ Project: 'payments-dr', Environment: S, Region: region, DrRole: role });
   let run: ProgramRun;
 
@@ -68,18 +78,21 @@ export function stackSuite(stack: string): StackSuite {
       const counts = Object.fromEntries(COMPONENT_TYPES.map((t) => [t, ofType(run, t).length]));
       assert.deepEqual(counts, {
         'payments-dr:database:GlobalTable': 1,
+        'payments-dr:database:CredentialsTable': 1,
         'payments-dr:dns:HostedZone': 1,
         'payments-dr:dns:DnsFailover': 1,
         'payments-dr:storage:CrossRegionReplication': 1,
         'payments-dr:regional:RegionalDeployment': 2,
         'payments-dr:monitoring:AlarmTopic': 2,
-        'payments-dr:messaging:RetryQueues': 2,
+        'payments-dr:messaging:RetryQueues': 4,
         'payments-dr:storage:TransactionLogBucket': 2,
-        // the four handlers per region + each region's probe of the other
-        'payments-dr:compute:PaymentFunction': 10,
+        // the six handlers per region + each region's probe of the other
+        'payments-dr:compute:PaymentFunction': 14,
         'payments-dr:api:PaymentApi': 2,
         'payments-dr:config:RegionParameters': 2,
         'payments-dr:monitoring:RegionalAlarms': 2,
+        'payments-dr:storage:TransactionLogStream': 2,
+        'payments-dr:monitoring:PaymentAlarms': 2,
         'payments-dr:api:ApiFirewall': 2,
         'payments-dr:dns:StandbyFailoverControl': 1,
         'payments-dr:dns:PeerProbe': 2,
@@ -93,6 +106,7 @@ export function stackSuite(stack: string): StackSuite {
       const topLevel = run.options.filter((o) => !o.hasParent).map((o) => o.type).sort();
       assert.deepEqual(topLevel, [
         'payments-dr:api:ApiGatewayAccount',
+        'payments-dr:database:CredentialsTable',
         'payments-dr:database:GlobalTable',
         'payments-dr:dns:DnsFailover',
         'payments-dr:dns:HostedZone',
@@ -135,7 +149,7 @@ export function stackSuite(stack: string): StackSuite {
         assert.deepEqual(deps(`${p}-retry-processor-source`), [`${p}-retry-processor-policy`]);
         assert.deepEqual(deps(`transaction-logs-${region}-to-${peer}`), [`${p}-transaction-logs-versioning`, `payments-${peer}-transaction-logs-versioning`, 'transaction-logs-policy']);
         assert.deepEqual(deps(`${p}-transaction-logs-tls-only`), [`${p}-transaction-logs-public-access-block`]);
-        assert.deepEqual(deps(p), ['payments-table']);
+        assert.deepEqual(deps(p), ['payments-table', 'merchant-credentials-table']);
       });
     }
   });
@@ -166,7 +180,7 @@ export function stackSuite(stack: string): StackSuite {
 
   describe(`stack ${stack}: 1. DynamoDB global table`, () => {
     it('is on-demand, pk-only, streamed, PITR everywhere, AWS-managed encryption, TTL per mode, no deletion protection', () => {
-      const table = one(run, 'aws:dynamodb/table:Table', () => true);
+      const table = named(run, 'aws:dynamodb/table:Table', `payments-table-${S}`);
       const strong = s.consistencyMode === 'strong';
       const expected: Record<string, unknown> = {
         name: `payments-table-${S}`,
@@ -213,6 +227,12 @@ export function stackSuite(stack: string): StackSuite {
                 RETRY_QUEUE_URL: `https://sqs.${region}.amazonaws.com/${A}/payments-retry-${S}-${region}`,
                 TRANSACTION_LOG_BUCKET: `transaction-logs-${S}-${region}-${A}`,
                 TRANSACTION_LOG_PREFIX: 'transactions/',
+                PEER_REGION: peerOf(region),
+                PEER_RETRY_QUEUE_URL: `https://sqs.${peerOf(region)}.amazonaws.com/${A}/payments-retry-${S}-${peerOf(region)}`,
+                PENDING_BUCKET: `transaction-logs-${S}-${region}-${A}`,
+                PEER_PENDING_BUCKET: `transaction-logs-${S}-${peerOf(region)}-${A}`,
+                PENDING_PREFIX: 'pending/',
+                CREDENTIALS_TABLE_NAME: `merchant-credentials-${S}`,
                 MAINTENANCE_PARAMETER: `/payments-dr/${S}/${region}/maintenance`,
                 PARAMETER_PATH: `/payments-dr/${S}/${region}/`,
                 MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
@@ -239,7 +259,7 @@ export function stackSuite(stack: string): StackSuite {
         });
       }
       it(`retry processor in ${region} consumes its queue with partial batch responses`, () => {
-        const esm = one(run, 'aws:lambda/eventSourceMapping:EventSourceMapping', (r) => r.inputs.region === region);
+        const esm = one(run, 'aws:lambda/eventSourceMapping:EventSourceMapping', (r) => r.inputs.region === region && r.inputs.functionName === `retry-processor-${S}-${region}`);
         assert.deepEqual(esm.inputs, {
           region,
           eventSourceArn: `arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`,
@@ -262,16 +282,16 @@ export function stackSuite(stack: string): StackSuite {
   });
 
   describe(`stack ${stack}: 3. API Gateway`, () => {
+    const authorizerId = (region: string) => authorizerIdIn(run, region);
     for (const { region, role } of regions) {
       const apiName = `payments-api-${S}-${region}`;
-      it(`${region}: REGIONAL REST API with /payments, /payments/{id}, /health, validation, API-key auth on payments`, () => {
+      it(`${region}: REGIONAL REST API with /payments, /payments/{id}, /health, validation, merchant authorizer on payments`, () => {
         const api = named(run, 'aws:apigateway/restApi:RestApi', apiName);
         assert.deepEqual(api.inputs, {
           region,
           name: apiName,
           description: `Payment processing API (${S}, ${region})`,
           endpointConfiguration: { types: 'REGIONAL' },
-          apiKeySource: 'HEADER',
           tags: regionTags(region, role),
         });
         const resources = ofType(run, 'aws:apigateway/resource:Resource').filter((r) => r.inputs.region === region);
@@ -290,15 +310,15 @@ export function stackSuite(stack: string): StackSuite {
         const methods = ofType(run, 'aws:apigateway/method:Method').filter((r) => r.inputs.region === region);
         const method = (resourceId: string) => methods.find((m) => m.inputs.resourceId === resourceId)!.inputs;
         assert.deepEqual(method(byPath.payments.id), {
-          region, restApi: api.id, resourceId: byPath.payments.id, httpMethod: 'POST', authorization: 'NONE', apiKeyRequired: true,
+          region, restApi: api.id, resourceId: byPath.payments.id, httpMethod: 'POST', authorization: 'CUSTOM', authorizerId: authorizerId(region),
           requestValidatorId: validator.id, requestModels: { 'application/json': 'CreatePaymentRequest' },
         });
         assert.deepEqual(method(byPath['{id}'].id), {
-          region, restApi: api.id, resourceId: byPath['{id}'].id, httpMethod: 'GET', authorization: 'NONE', apiKeyRequired: true,
+          region, restApi: api.id, resourceId: byPath['{id}'].id, httpMethod: 'GET', authorization: 'CUSTOM', authorizerId: authorizerId(region),
           requestValidatorId: validator.id, requestParameters: { 'method.request.path.id': true },
         });
         assert.deepEqual(method(byPath.health.id), {
-          region, restApi: api.id, resourceId: byPath.health.id, httpMethod: 'GET', authorization: 'NONE', apiKeyRequired: false, requestValidatorId: validator.id,
+          region, restApi: api.id, resourceId: byPath.health.id, httpMethod: 'GET', authorization: 'NONE', requestValidatorId: validator.id,
         });
       });
 
@@ -313,7 +333,8 @@ export function stackSuite(stack: string): StackSuite {
         const uris = integrations.map((i) => i.inputs.uri).sort();
         assert.deepEqual(uris, ['create-payment', 'get-payment', 'health'].map((k) =>
           `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${A}:function:${k}-${S}-${region}/invocations`).sort());
-        const permissions = ofType(run, 'aws:lambda/permission:Permission').filter((r) => r.inputs.region === region && r.inputs.principal === 'apigateway.amazonaws.com').map((p) => p.inputs);
+        // The authorizer's own permission: infra/components/merchantAuthorization.test.ts; the peer probe's (EventBridge): failoverControl.test.ts.
+        const permissions = ofType(run, 'aws:lambda/permission:Permission').filter((r) => r.inputs.region === region && r.inputs.principal === 'apigateway.amazonaws.com' && r.inputs.function !== `authorizer-${S}-${region}`).map((p) => p.inputs);
         const exec = api.state.executionArn;
         assert.deepEqual(permissions.sort((a, b) => a.function.localeCompare(b.function)), [
           { region, action: 'lambda:InvokeFunction', function: `create-payment-${S}-${region}`, principal: 'apigateway.amazonaws.com', sourceArn: `${exec}/*/POST/payments` },
@@ -346,30 +367,18 @@ export function stackSuite(stack: string): StackSuite {
           region, name: `API-Gateway-Execution-Logs_${api.id}/v1`, retentionInDays: s.logRetentionDays, tags: regionTags(region, role),
         });
         const responses = ofType(run, 'aws:apigateway/response:Response').filter((r) => r.inputs.region === region);
-        assert.deepEqual(responses.map((r) => r.inputs.responseType).sort(), ['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS', 'INVALID_API_KEY', 'THROTTLED']);
+        assert.deepEqual(responses.map((r) => r.inputs.responseType).sort(), ['BAD_REQUEST_BODY', 'BAD_REQUEST_PARAMETERS', 'THROTTLED']);
         for (const r of responses) {
           const body = JSON.parse(r.inputs.responseTemplates['application/json']);
           assert.deepEqual(Object.keys(body.error), ['code', 'message'], 'same error shape as the handlers');
           assert.equal(body.requestId, '$context.requestId');
         }
-        const invalidKey = responses.find((r) => r.inputs.responseType === 'INVALID_API_KEY')!;
-        assert.equal(invalidKey.inputs.statusCode, '403');
       });
 
-      it(`${region}: one client API key value shared by both regions, on a throttled usage plan`, () => {
-        const key = named(run, 'aws:apigateway/apiKey:ApiKey', `payments-client-key-${S}-${region}`);
-        const primaryKey = named(run, 'aws:apigateway/apiKey:ApiKey', `payments-client-key-${S}-${s.primaryRegion}`);
-        if (role === 'primary') assert.equal(key.inputs.value, undefined, 'primary key is generated by API Gateway');
-        else {
-          assert.equal(key.inputs.value, primaryKey.state.value, 'secondary reuses the primary key value');
-          assert.deepEqual(key.secretInputs, ['value']);
+      it(`${region}: no API key and no usage plan (API keys are not an authorization mechanism)`, () => {
+        for (const type of ['aws:apigateway/apiKey:ApiKey', 'aws:apigateway/usagePlan:UsagePlan', 'aws:apigateway/usagePlanKey:UsagePlanKey']) {
+          assert.deepEqual(ofType(run, type).filter((r) => r.inputs.region === region), [], type);
         }
-        const plan = named(run, 'aws:apigateway/usagePlan:UsagePlan', `payments-usage-plan-${S}-${region}`);
-        assert.deepEqual(plan.inputs.apiStages, [{ apiId: named(run, 'aws:apigateway/restApi:RestApi', apiName).id, stage: 'v1' }]);
-        assert.deepEqual(plan.inputs.throttleSettings, { rateLimit: 100, burstLimit: 200 });
-        assert.deepEqual(one(run, 'aws:apigateway/usagePlanKey:UsagePlanKey', (r) => r.inputs.region === region).inputs, {
-          region, keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id,
-        });
       });
 
       it(`${region}: regional custom domains ${s.customDomainsEnabled ? 'with ACM (DNS validation) and TLS 1.2' : 'are off'}`, () => {
@@ -570,7 +579,7 @@ export function stackSuite(stack: string): StackSuite {
           statistic: 'Maximum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
         });
         assert.equal(ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm').filter((a) => a.inputs.region === region && a.inputs.alarmActions[0] === topic).length,
-          1 + HANDLERS.length * 2 + 2 + 2 + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.secondaryRegion ? 1 : 0));
+          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.secondaryRegion ? 1 : 0));
       });
       it(`${region}: alarm topic encrypted with a KMS key CloudWatch may use`, () => {
         const key = one(run, 'aws:kms/key:Key', (r) => r.inputs.region === region);
@@ -644,7 +653,7 @@ export function stackSuite(stack: string): StackSuite {
           region, name: `payments-retry-${S}-${region}`, visibilityTimeoutSeconds: 180, messageRetentionSeconds: 345600, sqsManagedSseEnabled: true,
           redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }), tags,
         });
-        assert.deepEqual(one(run, 'aws:sqs/redriveAllowPolicy:RedriveAllowPolicy', (r) => r.inputs.region === region).inputs, {
+        assert.deepEqual(one(run, 'aws:sqs/redriveAllowPolicy:RedriveAllowPolicy', (r) => r.inputs.region === region && r.inputs.queueUrl.endsWith(`payments-retry-dlq-${S}-${region}`)).inputs, {
           region, queueUrl: `https://sqs.${region}.amazonaws.com/${A}/payments-retry-dlq-${S}-${region}`,
           redriveAllowPolicy: JSON.stringify({ redrivePermission: 'byQueue', sourceQueueArns: [`arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`] }),
         });
@@ -662,25 +671,34 @@ export function stackSuite(stack: string): StackSuite {
           const policy = named(run, 'aws:iam/rolePolicy:RolePolicy', `${fnName}-policy`);
           assert.equal(policy.inputs.role, `${fnName}-role`);
           const table = `arn:aws:dynamodb:${region}:${A}:table/payments-table-${S}`;
+          const peerTable = `arn:aws:dynamodb:${peerOf(region)}:${A}:table/payments-table-${S}`;
           const queue = `arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`;
+          const peerQueue = `arn:aws:sqs:${peerOf(region)}:${A}:payments-retry-${S}-${peerOf(region)}`;
+          const pending = (r: string) => `arn:aws:s3:::transaction-logs-${S}-${r}-${A}/pending/*`;
           const logs = `arn:aws:logs:${region}:${A}:log-group:/aws/lambda/${fnName}:log-stream:*`;
-          const put = { Sid: 'WriteTransactionLog', Effect: 'Allow', Action: ['s3:PutObject'], Resource: `arn:aws:s3:::transaction-logs-${S}-${region}-${A}/transactions/*` };
           const base = [
             { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logs },
             { Sid: 'XRayWriteNoResourceLevelPermissions', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
           ];
           const expected: Record<string, unknown[]> = {
+            // No UpdateItem or DeleteItem: nothing may change a stored payment.
             createPayment: [...base,
-              { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
-              { Sid: 'MutateOnlyNonPaymentItems', Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: table,
-                Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${fnName}*`] } } },
-              { Sid: 'QueueForRetry', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: queue }, put],
-            getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table }],
-            health: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table },
+              { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table, peerTable] },
+              { Sid: 'QueueForRetry', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queue, peerQueue] },
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [pending(region), pending(peerOf(region))] }],
+            getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table },
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peerOf(region))] }],
+            health: [...base,
+              { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table,
+                Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
               { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`] }],
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
-              { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue }, put],
+              { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue },
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: pending(region) }],
+            authorizer: [...base, { Sid: 'ReadMerchantCredentials', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: `arn:aws:dynamodb:${region}:${A}:table/merchant-credentials-${S}` }],
+            // Exact documents: infra/components/transactionLogStream.test.ts.
+            transactionLogWriter: policyOf(policy).Statement,
           };
           assert.deepEqual(policyOf(policy), { Version: '2012-10-17', Statement: expected[h.handler] });
         });
@@ -708,7 +726,7 @@ export function stackSuite(stack: string): StackSuite {
             if (resource === '*') {
               assert.ok(keyPolicy || actions.every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), `${where}: "*" resource for ${actions.join(',')}`);
             } else if (resource.includes('*')) {
-              assert.match(resource, /(:log-stream:\*|^arn:aws:s3:::transaction-logs-[a-z0-9-]+\/(transactions\/)?\*|^arn:aws:execute-api:.*)$/, `${where}: wildcard resource ${resource}`);
+              assert.match(resource, /(:log-stream:\*|^arn:aws:s3:::transaction-logs-[a-z0-9-]+\/(transactions\/([a-z]{2}-[a-z]+-\d\/)?|pending\/)?\*|^arn:aws:execute-api:.*)$/, `${where}: wildcard resource ${resource}`);
             }
           }
           if (st.Principal?.AWS) assert.equal(st.Principal.AWS, `arn:aws:iam::${A}:root`, `${where}: principal`);
@@ -731,8 +749,8 @@ export function stackSuite(stack: string): StackSuite {
         s.customDomainsEnabled ? `https://${region}.api.${s.domainName}/health` : `${invoke(region)}/health`])));
       const alarms = ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm');
       assert.deepEqual(o.alarmArns, Object.fromEntries(alarms.map((a) => [a.inputs.name, a.state.arn])));
-      // per region: replication + 2 per handler + 5xx + DLQ + 2 S3 + 2 peer probe; 2 health-check alarms; the DR switch
-      assert.equal(Object.keys(o.alarmArns).length, 2 * (1 + HANDLERS.length * 2 + 2 + 2 + 2) + 2 + 1);
+      // per region: replication + 2 per handler + 5xx + DLQ + 2 S3 + payment alarms + 2 peer probe; 2 health-check alarms; the DR switch
+      assert.equal(Object.keys(o.alarmArns).length, 2 * (1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + 2) + 2 + 1);
       assert.equal(o.tableName, `payments-table-${S}`);
       assert.deepEqual(o.bucketNames, Object.fromEntries(regions.map(({ region }) => [region, `transaction-logs-${S}-${region}-${A}`])));
       assert.deepEqual(o.retryQueueUrls, Object.fromEntries(regions.map(({ region }) => [region, `https://sqs.${region}.amazonaws.com/${A}/payments-retry-${S}-${region}`])));
@@ -748,7 +766,8 @@ export function stackSuite(stack: string): StackSuite {
       assert.deepEqual(o.nameServers, zone.state.nameServers);
       assert.equal(o.consistencyMode, s.consistencyMode);
       assert.deepEqual(o.drBudget, computeDrBudget(s));
-      assert.equal(o.clientApiKey, named(run, 'aws:apigateway/apiKey:ApiKey', `payments-client-key-${S}-${s.primaryRegion}`).state.value);
+      assert.equal(o.clientApiKey, undefined, 'no shared client key: merchants authenticate with their own credentials');
+      assert.equal(o.credentialsTableName, `merchant-credentials-${S}`);
     });
   });
 
@@ -761,9 +780,10 @@ export function stackSuite(stack: string): StackSuite {
       }
     });
     it('has no deletion protection and empties what would block a delete', () => {
-      const table = one(run, 'aws:dynamodb/table:Table', () => true);
-      assert.equal(table.inputs.deletionProtectionEnabled, false);
-      for (const replica of table.inputs.replicas) assert.equal(replica.deletionProtectionEnabled, false);
+      for (const table of ofType(run, 'aws:dynamodb/table:Table')) {
+        assert.equal(table.inputs.deletionProtectionEnabled, false);
+        for (const replica of table.inputs.replicas) assert.equal(replica.deletionProtectionEnabled, false);
+      }
       for (const b of ofType(run, 'aws:s3/bucket:Bucket')) assert.equal(b.inputs.forceDestroy, true);
       assert.equal(one(run, 'aws:route53/zone:Zone', () => true).inputs.forceDestroy, true);
       for (const k of ofType(run, 'aws:kms/key:Key')) assert.equal(k.inputs.deletionWindowInDays, 7);

@@ -298,6 +298,8 @@ export class LiveTarget implements DrTarget {
       regions: { primary: this.o.primaryRegion, secondary: this.o.secondaryRegion },
       account: this.accountId,
       timeScale: 1,
+      notExercised: [],
+      replication: 'DynamoDB global table and S3 replication as deployed in AWS',
     };
   }
 
