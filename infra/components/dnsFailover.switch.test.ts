@@ -5,9 +5,11 @@
  * engine applies the change, the union of both configurations' records exists.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { HANDLERS, handlerCode } from '../lambdaCode';
 import { REPO_ROOT } from '../settings';
 import { cnameConflicts, type DeclaredRecordSet } from './dnsFailover';
 
@@ -15,11 +17,13 @@ interface Declared extends DeclaredRecordSet {
   logicalName: string;
 }
 
-function recordsOf(stack: string, overrides: Record<string, string>): Declared[] {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'infra', 'testing', 'printRecords.ts'), stack, JSON.stringify(overrides)], {
+const BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
+
+async function recordsOf(stack: string, overrides: Record<string, string>): Promise<Declared[]> {
+  const { stdout: out } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'infra', 'testing', 'printRecords.ts'), stack, JSON.stringify(overrides)], {
     cwd: REPO_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, PAYMENTS_DR_BUNDLE_CACHE: join(REPO_ROOT, '.bundle-cache') },
+    env: { ...process.env, PAYMENTS_DR_BUNDLE_CACHE: BUNDLE_CACHE },
     maxBuffer: 64 * 1024 * 1024,
   });
   const line = out.split('\n').find((l) => l.startsWith('RECORDS '));
@@ -30,9 +34,11 @@ function recordsOf(stack: string, overrides: Record<string, string>): Declared[]
 describe('custom domains switched on or off', () => {
   let off: Declared[];
   let on: Declared[];
-  before(() => {
-    off = recordsOf('dev', { customDomainsEnabled: 'false' });
-    on = recordsOf('dev', { customDomainsEnabled: 'true' });
+  before(async () => {
+    // Bundle once here (content-hash cache), so both children only read the bundles.
+    process.env.PAYMENTS_DR_BUNDLE_CACHE = BUNDLE_CACHE;
+    for (const handler of HANDLERS) handlerCode(handler);
+    [off, on] = await Promise.all([recordsOf('dev', { customDomainsEnabled: 'false' }), recordsOf('dev', { customDomainsEnabled: 'true' })]);
   });
 
   it('the conflict check finds a CNAME beside an A record at one name', () => {
