@@ -5,10 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { iamSuite } from './testing/iamSuite';
 import { stackSuite } from './testing/stackSuite';
 
 delete process.env.PAYMENTS_DR_BUNDLE_CACHE;
 const suite = stackSuite('dev');
+iamSuite('dev', suite.settings, () => suite.run());
 
 describe('stack dev: configuration specifics', () => {
   it('reads the committed dev settings', () => {
