@@ -1,9 +1,10 @@
 /**
- * One of the bench's storage engines, in its own process so it does not share an event loop (or a
- * core) with the code being measured: `dynamodb` runs dynalite (a real DynamoDB engine); `s3` runs
- * a stand-in that accepts PutObject (the transaction log's engine is not what the bench measures).
- * Prints one JSON line `{ "url": ... }`; answers each `cpu` line on stdin with `{ "cpuMs": n }`
- * (its own CPU time so far); exits when stdin closes.
+ * One of the bench's engines, in its own process so it does not share an event loop (or a core)
+ * with the code being measured: `dynamodb` runs dynalite (a real DynamoDB engine); `s3` and `sqs`
+ * run stand-ins that answer 200 to anything (the success path must not call them at all; the bench
+ * counts whether it does). Prints one JSON line `{ "url": ... }`; answers each `cpu` line on stdin
+ * with `{ "cpuMs": n }` (its own CPU time so far) and each `counts` line with `{ "counts": {...} }`
+ * (requests received so far, by `X-Amz-Target` operation or HTTP method); exits when stdin closes.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,13 @@ async function main(): Promise<void> {
             res.end();
           });
         });
-  if (kind !== 'dynamodb' && kind !== 's3') throw new Error('usage: engines.ts dynamodb|s3');
+  if (kind !== 'dynamodb' && kind !== 's3' && kind !== 'sqs') throw new Error('usage: engines.ts dynamodb|s3|sqs');
+  const counts: Record<string, number> = {};
+  server.on('request', (req: import('node:http').IncomingMessage) => {
+    const target = req.headers['x-amz-target'];
+    const op = typeof target === 'string' ? target.split('.').pop() ?? target : req.method ?? 'unknown';
+    counts[op] = (counts[op] ?? 0) + 1;
+  });
   process.stdout.write(`${JSON.stringify({ url: await listen(server) })}\n`);
   const stop = () => {
     server.close();
@@ -36,6 +43,10 @@ async function main(): Promise<void> {
   };
   const input = createInterface({ input: process.stdin });
   input.on('line', (line) => {
+    if (line.trim() === 'counts') {
+      process.stdout.write(`${JSON.stringify({ counts })}\n`);
+      return;
+    }
     if (line.trim() !== 'cpu') return;
     const { user, system } = process.cpuUsage();
     process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1_000 })}\n`);

@@ -35,7 +35,7 @@ Feature: Alarms page the on-call before customers notice
     And each of those alarms notifies the on-call
 
   @control-OPS-01 @control-DR-03
-  Scenario: An unhealthy primary raises an alarm
+  Scenario: An unhealthy region raises an alarm, the primary and the DR region alike
     When the alarms of each region are listed
-    Then each region has the "primary health check" alarm
+    Then each region has the "health check" alarm
     And each of those alarms notifies the on-call

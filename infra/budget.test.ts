@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertWithinDrTargets, BUDGET_CONSTANTS, computeDrBudget, DrBudgetError, RPO_TARGET_SECONDS, RTO_TARGET_SECONDS, type DrBudgetInput } from './budget';
+import { assertWithinDrTargets, BUDGET_CONSTANTS, computeDrBudget, DrBudgetError, drBudgetWarnings, RPO_TARGET_SECONDS, RTO_TARGET_SECONDS, type DrBudgetInput } from './budget';
 import { loadStackSettings } from './settings';
 
 const base: DrBudgetInput = { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, dnsTtlSeconds: 60, customDomainsEnabled: true, consistencyMode: 'eventual' };
@@ -12,24 +12,54 @@ describe('DR budget', () => {
     assert.equal(RPO_TARGET_SECONDS, 300);
   });
 
-  it('sums detection, propagation and the alias TTL for the dev stack', () => {
+  it('sums detection, propagation and the alias TTL for the dev stack (strong consistency: RPO 0 for confirmed payments)', () => {
     const budget = computeDrBudget(loadStackSettings('dev'));
     assert.deepEqual(budget, {
       rtoSeconds: 150,
-      rpoSeconds: 150,
+      rpoSeconds: 0,
       rtoTargetSeconds: 900,
       rpoTargetSeconds: 300,
       rto: { detectionSeconds: 30, propagationSeconds: 60, dnsCacheSeconds: 60 },
-      rpo: { consistencyMode: 'eventual', replicationLagBoundSeconds: 30, alarmWindowSeconds: 120 },
+      rpo: {
+        consistencyMode: 'strong',
+        bounded: true,
+        covers: 'payments confirmed with 201: durable in two Regions before the answer (DynamoDB multi-Region strong consistency); not the S3 transaction-log copies (transactionLogRpoSeconds)',
+        replicationLagBoundSeconds: 0,
+        alarmWindowSeconds: 0,
+      },
       transactionLogRpoSeconds: 900,
       withinTargets: true,
     });
   });
 
-  it('uses the CNAME TTL when custom domains are off, and RPO 0 with strong consistency (staging)', () => {
+  it('claims no RPO bound in eventual mode: ReplicationLatency has no SLA', () => {
+    const budget = computeDrBudget(base);
+    assert.equal(budget.rpoSeconds, null);
+    assert.equal(budget.rpo.bounded, false);
+    assert.equal(budget.withinTargets, false, 'an unbounded RPO is not within the 5-minute target');
+    assert.match(budget.rpo.covers, /^nothing: asynchronous replication has no AWS bound/);
+  });
+
+  it('still deploys eventual mode (RTO within target) but warns what it gives up', () => {
+    const budget = check(base);
+    const [warning, ...more] = drBudgetWarnings(budget);
+    assert.deepEqual(more, []);
+    assert.match(warning, /consistencyMode "eventual" gives up the RPO target/);
+    assert.match(warning, /can commit twice/);
+    assert.deepEqual(drBudgetWarnings(computeDrBudget({ ...base, consistencyMode: 'strong' })), []);
+  });
+
+  it('keeps the strong-mode figure to confirmed payments, not the transaction-log copies', () => {
+    const budget = computeDrBudget({ ...base, consistencyMode: 'strong' });
+    assert.equal(budget.rpoSeconds, 0);
+    assert.equal(budget.transactionLogRpoSeconds, 900);
+    assert.match(budget.rpo.covers, /not the S3 transaction-log copies/);
+  });
+
+  it('uses the alias TTL and RPO 0 with strong consistency (staging)', () => {
     const budget = computeDrBudget(loadStackSettings('staging'));
     assert.deepEqual([budget.rto, budget.rtoSeconds, budget.rpoSeconds, budget.rpo.consistencyMode], [
-      { detectionSeconds: 60, propagationSeconds: 60, dnsCacheSeconds: 30 }, 150, 0, 'strong',
+      { detectionSeconds: 60, propagationSeconds: 60, dnsCacheSeconds: 60 }, 180, 0, 'strong',
     ]);
   });
 
@@ -50,16 +80,11 @@ describe('DR budget', () => {
     });
   });
 
-  it('refuses an RPO over 300 s and accepts exactly 300 s', () => {
+  it('does not derive an eventual-mode RPO from the replication alarm, whatever its threshold', () => {
     const at = (threshold: number) => ({ ...base, constants: { replicationLatencyThresholdSeconds: threshold } });
-    assert.equal(check(at(180)).rpoSeconds, 300);
-    assert.throws(() => check(at(181)), /RPO budget 301 s exceeds the 300 s target: replication lag bound 181 s \+ alarm window 120 s \(consistencyMode eventual\)/);
-    assert.equal(check({ ...at(181), consistencyMode: 'strong' }).rpoSeconds, 0, 'strong consistency does not depend on the alarm');
-  });
-
-  it('reports both breaches at once', () => {
-    const input = { ...base, customDomainsEnabled: false, dnsTtlSeconds: 3600, constants: { replicationLatencyThresholdSeconds: 600 } };
-    assert.throws(() => check(input), (e: Error) => /RTO budget 3690 s/.test(e.message) && /RPO budget 720 s/.test(e.message));
+    assert.equal(check(at(30)).rpoSeconds, null);
+    assert.equal(check(at(600)).rpoSeconds, null);
+    assert.equal(check({ ...at(600), consistencyMode: 'strong' }).rpoSeconds, 0, 'strong consistency does not depend on the alarm');
   });
 
   it('rejects nonsensical inputs', () => {

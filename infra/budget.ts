@@ -11,11 +11,19 @@
  *                 `dnsTtlSeconds` with them off
  *   The secondary is always deployed and serving (warm, active): no scale-up term.
  *
- * RPO (payments; the DynamoDB global table is the system of record):
- *   strong   (MRSC): 0 -- a write is acknowledged only once it is durable in a second region.
- *   eventual (MREC): replication is asynchronous (typically under a second). The bound we can
- *                    defend is the largest lag that can exist without a page: the ReplicationLatency
- *                    alarm threshold (30 s) plus its evaluation window (2 x 60 s).
+ * RPO (payments; the DynamoDB global table is the system of record). Only what can be defended:
+ *   strong   (MRSC): 0 for what strong mode covers: a payment the API confirmed (201) is durable
+ *                    in a second Region before the answer (the write is acknowledged only once it
+ *                    replicated synchronously to another replica or the witness).
+ *                    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+ *                    It does NOT cover: the S3 transaction-log copies (Replication Time Control,
+ *                    99.99 % within 15 minutes: `transactionLogRpoSeconds`) nor anything outside
+ *                    the table.
+ *   eventual (MREC): NO bound. Replication is asynchronous and `ReplicationLatency` has no SLA; the
+ *                    latency alarm averages over a minute (hiding tail lag) and runs in the Region
+ *                    that replicates, which may be the one failing. `rpoSeconds` is null and the
+ *                    program warns at preview (`drBudgetWarnings`). The alarm's threshold and
+ *                    window are reported as detection figures, not as a bound.
  * The S3 transaction-log copy is replicated with Replication Time Control (SLA: 99.99 % within
  * 15 minutes); it is reported (`transactionLogRpoSeconds`) but is not the payments RPO because
  * the logs are a derived record of what the table already holds.
@@ -53,11 +61,22 @@ export interface DrBudgetInput {
 
 export interface DrBudget {
   rtoSeconds: number;
-  rpoSeconds: number;
+  /** Seconds of confirmed payments that a regional loss can take; null when nothing bounds it (eventual mode). */
+  rpoSeconds: number | null;
   rtoTargetSeconds: number;
   rpoTargetSeconds: number;
   rto: { detectionSeconds: number; propagationSeconds: number; dnsCacheSeconds: number };
-  rpo: { consistencyMode: ConsistencyMode; replicationLagBoundSeconds: number; alarmWindowSeconds: number };
+  rpo: {
+    consistencyMode: ConsistencyMode;
+    /** Whether `rpoSeconds` is a bound AWS documents (strong) or there is none (eventual). */
+    bounded: boolean;
+    /** What the figure covers, in words (exported with the budget, for auditors). */
+    covers: string;
+    /** Eventual mode: the ReplicationLatency alarm's threshold (detection, not a bound); 0 in strong mode. */
+    replicationLagBoundSeconds: number;
+    /** Eventual mode: the alarm's evaluation window (detection delay, not a bound); 0 in strong mode. */
+    alarmWindowSeconds: number;
+  };
   /** Informational: the replicated S3 transaction log's bound (RTC SLA). */
   transactionLogRpoSeconds: number;
   withinTargets: boolean;
@@ -89,7 +108,10 @@ export function computeDrBudget(input: DrBudgetInput): DrBudget {
   const strong = input.consistencyMode === 'strong';
   const replicationLagBoundSeconds = strong ? 0 : c.replicationLatencyThresholdSeconds;
   const alarmWindowSeconds = strong ? 0 : c.replicationAlarmPeriodSeconds * c.replicationAlarmEvaluationPeriods;
-  const rpoSeconds = replicationLagBoundSeconds + alarmWindowSeconds;
+  const rpoSeconds = strong ? 0 : null;
+  const covers = strong
+    ? 'payments confirmed with 201: durable in two Regions before the answer (DynamoDB multi-Region strong consistency); not the S3 transaction-log copies (transactionLogRpoSeconds)'
+    : 'nothing: asynchronous replication has no AWS bound (ReplicationLatency has no SLA); confirmed payments not yet replicated are lost if the Region is lost';
 
   return {
     rtoSeconds,
@@ -97,9 +119,9 @@ export function computeDrBudget(input: DrBudgetInput): DrBudget {
     rtoTargetSeconds: RTO_TARGET_SECONDS,
     rpoTargetSeconds: RPO_TARGET_SECONDS,
     rto: { detectionSeconds, propagationSeconds, dnsCacheSeconds },
-    rpo: { consistencyMode: input.consistencyMode, replicationLagBoundSeconds, alarmWindowSeconds },
+    rpo: { consistencyMode: input.consistencyMode, bounded: rpoSeconds !== null, covers, replicationLagBoundSeconds, alarmWindowSeconds },
     transactionLogRpoSeconds: c.s3ReplicationTimeControlSeconds,
-    withinTargets: rtoSeconds <= RTO_TARGET_SECONDS && rpoSeconds <= RPO_TARGET_SECONDS,
+    withinTargets: rtoSeconds <= RTO_TARGET_SECONDS && rpoSeconds !== null && rpoSeconds <= RPO_TARGET_SECONDS,
   };
 }
 
@@ -115,13 +137,24 @@ export function assertWithinDrTargets(budget: DrBudget, input: DrBudgetInput): D
         `lower healthCheckFailureThreshold, healthCheckIntervalSeconds or dnsTtlSeconds`,
     );
   }
-  if (budget.rpoSeconds > budget.rpoTargetSeconds) {
-    problems.push(
-      `RPO budget ${budget.rpoSeconds} s exceeds the ${budget.rpoTargetSeconds} s target: ` +
-        `replication lag bound ${budget.rpo.replicationLagBoundSeconds} s + alarm window ${budget.rpo.alarmWindowSeconds} s ` +
-        `(consistencyMode ${budget.rpo.consistencyMode}); use consistencyMode "strong" or tighten the replication alarm`,
-    );
+  if (budget.rpoSeconds !== null && budget.rpoSeconds > budget.rpoTargetSeconds) {
+    problems.push(`RPO budget ${budget.rpoSeconds} s exceeds the ${budget.rpoTargetSeconds} s target (consistencyMode ${budget.rpo.consistencyMode})`);
   }
   if (problems.length > 0) throw new DrBudgetError(`payments-dr: refusing this configuration. ${problems.join('. ')}.`);
   return budget;
+}
+
+/**
+ * What a configuration gives up, for `pulumi.log.warn` at preview: eventual consistency has no RPO
+ * bound and lets two Regions commit different outcomes for one Idempotency-Key (conditional
+ * writes are checked only in the Region that receives them).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html
+ */
+export function drBudgetWarnings(budget: DrBudget): string[] {
+  if (budget.rpo.bounded) return [];
+  return [
+    `payments-dr: consistencyMode "eventual" gives up the RPO target: replication is asynchronous with no AWS bound, so payments confirmed ` +
+      `in a Region that is lost before they replicate are lost, and the same Idempotency-Key sent to both Regions within the replication lag ` +
+      `can commit twice (last writer wins). The budget states no RPO (rpoSeconds null); use consistencyMode "strong" for a 5-minute RPO target.`,
+  ];
 }

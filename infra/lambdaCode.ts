@@ -11,11 +11,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
+import { buildHandlerBundle, bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
 import { REPO_ROOT } from './settings';
 
-/** The four handlers of the Handler contract (CONTRACTS.md). */
-export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor'] as const;
+/** The handlers the stack deploys (each `infra/lambda/handlers/<name>.ts`). */
+export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const LAMBDA_DIR = join(REPO_ROOT, 'infra', 'lambda');
@@ -40,6 +40,9 @@ export function lambdaSourceHash(): string {
   return sourceHash;
 }
 
+/** Handlers bundled by esbuild in this process with every cache bypassed (PAYMENTS_DR_BUNDLE_NO_CACHE=true). */
+export const BUNDLE_ORIGINS = new Map<string, 'esbuild'>();
+
 /** The bundled `index.js` of one handler. */
 export function handlerCode(name: HandlerName): string {
   const known = memo.get(name);
@@ -62,6 +65,10 @@ export function handlerCode(name: HandlerName): string {
       // rename is atomic: parallel test files never read a half-written bundle
       renameSync(`${file}.${process.pid}.tmp`, file);
     }
+  } else if (process.env.PAYMENTS_DR_BUNDLE_NO_CACHE === 'true') {
+    // Straight from esbuild: no disk cache of any kind (bundleHandlerSync keeps one in .bundle-cache/).
+    code = buildHandlerBundle(name).code;
+    BUNDLE_ORIGINS.set(name, 'esbuild');
   } else {
     code = bundleHandlerSync(name).code;
   }

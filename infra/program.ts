@@ -4,11 +4,14 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assertWithinDrTargets, computeDrBudget } from './budget';
+import { assertWithinDrTargets, computeDrBudget, drBudgetWarnings } from './budget';
 import { AlarmTopic } from './components/alarmTopic';
+import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
+import { PeerProbe, StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
+import { CredentialsTable } from './components/credentialsTable';
 import { GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
 import { settings } from './config';
@@ -18,6 +21,8 @@ import { PROJECT } from './settings';
 
 // Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
 const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+// Say at preview what this configuration gives up (eventual consistency: no RPO bound).
+for (const warning of drBudgetWarnings(budget)) void pulumi.log.warn(warning);
 
 const suffix = settings.environmentSuffix;
 const tags = { Project: PROJECT, Environment: suffix };
@@ -36,11 +41,40 @@ const table = new GlobalTable('payments', {
   tags,
 });
 
+// Merchant credentials (hashes only), laid out like the payments table so a credential works in both regions.
+const credentials = new CredentialsTable('merchant-credentials', {
+  tableName: resourceName('merchant-credentials', suffix),
+  primaryRegion: settings.primaryRegion,
+  replicaRegions: [settings.secondaryRegion],
+  consistencyMode: settings.consistencyMode,
+  witnessRegion: settings.witnessRegion,
+  tags,
+});
+
 const zone = new HostedZone('payments-dns', { domainName: settings.domainName, tags });
 
 // Bundled once, deployed to both regions.
 const code = {} as Record<HandlerName, pulumi.asset.Archive>;
 for (const handler of HANDLERS) code[handler] = handlerArchive(handler);
+
+// API Gateway's CloudWatch role is one setting per account and region: set here only on request,
+// otherwise read (see apiGatewayAccount.ts and the README's one-time bootstrap).
+const apiGatewayAccount = new ApiGatewayAccount('apigateway-account', {
+  manage: settings.manageApiGatewayAccount,
+  accountId,
+  environmentSuffix: suffix,
+  regions: regions.map((r) => r.region),
+  tags,
+});
+
+// Each region's transaction log reads its OWN replica's stream (local and replicated writes):
+// the primary's is the table's `streamArn`, a replica's is `replicas[].streamArn`
+// (terraform-provider-aws internal/service/dynamodb/table.go, replica `stream_arn`, computed by
+// AWS: unknown until the replica exists, like the table's own `streamArn`).
+const streamArnOf = (region: string): pulumi.Output<string> =>
+  region === settings.primaryRegion
+    ? table.streamArn
+    : (table.table.replicas.apply((replicas) => replicas?.find((r) => r.regionName === region)?.streamArn) as pulumi.Output<string>);
 
 const deployments: RegionalDeployment[] = [];
 for (const { region, role } of regions) {
@@ -52,11 +86,14 @@ for (const { region, role } of regions) {
       accountId,
       tableName: table.tableName,
       peerRegions: regions.map((r) => r.region).filter((r) => r !== region),
+      streamArn: streamArnOf(region),
+      credentialsTableName: credentials.tableName,
       code,
       hostedZoneId: settings.customDomainsEnabled ? zone.zoneId : undefined,
-      // One client credential for both regions: the secondary reuses the primary's key value.
-      apiKeyValue: deployments[0]?.api.apiKeyValue,
-    }, { dependsOn: [table.table] }),
+      // One owner (the primary) for the failover hostname's ACM validation record.
+      failoverValidationRecord: deployments[0]?.api.failoverValidationRecord,
+      loggingPrerequisites: [apiGatewayAccount.accounts[region]],
+    }, { dependsOn: [table.table, credentials.table] }),
   );
 }
 const [primary, secondary] = deployments;
@@ -84,6 +121,32 @@ const healthAlarmTopicArn =
     tags,
   }).topicArn;
 
+// Standby takes over: the failover switch and the probe of the primary live in the DR region.
+const failoverControl = new StandbyFailoverControl('payments-failover-control', {
+  region: secondary.region,
+  primaryRegion: primary.region,
+  environmentSuffix: suffix,
+  alarmTopicArn: secondary.alarmTopic.topicArn,
+  arcRoutingControlEnabled: settings.arcRoutingControlEnabled,
+  tags,
+});
+// Each region probes the other's /health from outside it; the DR region's probe is how it learns
+// of the primary's failure without the primary region or us-east-1.
+const probes = deployments.map((d, i) => {
+  const peer = deployments[1 - i];
+  return new PeerProbe(`payments-${d.region}-peer-probe`, {
+    region: d.region,
+    peerRegion: peer.region,
+    peerRole: regions[1 - i].role,
+    environmentSuffix: suffix,
+    peerHealthUrl: pulumi.interpolate`https://${peer.api.healthCheckFqdn}${peer.api.healthCheckPath}`,
+    alarmTopicArn: d.alarmTopic.topicArn,
+    logRetentionDays: settings.logRetentionDays,
+    tags,
+  });
+});
+const drProbe = probes[1];
+
 const failover = new DnsFailover('payments-failover', {
   environmentSuffix: suffix,
   zoneId: zone.zoneId,
@@ -97,7 +160,7 @@ const failover = new DnsFailover('payments-failover', {
   })),
   healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
   healthCheckFailureThreshold: settings.healthCheckFailureThreshold,
-  dnsTtlSeconds: settings.dnsTtlSeconds,
+  failoverSwitch: { alarmName: failoverControl.switchAlarm.name, region: secondary.region, routingControlArn: failoverControl.routingControlArn },
   alarmTopicArn: healthAlarmTopicArn,
   tags,
 });
@@ -112,12 +175,26 @@ export const outputs = {
   secondaryApiUrl: secondary.api.endpointUrl,
   primaryInvokeUrl: primary.api.invokeUrl,
   secondaryInvokeUrl: secondary.api.invokeUrl,
-  failoverApiUrl: settings.customDomainsEnabled
-    ? `https://${failoverHostname(settings.domainName)}`
-    : `https://${failoverHostname(settings.domainName)}/${primary.api.stageName}`,
+  // Only a custom domain serves the failover hostname over HTTPS: without one, nothing to publish.
+  failoverApiUrl: failover.recordsCreated ? `https://${failoverHostname(settings.domainName)}` : undefined,
   healthCheckUrls: failover.healthCheckUrls,
   healthCheckIds: failover.healthCheckIds,
-  alarmArns: pulumi.output({ ...failover.alarmArns, ...replication.alarmArns, ...Object.assign({}, ...deployments.map((d) => d.alarms.alarmArns)) } as Record<string, pulumi.Output<string>>),
+  // The DR region's failover switch: publish 1 (fail over) or 0 (fail back) there; see the runbook.
+  failoverSwitch: {
+    ...failoverControl.switchMetric,
+    alarmName: failoverControl.switchAlarmName,
+    probeAlarmName: drProbe.probeAlarmName,
+    primaryGateHealthCheckId: failover.primaryGateHealthCheckId,
+    routingControlArn: failoverControl.routingControlArn,
+    arcClusterEndpoints: failoverControl.arcClusterEndpoints,
+  },
+  alarmArns: pulumi.output({
+    ...failover.alarmArns,
+    ...failoverControl.alarmArns,
+    ...Object.assign({}, ...probes.map((p) => p.alarmArns)),
+    ...replication.alarmArns,
+    ...Object.assign({}, ...deployments.map((d) => ({ ...d.alarms.alarmArns, ...d.paymentAlarms.alarmArns }))),
+  } as Record<string, pulumi.Output<string>>),
   alarmTopicArns: byRegion((d) => d.alarmTopic.topicArn),
   tableName: table.tableName,
   tableArn: table.tableArn,
@@ -137,6 +214,6 @@ export const outputs = {
   hostedZoneId: zone.zoneId,
   hostedZoneName: settings.domainName,
   nameServers: zone.nameServers,
-  clientApiKey: primary.api.apiKeyValue,
+  credentialsTableName: credentials.tableName,
   drBudget: budget,
 };

@@ -7,9 +7,8 @@
  * health-check interval the sandbox emulates is the one the stack deploys.
  * Every key is documented in `Pulumi.yaml`; the defaults below are the documented ones.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as yaml from 'js-yaml';
+import { readStackConfig } from '../policy-pack/offline/project';
 
 /** The Pulumi project name: config keys are `payments-dr:<key>`. */
 export const PROJECT = 'payments-dr';
@@ -34,23 +33,49 @@ export interface StackSettings {
   primaryRegion: string;
   /** Disaster-recovery region. Default us-east-2. */
   secondaryRegion: string;
-  /** Hosted zone domain; the failover API hostname is `api.<domainName>`. Default `payments-<suffix>.example.com`. */
+  /**
+   * Hosted zone domain; the failover API hostname is `api.<domainName>`. Required to deploy (see
+   * `assertDeployable`); offline runs of a stack file without one (sandbox, gate, tests) use the
+   * placeholder `payments-<suffix>.example.com`, which Route 53 refuses.
+   */
   domainName: string;
-  /** Regional custom domains (ACM + API Gateway domain names). Default false (see README: two-step first deploy). */
+  /** True when `domainName` came from the stack's config, false when it is the offline placeholder. */
+  domainNameConfigured: boolean;
+  /**
+   * Regional custom domains (ACM + API Gateway domain names) and the failover records. Default
+   * false (see README: first deploy). Without them there is no failover hostname: HTTPS clients
+   * cannot call an execute-api endpoint by another name (its certificate and Host do not match).
+   */
   customDomainsEnabled: boolean;
+  /**
+   * Whether this stack sets API Gateway's per-region account settings (the CloudWatch Logs role)
+   * in both regions. Default false: the setting is one per account and region, so it belongs to a
+   * one-time bootstrap (README), or to exactly one stack per account.
+   */
+  manageApiGatewayAccount: boolean;
+  /** Requests per source IP per 5 minutes that the WAF rate-based rule allows on the payment routes. Default 6000. */
+  wafRateLimitPerIp: number;
+  /**
+   * Route 53 Application Recovery Controller routing controls as the failover switch, in addition
+   * to the standby-region switch alarm. Default false (a cluster costs USD 2.50 per hour).
+   */
+  arcRoutingControlEnabled: boolean;
   /** Optional e-mail subscribed to the alarm topics. */
   alarmEmail?: string;
   /** Route 53 health-check request interval in seconds: 10 (fast) or 30. Default 10. */
   healthCheckIntervalSeconds: 10 | 30;
   /** Consecutive failures before Route 53 marks an endpoint unhealthy (1-10). Default 3. */
   healthCheckFailureThreshold: number;
-  /** TTL of the failover records' answers, seconds. Alias records use the target's TTL; this applies to non-alias answers. Default 60. */
+  /** Seconds the RTO budget allows for DNS caches when custom domains are off (alias answers use the target TTL). Default 60. */
   dnsTtlSeconds: number;
-  /** CloudWatch Logs retention in days. Default 30. */
+  /** CloudWatch Logs retention in days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays: number;
   /** S3 lifecycle. */
   lifecycle: LifecycleSettings;
-  /** `eventual` (multi-Region eventual consistency, default) or `strong` (MRSC: RPO 0 for transactions). */
+  /**
+   * `strong` (multi-Region strong consistency with a witness, default: a 201 is durable in two
+   * Regions) or `eventual` (asynchronous replication: no RPO bound, see budget.ts).
+   */
   consistencyMode: ConsistencyMode;
   /** Witness region for strong consistency. Default us-west-2. */
   witnessRegion: string;
@@ -64,17 +89,21 @@ export const DEFAULTS = {
   primaryRegion: 'us-east-1',
   secondaryRegion: 'us-east-2',
   customDomainsEnabled: false,
+  manageApiGatewayAccount: false,
+  wafRateLimitPerIp: 6000,
+  arcRoutingControlEnabled: false,
   healthCheckIntervalSeconds: 10 as const,
   healthCheckFailureThreshold: 3,
   dnsTtlSeconds: 60,
-  logRetentionDays: 30,
+  // PCI DSS v4.0 10.5.1: audit log history retained at least 12 months (365 is a value CloudWatch Logs accepts).
+  logRetentionDays: 365,
   lifecycle: {
     transitionToInfrequentAccessDays: 30,
     transitionToGlacierDays: 90,
     noncurrentVersionExpirationDays: 90,
     abortIncompleteMultipartUploadDays: 7,
   },
-  consistencyMode: 'eventual' as const,
+  consistencyMode: 'strong' as const,
   witnessRegion: 'us-west-2',
   maxAmountMinor: 100_000_000,
   allowedCurrencies: ['USD', 'EUR', 'GBP'],
@@ -145,7 +174,8 @@ export function resolveSettings(raw: RawConfig): StackSettings {
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new SettingsError(`${PROJECT}:alarmEmail must be an e-mail address, got "${alarmEmail}"`);
   }
-  const domainName = raw('domainName') || `payments-${environmentSuffix}.example.com`;
+  const configuredDomain = raw('domainName') || undefined;
+  const domainName = configuredDomain ?? placeholderDomain(environmentSuffix);
   if (!/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(domainName)) throw new SettingsError(`${PROJECT}:domainName must be a DNS name, got "${domainName}"`);
 
   const currencies = (raw('allowedCurrencies') || DEFAULTS.allowedCurrencies.join(','))
@@ -176,7 +206,13 @@ export function resolveSettings(raw: RawConfig): StackSettings {
     primaryRegion,
     secondaryRegion,
     domainName,
+    domainNameConfigured: configuredDomain !== undefined,
     customDomainsEnabled: bool(raw, 'customDomainsEnabled', DEFAULTS.customDomainsEnabled),
+    manageApiGatewayAccount: bool(raw, 'manageApiGatewayAccount', DEFAULTS.manageApiGatewayAccount),
+    // WAF accepts 10 to 2,000,000,000 requests per evaluation window.
+    // https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+    wafRateLimitPerIp: int(raw, 'wafRateLimitPerIp', DEFAULTS.wafRateLimitPerIp, 10, 2_000_000_000),
+    arcRoutingControlEnabled: bool(raw, 'arcRoutingControlEnabled', DEFAULTS.arcRoutingControlEnabled),
     alarmEmail,
     healthCheckIntervalSeconds: interval,
     healthCheckFailureThreshold: int(raw, 'healthCheckFailureThreshold', DEFAULTS.healthCheckFailureThreshold, 1, 10),
@@ -190,17 +226,67 @@ export function resolveSettings(raw: RawConfig): StackSettings {
   };
 }
 
-/** The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix. */
+/** The offline placeholder domain of a stack without `domainName` (reserved: never deployable). */
+export function placeholderDomain(environmentSuffix: string): string {
+  return `payments-${environmentSuffix}.example.com`;
+}
+
+/**
+ * Second-level domains and top-level domains reserved for documentation and testing (RFC 2606
+ * sections 2-3, RFC 6761 section 6). Route 53 refuses a hosted zone for them at CreateHostedZone
+ * (`InvalidDomainName: <name> is reserved by AWS!`), so nothing behind the zone would be created.
+ * https://www.rfc-editor.org/rfc/rfc2606 https://www.rfc-editor.org/rfc/rfc6761
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateHostedZone.html (InvalidDomainName)
+ */
+export const RESERVED_SECOND_LEVEL_DOMAINS = ['example.com', 'example.net', 'example.org'] as const;
+export const RESERVED_TOP_LEVEL_DOMAINS = ['test', 'example', 'invalid', 'localhost'] as const;
+
+/** The reserved name `domain` falls under (e.g. `example.com`, `.test`), or undefined. */
+export function reservedDomain(domain: string): string | undefined {
+  const d = domain.toLowerCase().replace(/\.$/, '');
+  const sld = RESERVED_SECOND_LEVEL_DOMAINS.find((r) => d === r || d.endsWith(`.${r}`));
+  if (sld) return sld;
+  const tld = d.split('.').pop() ?? '';
+  return (RESERVED_TOP_LEVEL_DOMAINS as readonly string[]).includes(tld) ? `.${tld}` : undefined;
+}
+
+/**
+ * Throws a SettingsError when the settings cannot be deployed to a real account: no domain chosen
+ * (the offline placeholder) or a reserved one. The program calls it before it declares anything
+ * when the Pulumi engine (not mocks) runs it; offline runs keep working on the committed stacks.
+ */
+export function assertDeployable(settings: StackSettings): StackSettings {
+  const key = `${PROJECT}:domainName`;
+  if (!settings.domainNameConfigured) {
+    throw new SettingsError(
+      `${key} is required to deploy: choose a domain whose parent zone you can edit (pulumi config set ${key} payments.<your domain>); ` +
+        `the offline placeholder ${settings.domainName} is reserved (RFC 2606) and Route 53 refuses it`,
+    );
+  }
+  const reserved = reservedDomain(settings.domainName);
+  if (reserved !== undefined) {
+    throw new SettingsError(
+      `${key} must not be under the reserved ${reserved} (RFC 2606/6761): Route 53 refuses a hosted zone for "${settings.domainName}" with InvalidDomainName`,
+    );
+  }
+  return settings;
+}
+
+/** Parses the settings; when `deploying` (the Pulumi engine runs the program), also refuses what AWS would refuse. */
+export function programSettings(raw: RawConfig, deploying: boolean): StackSettings {
+  const parsed = resolveSettings(raw);
+  return deploying ? assertDeployable(parsed) : parsed;
+}
+
+/**
+ * The raw `config:` map of a committed `Pulumi.<stack>.yaml`, keys without the project prefix, read
+ * through the one reader of stack files (policy-pack/offline/project.ts). Secrets (`secure:`) are
+ * never needed outside a real deployment and are left out.
+ */
 export function readStackConfigFile(file: string): Record<string, string> {
-  const doc = yaml.load(readFileSync(file, 'utf8')) as { config?: Record<string, unknown> } | undefined;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(doc?.config ?? {})) {
-    const short = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
-    if (typeof value === 'object' && value !== null) {
-      // Secrets (`secure:`) are never needed outside a real deployment; skip them.
-      continue;
-    }
-    out[short] = String(value);
+  for (const [key, value] of Object.entries(readStackConfig(file, PROJECT).values)) {
+    out[key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key] = value;
   }
   return out;
 }

@@ -4,9 +4,9 @@
 import * as aws from '@pulumi/aws';
 import { PolicyResource, validateResourceOfType } from '@pulumi/policy';
 import { PackResourcePolicy, PackStackPolicy, pciDss, tags } from './lib/policy';
-import { checkAll, checkEach, isSet } from './lib/preview';
+import { checkAll, checkEach, isSet, known } from './lib/preview';
 import { bool, get, str, strings } from './lib/props';
-import { RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
+import { referencedBy, RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
 
 export const apigatewayStageAccessLogging: PackResourcePolicy = {
   name: 'apigateway-stage-access-logging',
@@ -62,6 +62,7 @@ export const apigatewayStageExecutionLogging: PackStackPolicy = {
   remediationSteps:
     'Add an aws.apigateway.MethodSettings for the stage with methodPath "*/*" and settings { loggingLevel: "INFO", metricsEnabled: true, dataTraceEnabled: false }, and one aws.apigateway.Account per region with cloudwatchRoleArn.',
   tags: tags('LOG-01', 'api'),
+  subjects: [STAGE_TYPE],
   configSchema: { properties: { ...regionSchema } },
   validateStack: (args, reportViolation) => {
     const { primaryRegion } = regionConfig(args.getConfig<Partial<RegionConfig>>());
@@ -164,4 +165,67 @@ export const apigatewayDomainTls12: PackResourcePolicy = {
   }),
 };
 
-export const apiPolicies = [apigatewayStageAccessLogging, apigatewayStageExecutionLogging, apigatewayRestApiRegional, apigatewayDomainTls12];
+const WEB_ACL_ASSOCIATION_TYPES = [tokenOf(aws.wafv2.WebAclAssociation), tokenOf(aws.wafregional.WebAclAssociation)];
+const METHOD_TYPE = tokenOf(aws.apigateway.Method);
+const RESOURCE_TYPE = tokenOf(aws.apigateway.Resource);
+
+export const apigatewayStageWaf: PackStackPolicy = {
+  name: 'apigateway-stage-waf',
+  description: 'Checks whether every API Gateway stage is associated with an AWS WAF web ACL.',
+  enforcementLevel: 'mandatory',
+  severity: 'high',
+  framework: pciDss('6.4.2', 'Public-facing web applications are protected by an automated technical solution that detects and prevents web-based attacks.'),
+  remediationSteps: 'Add an aws.wafv2.WebAcl (scope REGIONAL, e.g. the AWS managed rule groups) in the stage\'s region and an aws.wafv2.WebAclAssociation with resourceArn: <stage>.arn.',
+  tags: tags('SEC-05', 'api'),
+  subjects: [STAGE_TYPE],
+  validateStack: (args, reportViolation) => {
+    const associations = args.resources.filter((r) => WEB_ACL_ASSOCIATION_TYPES.includes(r.type));
+    checkEach(
+      args.resources.filter((r) => r.type === STAGE_TYPE),
+      (stage) => {
+        const protectedBy = associations.filter((a) => referencedBy(a, 'resourceArn', [stage], (s) => [known(() => str(s.props, 'arn'))]).length > 0);
+        if (protectedBy.length === 0) reportViolation('API Gateway stage must be protected by AWS WAF (no aws.wafv2.WebAclAssociation refers to its ARN).', stage.urn);
+      },
+    );
+  },
+};
+
+/** Methods that answer without an authorizer by design: CORS preflight, and the configured anonymous paths. */
+export const DEFAULT_ANONYMOUS_PATHS = ['health'];
+const AUTHORIZED = ['CUSTOM', 'AWS_IAM', 'COGNITO_USER_POOLS'];
+
+export const apigatewayMethodAuthorized: PackStackPolicy = {
+  name: 'apigateway-method-authorized',
+  description: 'Checks whether every API Gateway method requires authorization (CUSTOM, AWS_IAM or COGNITO_USER_POOLS), except CORS preflight and the configured anonymous paths.',
+  enforcementLevel: 'mandatory',
+  severity: 'critical',
+  framework: pciDss('8.3.1', 'All access to system components is authenticated.'),
+  remediationSteps: 'Set `authorization: "CUSTOM"` and `authorizerId: <authorizer>.id` (or AWS_IAM / COGNITO_USER_POOLS) on the aws.apigateway.Method.',
+  tags: tags('SEC-05', 'api'),
+  subjects: [METHOD_TYPE],
+  configSchema: {
+    properties: {
+      anonymousPaths: { type: 'array', items: { type: 'string' }, default: DEFAULT_ANONYMOUS_PATHS, description: 'Path parts whose methods may answer without authorization.' },
+    },
+  },
+  validateStack: (args, reportViolation) => {
+    const anonymous = args.getConfig<{ anonymousPaths?: string[] }>().anonymousPaths ?? DEFAULT_ANONYMOUS_PATHS;
+    const resources = args.resources.filter((r) => r.type === RESOURCE_TYPE);
+    checkEach(
+      args.resources.filter((r) => r.type === METHOD_TYPE),
+      (method) => {
+        const httpMethod = str(method.props, 'httpMethod') ?? '?';
+        if (httpMethod === 'OPTIONS') return;
+        const resource = referencedBy(method, 'resourceId', resources, (r) => [known(() => str(r.props, 'id'))])[0];
+        const pathPart = resource === undefined ? '/' : (str(resource.props, 'pathPart') ?? '?');
+        if (anonymous.includes(pathPart)) return;
+        const authorization = str(method.props, 'authorization');
+        if (authorization === undefined || !AUTHORIZED.includes(authorization)) {
+          reportViolation(`API Gateway method ${httpMethod} ${pathPart} must require authorization (CUSTOM, AWS_IAM or COGNITO_USER_POOLS), got ${authorization ?? 'none'}.`, method.urn);
+        }
+      },
+    );
+  },
+};
+
+export const apiPolicies = [apigatewayStageAccessLogging, apigatewayStageExecutionLogging, apigatewayRestApiRegional, apigatewayDomainTls12, apigatewayStageWaf, apigatewayMethodAuthorized];

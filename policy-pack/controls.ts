@@ -17,6 +17,7 @@ export const CONTROL_IDS = [
   'SEC-02',
   'SEC-03',
   'SEC-04',
+  'SEC-05',
   'LOG-01',
   'OPS-01',
   'OPS-02',
@@ -86,10 +87,15 @@ export const CONTROLS: Readonly<Record<ControlId, Control>> = {
     title: 'No public data exposure',
     objective: 'Storage holding payment data cannot be made public.',
   },
+  'SEC-05': {
+    id: 'SEC-05',
+    title: 'Protected API entry',
+    objective: 'Every API stage is behind AWS WAF and every payment method requires an authorizer; only the health check answers anonymously.',
+  },
   'LOG-01': {
     id: 'LOG-01',
     title: 'Audit logging and retention',
-    objective: 'API access and execution logs and function logs are written to log groups with a defined retention.',
+    objective: 'API access and execution logs and function logs are written to log groups kept at least 12 months (PCI DSS 10.5.1).',
   },
   'OPS-01': {
     id: 'OPS-01',

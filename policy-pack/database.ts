@@ -5,8 +5,8 @@ import * as aws from '@pulumi/aws';
 import { validateResourceOfType } from '@pulumi/policy';
 import { PackResourcePolicy, pciDss, tags } from './lib/policy';
 import { checkAll, checkEach } from './lib/preview';
-import { bool, str } from './lib/props';
-import { RegionConfig, regionConfig, regionSchema } from './lib/stack';
+import { bool } from './lib/props';
+import { DR_REGION_SETTING, RegionConfig, regionConfig, regionOf, regionSchema } from './lib/stack';
 
 export const dynamodbOnDemandBilling: PackResourcePolicy = {
   name: 'dynamodb-on-demand-billing',
@@ -74,13 +74,13 @@ export const dynamodbReplicatedToDr: PackResourcePolicy = {
   configSchema: { properties: { ...regionSchema } },
   validateResource: validateResourceOfType(aws.dynamodb.Table, (table, args, reportViolation) => {
     const { primaryRegion, drRegion } = regionConfig(args.getConfig<Partial<RegionConfig>>());
-    const tableRegion = str(args.props, 'region') ?? primaryRegion;
+    const tableRegion = regionOf(args, primaryRegion);
     if (tableRegion === drRegion) return; // a table homed in the DR region replicates the other way
     checkAll(
       () => {
         const regions = (table.replicas ?? []).map((r) => r.regionName);
         if (!regions.includes(drRegion)) {
-          reportViolation(`DynamoDB table must be replicated to the DR region ${drRegion} (replicas: ${regions.length > 0 ? regions.join(', ') : 'none'}).`);
+          reportViolation(`DynamoDB table must be replicated to the DR region ${drRegion} (replicas: ${regions.length > 0 ? regions.join(', ') : 'none'}; ${DR_REGION_SETTING}).`);
         }
       },
       () => {

@@ -8,10 +8,18 @@ import { checkAll, isSet } from './lib/preview';
 import { str } from './lib/props';
 
 const HTTPS_TYPES = ['HTTPS', 'HTTPS_STR_MATCH'];
+/**
+ * Health checks that probe no endpoint: they combine other checks (CALCULATED) or follow a
+ * CloudWatch alarm or an ARC routing control. The standby-takes-over failover switch is built
+ * from them; the endpoint rules below do not apply to them.
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-types.html
+ */
+const GATE_TYPES = ['CALCULATED', 'CLOUDWATCH_METRIC', 'RECOVERY_CONTROL'];
 
 export const route53HealthCheckHttps: PackResourcePolicy = {
   name: 'route53-health-check-https-api',
-  description: 'Checks whether Route 53 health checks are HTTPS checks of an API hostname and path (not an IP address, an instance or a calculated check).',
+  description:
+    'Checks whether Route 53 health checks that probe an endpoint are HTTPS checks of an API hostname and path (not an IP address or an instance); calculated, CloudWatch-alarm and routing-control checks probe no endpoint.',
   enforcementLevel: 'mandatory',
   severity: 'high',
   framework: pciDss('12.10.1', 'Incident response includes business recovery; failover is driven by the health of the real API.'),
@@ -19,6 +27,7 @@ export const route53HealthCheckHttps: PackResourcePolicy = {
     'Use `type: "HTTPS"`, `fqdn: <regional API hostname>`, `port: 443` and `resourcePath: "/<stage>/health"` on the aws.route53.HealthCheck; remove ipAddress.',
   tags: tags('DR-03', 'dns'),
   validateResource: validateResourceOfType(aws.route53.HealthCheck, (check, args, reportViolation) => {
+    if (check.type !== undefined && GATE_TYPES.includes(check.type)) return;
     checkAll(
       () => {
         if (check.type === undefined || !HTTPS_TYPES.includes(check.type)) {

@@ -1,6 +1,5 @@
 /**
- * The offline gate end to end (programs run under mocks in child processes): the DR stack in every
- * committed stack config, then the fixture programs. One test process, so @pulumi/aws loads once.
+ * The offline gate end to end on the DR stack in every committed stack config (programs run under
+ * mocks in child processes). The fixture programs run in gate-fixtures.test.ts.
  */
 import './test/gate-dr-stack.cases';
-import './test/gate-fixtures.cases';

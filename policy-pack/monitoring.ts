@@ -6,6 +6,7 @@ import { PolicyResource, validateResourceOfType } from '@pulumi/policy';
 import { PackResourcePolicy, PackStackPolicy, pciDss, tags } from './lib/policy';
 import { checkAll, checkEach, isSet, known } from './lib/preview';
 import { bool, get, list, num, record, str } from './lib/props';
+import { DEFAULT_MINIMUM_RETENTION_DAYS, minimumRetentionSchema } from './lib/retention';
 import { referencedBy, RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
 
 const ALARM_TYPE = tokenOf(aws.cloudwatch.MetricAlarm);
@@ -47,14 +48,54 @@ export function watchedMetrics(alarm: PolicyResource): WatchedMetric[] {
   return own.metricName !== undefined ? [own] : fromQueries;
 }
 
-function alarmsFor(resources: readonly PolicyResource[], namespace: string, metricName: string, dims: Record<string, string>, region: string, fallback: string): PolicyResource[] {
-  return resources.filter(
-    (r) =>
-      r.type === ALARM_TYPE &&
-      regionOf(r, fallback) === region &&
-      watchedMetrics(r).some((m) => m.namespace === namespace && m.metricName === metricName && Object.entries(dims).every(([k, v]) => m.dimensions[k] === v)),
-  );
+/**
+ * The alarms in `region` on `namespace`/`metricName` whose dimensions name `subject`: the dimension
+ * `nameDimension` equals the subject's name, or the alarm's dimensions were computed from the subject
+ * (a property dependency). When the subject's name is unknown and nothing depends on it, no alarm
+ * matches: an alarm on some other resource never stands in for this one. `extra` dimensions must match exactly.
+ */
+function alarmsFor(
+  resources: readonly PolicyResource[],
+  metric: { namespace: string; metricName: string; nameDimension: string; extra?: Record<string, string> },
+  subject: PolicyResource,
+  region: string,
+  fallback: string,
+): PolicyResource[] {
+  const name = known(() => str(subject.props, 'name'));
+  return resources.filter((r) => {
+    if (r.type !== ALARM_TYPE || regionOf(r, fallback) !== region) return false;
+    const dependsOnSubject = [...(r.propertyDependencies?.dimensions ?? []), ...(r.propertyDependencies?.metricQueries ?? [])].some((d) => d.urn === subject.urn);
+    return watchedMetrics(r).some(
+      (m) =>
+        m.namespace === metric.namespace &&
+        m.metricName === metric.metricName &&
+        Object.entries(metric.extra ?? {}).every(([k, v]) => m.dimensions[k] === v) &&
+        ((name !== undefined && m.dimensions[metric.nameDimension] === name) || (dependsOnSubject && m.dimensions[metric.nameDimension] === undefined) || (dependsOnSubject && name === undefined)),
+    );
+  });
 }
+
+/**
+ * Whether a count alarm (errors, throttles, 5xx, messages) fires at the first occurrence: above
+ * `maxThreshold` (default 0) with GreaterThanThreshold, or at `maxThreshold + 1` with GreaterThanOrEqualToThreshold.
+ * Returns the violation text, or undefined when it does.
+ */
+function firstOccurrenceProblem(alarm: PolicyResource, maxThreshold: number): string | undefined {
+  const threshold = num(alarm.props, 'threshold');
+  const operator = str(alarm.props, 'comparisonOperator');
+  const ok =
+    threshold !== undefined &&
+    ((operator === 'GreaterThanThreshold' && threshold <= maxThreshold) || (operator === 'GreaterThanOrEqualToThreshold' && threshold <= maxThreshold + 1));
+  return ok ? undefined : `threshold ${threshold ?? 'none'} with ${operator ?? 'no operator'}`;
+}
+
+const countThresholdSchema = {
+  maxThreshold: {
+    type: 'number' as const,
+    default: 0,
+    description: 'Largest accepted threshold with GreaterThanThreshold (GreaterThanOrEqualToThreshold: one more); 0 = the first occurrence.',
+  },
+};
 
 /** ReplicationLatency is published in milliseconds. */
 export const DEFAULT_MAX_REPLICATION_LATENCY_MS = 30_000;
@@ -68,6 +109,7 @@ export const dynamodbReplicationLatencyAlarms: PackStackPolicy = {
   remediationSteps:
     'In each source region add an aws.cloudwatch.MetricAlarm on AWS/DynamoDB ReplicationLatency with dimensions { TableName, ReceivingRegion: <other region> }, threshold 30000 (milliseconds), comparisonOperator GreaterThanThreshold, and an SNS alarm action.',
   tags: tags('DR-06', 'monitoring'),
+  subjects: [TABLE_TYPE],
   configSchema: {
     properties: {
       ...regionSchema,
@@ -87,14 +129,19 @@ export const dynamodbReplicationLatencyAlarms: PackStackPolicy = {
         const inline = list(table.props, 'replicas').map((r) => str(r, 'regionName'));
         const replicaRegions = [...new Set([...inline, ...separate])].filter((r): r is string => r !== undefined && r !== home);
         if (replicaRegions.length === 0) return;
-        const tableName = str(table.props, 'name');
         const regions = [home, ...replicaRegions];
         const directions = regions.flatMap((source) => regions.filter((target) => target !== source).map((target) => ({ source, target })));
         checkEach(directions, ({ source, target }) => {
-          const alarms = alarmsFor(args.resources, 'AWS/DynamoDB', 'ReplicationLatency', { ...(tableName ? { TableName: tableName } : {}), ReceivingRegion: target }, source, config.primaryRegion);
+          const alarms = alarmsFor(
+            args.resources,
+            { namespace: 'AWS/DynamoDB', metricName: 'ReplicationLatency', nameDimension: 'TableName', extra: { ReceivingRegion: target } },
+            table,
+            source,
+            config.primaryRegion,
+          );
           if (alarms.length === 0) {
             reportViolation(
-              `DynamoDB global table must have a ReplicationLatency alarm for ${source} -> ${target} (AWS/DynamoDB in ${source}, dimensions TableName and ReceivingRegion ${target}).`,
+              `DynamoDB global table must have a ReplicationLatency alarm for ${source} -> ${target} (AWS/DynamoDB in ${source}, dimensions TableName of this table and ReceivingRegion ${target}).`,
               table.urn,
             );
             return;
@@ -136,18 +183,27 @@ export const lambdaErrorThrottleAlarms: PackStackPolicy = {
   framework: pciDss('10.7.2', 'Failures of critical security control systems are detected, alerted and addressed promptly.'),
   remediationSteps: 'Add aws.cloudwatch.MetricAlarm resources on AWS/Lambda Errors and Throttles with dimension FunctionName, in the function\'s region, with an SNS action.',
   tags: tags('OPS-01', 'monitoring'),
-  configSchema: { properties: { ...regionSchema } },
+  subjects: [FUNCTION_TYPE],
+  configSchema: { properties: { ...regionSchema, ...countThresholdSchema } },
   validateStack: (args, reportViolation) => {
     const { primaryRegion } = regionConfig(args.getConfig<Partial<RegionConfig>>());
+    const { maxThreshold } = { maxThreshold: 0, ...args.getConfig<{ maxThreshold?: number }>() };
     checkEach(
       args.resources.filter((r) => r.type === FUNCTION_TYPE),
       (fn) => {
-        const name = str(fn.props, 'name');
         const region = regionOf(fn, primaryRegion);
-        const missing = ['Errors', 'Throttles'].filter(
-          (metric) => alarmsFor(args.resources, 'AWS/Lambda', metric, name ? { FunctionName: name } : {}, region, primaryRegion).length === 0,
+        const found = ['Errors', 'Throttles'].map((metricName) => ({
+          metricName,
+          alarms: alarmsFor(args.resources, { namespace: 'AWS/Lambda', metricName, nameDimension: 'FunctionName' }, fn, region, primaryRegion),
+        }));
+        const missing = found.filter((f) => f.alarms.length === 0).map((f) => f.metricName);
+        if (missing.length > 0) reportViolation(`Lambda function must have ${missing.join(' and ')} alarm(s) in ${region} (AWS/Lambda, dimension FunctionName of this function).`, fn.urn);
+        checkEach(found, ({ metricName, alarms }) =>
+          checkEach(alarms, (alarm) => {
+            const problem = firstOccurrenceProblem(alarm, maxThreshold);
+            if (problem) reportViolation(`Lambda ${metricName} alarm must fire at the first ${metricName === 'Errors' ? 'error' : 'throttle'} (threshold ${maxThreshold} with GreaterThanThreshold), got ${problem}.`, alarm.urn);
+          }),
         );
-        if (missing.length > 0) reportViolation(`Lambda function must have ${missing.join(' and ')} alarm(s) in ${region} (AWS/Lambda, dimension FunctionName ${name ?? '?'}).`, fn.urn);
       },
     );
   },
@@ -161,17 +217,24 @@ export const apigateway5xxAlarm: PackStackPolicy = {
   framework: pciDss('10.7.2', 'Failures of critical security control systems are detected, alerted and addressed promptly.'),
   remediationSteps: 'Add an aws.cloudwatch.MetricAlarm on AWS/ApiGateway 5XXError with dimension ApiName (and Stage), in the API\'s region, with an SNS action.',
   tags: tags('OPS-01', 'monitoring'),
-  configSchema: { properties: { ...regionSchema } },
+  subjects: [REST_API_TYPE],
+  configSchema: { properties: { ...regionSchema, ...countThresholdSchema } },
   validateStack: (args, reportViolation) => {
     const { primaryRegion } = regionConfig(args.getConfig<Partial<RegionConfig>>());
+    const { maxThreshold } = { maxThreshold: 0, ...args.getConfig<{ maxThreshold?: number }>() };
     checkEach(
       args.resources.filter((r) => r.type === REST_API_TYPE),
       (api) => {
-        const name = str(api.props, 'name');
         const region = regionOf(api, primaryRegion);
-        if (alarmsFor(args.resources, 'AWS/ApiGateway', '5XXError', name ? { ApiName: name } : {}, region, primaryRegion).length === 0) {
-          reportViolation(`API Gateway REST API must have a 5XXError alarm in ${region} (AWS/ApiGateway, dimension ApiName ${name ?? '?'}).`, api.urn);
+        const alarms = alarmsFor(args.resources, { namespace: 'AWS/ApiGateway', metricName: '5XXError', nameDimension: 'ApiName' }, api, region, primaryRegion);
+        if (alarms.length === 0) {
+          reportViolation(`API Gateway REST API must have a 5XXError alarm in ${region} (AWS/ApiGateway, dimension ApiName of this API).`, api.urn);
+          return;
         }
+        checkEach(alarms, (alarm) => {
+          const problem = firstOccurrenceProblem(alarm, maxThreshold);
+          if (problem) reportViolation(`API Gateway 5XXError alarm must fire at the first 5xx response (threshold ${maxThreshold} with GreaterThanThreshold), got ${problem}.`, alarm.urn);
+        });
       },
     );
   },
@@ -197,7 +260,7 @@ export const cloudwatchAlarmHasAction: PackResourcePolicy = {
   }),
 };
 
-export const DEFAULT_MINIMUM_RETENTION_DAYS = 30;
+export { DEFAULT_MINIMUM_RETENTION_DAYS };
 
 export const cloudwatchLogGroupRetention: PackResourcePolicy = {
   name: 'cloudwatch-log-group-retention',
@@ -205,11 +268,11 @@ export const cloudwatchLogGroupRetention: PackResourcePolicy = {
   enforcementLevel: 'mandatory',
   severity: 'medium',
   framework: pciDss('10.5.1', 'Audit log history is retained for at least 12 months, with at least the most recent three months immediately available.'),
-  remediationSteps: 'Set `retentionInDays` (the stack\'s logRetentionDays) on the aws.cloudwatch.LogGroup; production stacks raise minimumRetentionDays in the pack config.',
+  remediationSteps: 'Set `retentionInDays` to at least 365 on the aws.cloudwatch.LogGroup (the stack\'s logRetentionDays); a stack that archives logs elsewhere for 12 months may lower minimumRetentionDays in the pack config.',
   tags: tags('LOG-01', 'monitoring'),
   configSchema: {
     properties: {
-      minimumRetentionDays: { type: 'integer', default: DEFAULT_MINIMUM_RETENTION_DAYS, minimum: 1, description: 'Shortest accepted retention in days.' },
+      minimumRetentionDays: minimumRetentionSchema,
     },
   },
   validateResource: validateResourceOfType(aws.cloudwatch.LogGroup, (group, args, reportViolation) => {

@@ -2,13 +2,10 @@
  * Naming: every physically named resource carries the environment suffix, so two environments in
  * one account never collide. Logical names need no suffix: the stack name already scopes their URNs.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as aws from '@pulumi/aws';
 import type { ReportViolation, ResourceValidationArgs } from '@pulumi/policy';
-import * as yaml from 'js-yaml';
 import { PackResourcePolicy, pciDss, tags } from './lib/policy';
-import { isRecord, str } from './lib/props';
+import { str } from './lib/props';
 import { tokenOf } from './lib/stack';
 
 /** The physical-name property of resource types whose names must be unique per account (and region). */
@@ -35,21 +32,6 @@ export const PHYSICAL_NAME_PROPS: Readonly<Record<string, string>> = {
   [tokenOf(aws.secretsmanager.Secret)]: 'name',
 };
 
-/** The directory holding the project's `Pulumi.<stack>.yaml` files (the pack lives one level below the project). */
-export const DEFAULT_STACK_CONFIG_DIR = join(__dirname, '..');
-
-/** `<project>:environmentSuffix` of a committed stack file, if there is one. */
-export function suffixFromStackFile(stack: string, dir = DEFAULT_STACK_CONFIG_DIR): string | undefined {
-  const file = join(dir, `Pulumi.${stack}.yaml`);
-  if (!existsSync(file)) return undefined;
-  const document = yaml.load(readFileSync(file, 'utf8'));
-  const config = isRecord(document) ? document.config : undefined;
-  if (!isRecord(config)) return undefined;
-  const key = Object.keys(config).find((k) => k.endsWith(':environmentSuffix'));
-  const value = key === undefined ? undefined : config[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /** The stack name inside a URN (`urn:pulumi:<stack>::<project>::<type>::<name>`). */
 export function stackFromUrn(urn: string): string | undefined {
   const match = /^urn:pulumi:([^:]+)::/.exec(urn);
@@ -72,7 +54,6 @@ export const DEFAULT_AWS_MANDATED_NAMES = ['^API-Gateway-Execution-Logs_[a-z0-9]
 interface NamingConfig {
   environmentSuffix?: string;
   awsMandatedNames?: string[];
-  stackConfigDir?: string;
   exemptTypes?: string[];
 }
 
@@ -86,8 +67,10 @@ export const resourceNameEnvironmentSuffix: PackResourcePolicy = {
   tags: tags('GOV-01', 'naming'),
   configSchema: {
     properties: {
-      environmentSuffix: { type: 'string', description: 'Expected suffix; default: payments-dr:environmentSuffix of Pulumi.<stack>.yaml, else the stack name.' },
-      stackConfigDir: { type: 'string', description: 'Directory holding Pulumi.<stack>.yaml (default: the project root above policy-pack/).' },
+      environmentSuffix: {
+        type: 'string',
+        description: 'Expected suffix; default: the stack name. The offline gate sets it from the stack\'s <project>:environmentSuffix.',
+      },
       exemptTypes: { type: 'array', items: { type: 'string' }, default: [], description: 'Type tokens exempt from the naming rule.' },
       awsMandatedNames: {
         type: 'array',
@@ -102,8 +85,8 @@ export const resourceNameEnvironmentSuffix: PackResourcePolicy = {
     const config = args.getConfig<NamingConfig>();
     if ((config.exemptTypes ?? []).includes(args.type)) args.notApplicable(`${args.type} is exempt from the naming rule by configuration`);
     const stack = stackFromUrn(args.urn);
-    const suffix = config.environmentSuffix ?? (stack === undefined ? undefined : suffixFromStackFile(stack, config.stackConfigDir) ?? stack);
-    if (suffix === undefined || suffix === '') args.notApplicable('No environment suffix configured and none derivable from the stack');
+    const suffix = config.environmentSuffix ?? stack;
+    if (suffix === undefined || suffix === '') args.notApplicable('No environment suffix configured (policy setting environmentSuffix) and none derivable from the stack');
     const prop = PHYSICAL_NAME_PROPS[args.type];
     if (prop === undefined) args.notApplicable(`${args.type} has no account-wide physical name (its logical name is scoped by the stack's URN)`);
     // Without an explicit name the provider auto-names the resource from its logical name.
@@ -116,8 +99,8 @@ export const resourceNameEnvironmentSuffix: PackResourcePolicy = {
     if (!carriesSuffix(checked, suffix)) {
       reportViolation(
         physical !== undefined
-          ? `Resource ${prop} must carry the environment suffix "${suffix}", got "${physical}".`
-          : `Resource ${prop} must carry the environment suffix "${suffix}" (auto-named from "${args.name}").`,
+          ? `Resource ${prop} must carry the environment suffix "${suffix}" (policy setting environmentSuffix), got "${physical}".`
+          : `Resource ${prop} must carry the environment suffix "${suffix}" (policy setting environmentSuffix; auto-named from "${args.name}").`,
       );
     }
   },

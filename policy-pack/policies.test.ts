@@ -12,6 +12,8 @@ import './test/dns.cases';
 import './test/monitoring.cases';
 import './test/resilience.cases';
 import './test/naming.cases';
+import './test/grants.cases';
+import './test/entry.cases';
 import './test/meta.cases';
 import './test/waivers.cases';
 import './test/preview.cases';

@@ -72,3 +72,28 @@ export function effectiveConfig(policy: PackPolicy, ...layers: Array<Record<stri
   }
   return out;
 }
+
+/**
+ * Layers pack configurations as the engine does for `--policy-pack-config`: per policy, later layers
+ * override earlier ones property by property. A layer may hold `"all": "<level>"` (every policy's
+ * enforcement level, as the Pulumi CLI accepts) and `"*": {...}` (settings for every policy that
+ * declares them in its configSchema; used for the settings the gate reads from the program's stack).
+ */
+export function mergeConfig(policies: readonly PackPolicy[], ...layers: PolicyPackConfig[]): PolicyPackConfig {
+  const out: PolicyPackConfig = {};
+  for (const policy of policies) {
+    const merged: Record<string, unknown> = {};
+    const declared = Object.keys(policy.configSchema?.properties ?? {});
+    for (const layer of layers) {
+      const all = layer.all;
+      if (typeof all === 'string') merged.enforcementLevel = all;
+      const shared = layer['*'];
+      if (isRecord(shared)) for (const [k, v] of Object.entries(shared)) if (declared.includes(k)) merged[k] = v;
+      const own = layer[policy.name];
+      if (typeof own === 'string') merged.enforcementLevel = own;
+      else if (isRecord(own)) Object.assign(merged, own);
+    }
+    out[policy.name] = merged as PolicyPackConfig[string];
+  }
+  return out;
+}

@@ -62,6 +62,43 @@ function redrives(resources: readonly PolicyResource[]): Redrive[] {
   return found;
 }
 
+const FUNCTION_TYPE = tokenOf(aws.lambda.Function);
+const EVENT_INVOKE_CONFIG_TYPE = tokenOf(aws.lambda.FunctionEventInvokeConfig);
+const SUBSCRIPTION_TYPE = tokenOf(aws.sns.TopicSubscription);
+const EVENT_TARGET_TYPE = tokenOf(aws.cloudwatch.EventTarget);
+
+/**
+ * Where a queue is named as a dead-letter queue (or the on-failure destination, which plays the same
+ * role): a redrive policy (inline or aws.sqs.RedrivePolicy), a Lambda function's deadLetterConfig,
+ * an async invoke config's onFailure destination, an SNS subscription's or an EventBridge target's DLQ.
+ */
+const DLQ_REFERENCES: Array<{ type: string; prop: string; path: string[] }> = [
+  { type: FUNCTION_TYPE, prop: 'deadLetterConfig', path: ['deadLetterConfig', 'targetArn'] },
+  { type: EVENT_INVOKE_CONFIG_TYPE, prop: 'destinationConfig', path: ['destinationConfig', 'onFailure', 'destination'] },
+  { type: EVENT_TARGET_TYPE, prop: 'deadLetterConfig', path: ['deadLetterConfig', 'arn'] },
+];
+
+/** Every queue the stack uses as a dead-letter queue, by URN. */
+function deadLetterQueues(resources: readonly PolicyResource[]): Map<string, PolicyResource> {
+  const queues = resources.filter((r) => r.type === QUEUE_TYPE);
+  const out = new Map<string, PolicyResource>();
+  for (const redrive of redrives(resources)) for (const target of redrive.targets) out.set(target.urn, target);
+  for (const r of resources) {
+    for (const ref of DLQ_REFERENCES.filter((x) => x.type === r.type)) {
+      const deps = r.propertyDependencies?.[ref.prop] ?? [];
+      const arn = known(() => str(r.props, ...ref.path));
+      for (const q of queues) if (deps.some((d) => d.urn === q.urn) || (arn !== undefined && queueKeys(q).includes(arn))) out.set(q.urn, q);
+    }
+    if (r.type === SUBSCRIPTION_TYPE) {
+      const deps = r.propertyDependencies?.redrivePolicy ?? [];
+      const document = known(() => jsonDocument(get(r.props, 'redrivePolicy')));
+      const arn = document === undefined ? undefined : str(document, 'deadLetterTargetArn');
+      for (const q of queues) if (deps.some((d) => d.urn === q.urn) || (arn !== undefined && queueKeys(q).includes(arn))) out.set(q.urn, q);
+    }
+  }
+  return out;
+}
+
 export const sqsDeadLetterQueueRetention: PackStackPolicy = {
   name: 'sqs-dead-letter-queue-retention',
   description: 'Checks whether every SQS dead-letter queue keeps messages for the SQS maximum of 14 days.',
@@ -70,10 +107,9 @@ export const sqsDeadLetterQueueRetention: PackStackPolicy = {
   framework: pciDss('12.10.1', 'Incident response procedures cover recovery of business-critical data; failed payments stay recoverable for 14 days.'),
   remediationSteps: `Set \`messageRetentionSeconds: ${FOURTEEN_DAYS_SECONDS}\` on the dead-letter aws.sqs.Queue.`,
   tags: tags('OPS-02', 'queues'),
+  subjects: [QUEUE_TYPE],
   validateStack: (args, reportViolation) => {
-    const dlqs = new Map<string, PolicyResource>();
-    for (const redrive of redrives(args.resources)) for (const target of redrive.targets) dlqs.set(target.urn, target);
-    checkEach(dlqs.values(), (dlq) => {
+    checkEach(deadLetterQueues(args.resources).values(), (dlq) => {
       const retention = num(dlq.props, 'messageRetentionSeconds');
       if (retention === undefined || retention < FOURTEEN_DAYS_SECONDS) {
         reportViolation(`SQS dead-letter queue must retain messages for 14 days (messageRetentionSeconds ${FOURTEEN_DAYS_SECONDS}), got ${retention ?? '345600 (default)'}.`, dlq.urn);
@@ -91,13 +127,14 @@ export const sqsQueueRedrivePolicy: PackStackPolicy = {
   remediationSteps:
     'Set `redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 5 })` on the queue (or add an aws.sqs.RedrivePolicy), with maxReceiveCount between 1 and maxReceiveCount.',
   tags: tags('OPS-02', 'queues'),
+  subjects: [QUEUE_TYPE],
   configSchema: {
     properties: { maxReceiveCount: { type: 'integer', default: 10, minimum: 1, description: 'Largest accepted maxReceiveCount before a message moves to the DLQ.' } },
   },
   validateStack: (args, reportViolation) => {
     const { maxReceiveCount } = { maxReceiveCount: 10, ...args.getConfig<{ maxReceiveCount?: number }>() };
     const all = redrives(args.resources);
-    const dlqUrns = new Set(all.flatMap((r) => r.targets.map((t) => t.urn)));
+    const dlqUrns = new Set(deadLetterQueues(args.resources).keys());
     const queues = args.resources.filter((r) => r.type === QUEUE_TYPE && !dlqUrns.has(r.urn));
     checkEach(queues, (queue) => {
       const own = all.filter((r) => r.source.some((s) => s.urn === queue.urn));

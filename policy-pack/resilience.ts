@@ -6,7 +6,7 @@ import type { PolicyResource, PolicyResourceOptions, ReportViolation, ResourceVa
 import { PackResourcePolicy, PackStackPolicy, pciDss, tags } from './lib/policy';
 import { checkAll, checkEach, known } from './lib/preview';
 import { bool, get, list, str, strings } from './lib/props';
-import { RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
+import { REGION_SETTINGS, RegionConfig, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
 
 /**
  * Resource options as the offline gate records them. `pulumi preview` sends the analyzer no
@@ -109,8 +109,14 @@ export const DEFAULT_GLOBAL_TYPE_PREFIXES = [
   tokenOf(aws.dynamodb.TableReplica),
 ];
 
+/**
+ * Type tokens of resources a provider manages have the form `aws:<module>/<resource>:<Type>`; a
+ * component resource (`pkg:module:Type`, whatever its package) holds other resources and lives in no region.
+ */
+const PROVIDER_RESOURCE_TOKEN = /^aws:[^:/]+\/[^:]+:[^:]+$/;
+
 function isRegional(resource: PolicyResource, globalPrefixes: readonly string[]): boolean {
-  return resource.type.startsWith('aws:') && !globalPrefixes.some((p) => resource.type.startsWith(p));
+  return PROVIDER_RESOURCE_TOKEN.test(resource.type) && !globalPrefixes.some((p) => resource.type.startsWith(p));
 }
 
 function protectionSignature(resource: PolicyResource): string {
@@ -128,6 +134,7 @@ export const regionsAlike: PackStackPolicy = {
   remediationSteps:
     'Instantiate the one regional component in both regions (never copy-paste one region); create the missing resource kind in the other region and use identical resource options.',
   tags: tags('DR-04', 'resilience'),
+  subjects: ['aws:*'],
   configSchema: {
     properties: {
       ...regionSchema,
@@ -146,11 +153,11 @@ export const regionsAlike: PackStackPolicy = {
       const inPrimary = primary.filter((r) => r.type === kind);
       const inDr = dr.filter((r) => r.type === kind);
       if (inDr.length === 0) {
-        reportViolation(`Regions must be alike: ${kind} exists in ${config.primaryRegion} but not in ${config.drRegion}.`, inPrimary[0].urn);
+        reportViolation(`Regions must be alike: ${kind} exists in ${config.primaryRegion} but not in ${config.drRegion} (${REGION_SETTINGS}).`, inPrimary[0].urn);
         continue;
       }
       if (inPrimary.length === 0) {
-        reportViolation(`Regions must be alike: ${kind} exists in ${config.drRegion} but not in ${config.primaryRegion}.`, inDr[0].urn);
+        reportViolation(`Regions must be alike: ${kind} exists in ${config.drRegion} but not in ${config.primaryRegion} (${REGION_SETTINGS}).`, inDr[0].urn);
         continue;
       }
       const signatures = (rs: PolicyResource[]) => [...new Set(rs.map(protectionSignature))].sort().join(' | ');
@@ -197,6 +204,7 @@ export const route53FailoverPair: PackStackPolicy = {
   remediationSteps:
     'Create exactly one PRIMARY (with the primary health check) and one SECONDARY aws.route53.Record for the API hostname, with distinct setIdentifiers, aliasing the regional API domains of the two regions.',
   tags: tags('DR-03', 'resilience'),
+  subjects: [tokenOf(aws.route53.Record), tokenOf(aws.apigateway.RestApi)],
   configSchema: { properties: { ...regionSchema } },
   validateStack: (args, reportViolation) => {
     const config = regionConfig(args.getConfig<Partial<RegionConfig>>());
@@ -204,7 +212,7 @@ export const route53FailoverPair: PackStackPolicy = {
     const apiRegions = new Set(args.resources.filter((r) => r.type === REST_API_TYPE).map((r) => regionOf(r, config.primaryRegion)));
     if (records.length === 0) {
       if (apiRegions.has(config.primaryRegion) && apiRegions.has(config.drRegion)) {
-        reportViolation(`Stack must front the API of ${config.primaryRegion} and ${config.drRegion} with a PRIMARY/SECONDARY failover record pair (none found).`);
+        reportViolation(`Stack must front the API of ${config.primaryRegion} and ${config.drRegion} with a PRIMARY/SECONDARY failover record pair (none found; ${REGION_SETTINGS}).`);
       }
       return;
     }
@@ -246,6 +254,6 @@ export const resiliencePolicies = [resourceNotProtected, resourceNotRetainedOnDe
 
 /** Exposed for tests: whether a resource counts as regional with the default global types. */
 export function isRegionalType(type: string): boolean {
-  return type.startsWith('aws:') && !DEFAULT_GLOBAL_TYPE_PREFIXES.some((p) => type.startsWith(p));
+  return PROVIDER_RESOURCE_TOKEN.test(type) && !DEFAULT_GLOBAL_TYPE_PREFIXES.some((p) => type.startsWith(p));
 }
 

@@ -8,7 +8,7 @@ import type { PolicyResource, ReportViolation, StackValidationArgs } from '@pulu
 import { PackStackPolicy, pciDss, tags } from './lib/policy';
 import { checkEach, isUnknownValueError, known } from './lib/preview';
 import { bool, get, jsonDocument, list, path, str, strings } from './lib/props';
-import { RegionConfig, referencedBy, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
+import { DR_REGION_SETTING, RegionConfig, referencedBy, regionConfig, regionOf, regionSchema, tokenOf } from './lib/stack';
 
 export const BUCKET_TYPES = [tokenOf(aws.s3.Bucket), tokenOf(aws.s3.BucketV2)];
 const VERSIONING_TYPES = [tokenOf(aws.s3.BucketVersioning), tokenOf(aws.s3.BucketVersioningV2)];
@@ -37,6 +37,16 @@ function forEachBucket(args: StackValidationArgs, types: readonly string[], chec
   checkEach(buckets(args.resources), (bucket) => check(bucket, companions(bucket, args.resources, types)));
 }
 
+/**
+ * The deprecated inline arguments of aws.s3.Bucket that @pulumi/aws 7 still accepts (and applies):
+ * `versioning`, `serverSideEncryptionConfiguration`, `policy`, `replicationConfiguration`
+ * (https://www.pulumi.com/registry/packages/aws/api-docs/s3/bucket/). A bucket configured that way
+ * has the setting; the policies read it as they read the separate resource.
+ */
+function inline(bucket: PolicyResource, key: string): unknown {
+  return get(bucket.props, key);
+}
+
 export const s3BucketVersioned: PackStackPolicy = {
   name: 's3-bucket-versioning-enabled',
   description: 'Checks whether every S3 bucket has a versioning resource with status Enabled.',
@@ -45,9 +55,15 @@ export const s3BucketVersioned: PackStackPolicy = {
   framework: pciDss('10.5.1', 'Audit log history is retained and protected from modification; previous object versions survive overwrites and deletes.'),
   remediationSteps: 'Add an aws.s3.BucketVersioning with `bucket: <bucket>.id` and `versioningConfiguration: { status: "Enabled" }` (also required for replication).',
   tags: tags('DR-02', 'storage'),
+  subjects: BUCKET_TYPES,
   validateStack: (args, reportViolation) =>
     forEachBucket(args, VERSIONING_TYPES, (bucket, found) => {
       if (found.length === 0) {
+        const versioning = inline(bucket, 'versioning');
+        if (versioning !== undefined && versioning !== null) {
+          if (bool(versioning, 'enabled') !== true) reportViolation('S3 bucket must have versioning enabled (inline versioning.enabled is not true).', bucket.urn);
+          return;
+        }
         reportViolation('S3 bucket must have versioning enabled (no aws.s3.BucketVersioning refers to it).', bucket.urn);
         return;
       }
@@ -68,9 +84,18 @@ export const s3BucketEncrypted: PackStackPolicy = {
   framework: pciDss('3.5.1', 'Stored account data is rendered unreadable (strong cryptography).'),
   remediationSteps: 'Add an aws.s3.BucketServerSideEncryptionConfiguration with a rule `applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }` (or AES256).',
   tags: tags('SEC-01', 'storage'),
+  subjects: BUCKET_TYPES,
   validateStack: (args, reportViolation) =>
     forEachBucket(args, ENCRYPTION_TYPES, (bucket, found) => {
       if (found.length === 0) {
+        const sse = inline(bucket, 'serverSideEncryptionConfiguration');
+        if (sse !== undefined && sse !== null) {
+          const algorithm = str(sse, 'rule', 'applyServerSideEncryptionByDefault', 'sseAlgorithm');
+          if (algorithm === undefined || !ACCEPTED_SSE.includes(algorithm)) {
+            reportViolation(`S3 bucket must have default encryption with one of ${ACCEPTED_SSE.join(', ')} (inline rule has ${algorithm ?? 'none'}).`, bucket.urn);
+          }
+          return;
+        }
         reportViolation('S3 bucket must have default encryption (no aws.s3.BucketServerSideEncryptionConfiguration refers to it).', bucket.urn);
         return;
       }
@@ -93,6 +118,7 @@ export const s3BucketPublicAccessBlocked: PackStackPolicy = {
   framework: pciDss('1.4.1', 'Controls are implemented between trusted and untrusted networks; no cardholder data store is reachable publicly.'),
   remediationSteps: `Add an aws.s3.BucketPublicAccessBlock with ${BLOCK_SETTINGS.map((s) => `${s}: true`).join(', ')}.`,
   tags: tags('SEC-04', 'storage'),
+  subjects: BUCKET_TYPES,
   validateStack: (args, reportViolation) =>
     forEachBucket(args, [PUBLIC_ACCESS_BLOCK_TYPE], (bucket, found) => {
       if (found.length === 0) {
@@ -125,14 +151,18 @@ export const s3BucketTlsOnly: PackStackPolicy = {
   remediationSteps:
     'Add an aws.s3.BucketPolicy with a statement `{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<arn>, "<arn>/*"], Condition: { Bool: { "aws:SecureTransport": "false" } } }`.',
   tags: tags('SEC-02', 'storage'),
+  subjects: BUCKET_TYPES,
   validateStack: (args, reportViolation) =>
     forEachBucket(args, [BUCKET_POLICY_TYPE], (bucket, found) => {
-      if (found.length === 0) {
+      const inlinePolicy = inline(bucket, 'policy');
+      const documents: Array<() => unknown> = found.map((policy) => () => get(policy.props, 'policy'));
+      if (typeof inlinePolicy === 'string' && inlinePolicy !== '') documents.push(() => inlinePolicy);
+      if (documents.length === 0) {
         reportViolation('S3 bucket must deny requests without TLS (no aws.s3.BucketPolicy refers to it).', bucket.urn);
         return;
       }
-      checkEach(found, (policy) => {
-        const document = jsonDocument(get(policy.props, 'policy'));
+      checkEach(documents, (read) => {
+        const document = jsonDocument(read());
         const statements = list(document, 'Statement');
         const denial = statements.find(deniesInsecureTransport);
         if (!denial) {
@@ -160,9 +190,13 @@ function isUnknownDestination(rule: unknown): boolean {
 
 function checkReplication(bucket: PolicyResource, args: StackValidationArgs, config: RegionConfig, reportViolation: ReportViolation): void {
   const drBuckets = buckets(args.resources).filter((b) => regionOf(b, config.primaryRegion) === config.drRegion);
-  const configs = companions(bucket, args.resources, [REPLICATION_TYPE]);
+  const configs: Array<{ props: unknown; propertyDependencies?: PolicyResource['propertyDependencies'] }> = companions(bucket, args.resources, [REPLICATION_TYPE]);
+  const inlineReplication = inline(bucket, 'replicationConfiguration');
+  if (inlineReplication !== undefined && inlineReplication !== null) {
+    configs.push({ props: inlineReplication, propertyDependencies: { rules: bucket.propertyDependencies?.replicationConfiguration ?? [] } });
+  }
   if (configs.length === 0) {
-    reportViolation(`S3 bucket must replicate to a bucket in the DR region ${config.drRegion} (no aws.s3.BucketReplicationConfig refers to it).`, bucket.urn);
+    reportViolation(`S3 bucket must replicate to a bucket in the DR region ${config.drRegion} (no aws.s3.BucketReplicationConfig refers to it; ${DR_REGION_SETTING}).`, bucket.urn);
     return;
   }
   checkEach(configs, (replication) => {
@@ -175,7 +209,7 @@ function checkReplication(bucket: PolicyResource, args: StackValidationArgs, con
       return drBuckets.some((b) => bucketKeys(b).some((k) => k !== undefined && k === destination));
     });
     if (toDr.length === 0) {
-      reportViolation(`S3 bucket must replicate to a bucket in the DR region ${config.drRegion} (no enabled replication rule has a DR-region destination).`, bucket.urn);
+      reportViolation(`S3 bucket must replicate to a bucket in the DR region ${config.drRegion} (no enabled replication rule has a DR-region destination; ${DR_REGION_SETTING}).`, bucket.urn);
       return;
     }
     if (!toDr.some((rule) => str(rule, 'destination', 'replicationTime', 'status') === 'Enabled')) {
@@ -193,6 +227,7 @@ export const s3BucketReplicatedToDr: PackStackPolicy = {
   remediationSteps:
     'Add an aws.s3.BucketReplicationConfig on the primary bucket with an Enabled rule whose destination.bucket is the DR bucket ARN and destination.replicationTime { status: "Enabled", time: { minutes: 15 } } plus metrics.',
   tags: tags('DR-01', 'storage'),
+  subjects: BUCKET_TYPES,
   configSchema: { properties: { ...regionSchema } },
   validateStack: (args, reportViolation) => {
     const config = regionConfig(args.getConfig<Partial<RegionConfig>>());

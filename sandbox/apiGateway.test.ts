@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
-import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
+import { ApiGatewayEmulator, type ApiHandler, type RequestAuthorizerHandler } from './apiGateway';
 import type { FunctionSpec } from './lambdaRuntime';
 import { refusesConnections } from './testkit';
 
@@ -115,6 +115,64 @@ describe('API Gateway emulator with an enforced API key', () => {
     assert.deepEqual(await without.json(), { message: 'Forbidden' });
     assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'x-api-key': 'wrong-key-wrong-key-wrong' } })).status, 403);
     assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'X-API-Key': key } })).status, 201);
+    assert.equal((await fetch(`${base}/health`)).status, 200);
+  });
+});
+
+describe('API Gateway emulator: Lambda REQUEST authorizer', () => {
+  const seen: APIGatewayProxyEvent[] = [];
+  let authorizerCalls = 0;
+  const authorizer: RequestAuthorizerHandler = async (event) => {
+    authorizerCalls++;
+    const token = event.headers?.Authorization ?? '';
+    const arn = event.methodArn.split('/').slice(0, 2).join('/');
+    if (token === 'Bearer good') return { principalId: 'm-1', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: `${arn}/*/payments` }] }, context: { merchantId: 'm-1' } };
+    if (token === 'Bearer revoked') return { principalId: 'm-1', policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: `${arn}/*` }] } };
+    if (token === 'Bearer crash') throw new Error('table unavailable');
+    throw new Error('Unauthorized');
+  };
+  const api = new ApiGatewayEmulator({
+    region: 'us-east-2',
+    stage: 'v1',
+    routes: [
+      { method: 'POST', resource: '/payments', fn: fn('create-payment'), authorizer: { fn: fn('authorizer'), handler: authorizer, identityHeader: 'Authorization' }, handler: async (event) => {
+        seen.push(event);
+        return { statusCode: 201, body: '{}' };
+      } },
+      { method: 'GET', resource: '/health', fn: fn('health'), handler: async () => ({ statusCode: 200, body: '{}' }) },
+    ],
+  });
+  let base: string;
+  before(async () => {
+    base = await api.start();
+  });
+  after(() => api.stop());
+  const post = (authorization?: string) => fetch(`${base}/payments`, { method: 'POST', headers: authorization === undefined ? {} : { Authorization: authorization }, body: '{}' });
+
+  it('passes the authorizer context to the integration as requestContext.authorizer', async () => {
+    const res = await post('Bearer good');
+    assert.equal(res.status, 201);
+    assert.equal(seen[seen.length - 1]?.requestContext.authorizer?.merchantId, 'm-1');
+    assert.equal(seen[seen.length - 1]?.requestContext.authorizer?.principalId, 'm-1');
+  });
+
+  it('401 {"message":"Unauthorized"} without the identity header, and the authorizer is not invoked', async () => {
+    const before = authorizerCalls;
+    const res = await post();
+    assert.equal(res.status, 401);
+    assert.deepEqual(await res.json(), { message: 'Unauthorized' });
+    assert.equal(authorizerCalls, before);
+  });
+
+  it('401 when the authorizer throws "Unauthorized", 403 on Deny, 500 when it fails otherwise', async () => {
+    assert.equal((await post('Bearer wrong')).status, 401);
+    const denied = await post('Bearer revoked');
+    assert.equal(denied.status, 403);
+    assert.match(((await denied.json()) as { message: string }).message, /explicit deny/);
+    assert.equal((await post('Bearer crash')).status, 500);
+  });
+
+  it('routes without an authorizer (health) need no credential', async () => {
     assert.equal((await fetch(`${base}/health`)).status, 200);
   });
 });

@@ -5,14 +5,31 @@
  * Like API Gateway: header case is preserved, an undefined resource or method answers 403
  * `Missing Authentication Token`, a handler error or malformed result answers 502, bodies above
  * 10 MB answer 413, a missing or wrong API key (when keys are enforced) answers 403 `Forbidden`.
+ *
+ * Lambda REQUEST authorizers (routes with `authorizer`), as API Gateway runs them for REST APIs
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html):
+ * a request without the identity source header answers 401 `{"message":"Unauthorized"}` without
+ * invoking the authorizer; the authorizer throwing `Error("Unauthorized")` answers 401; any other
+ * authorizer error answers 500; a Deny policy, or an Allow that does not cover the method ARN,
+ * answers 403; otherwise the integration runs with `requestContext.authorizer` = the returned
+ * `context` plus `principalId`. (Authorizer result caching is not emulated: every request is
+ * authorized afresh, which is the TTL-0 behaviour.)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { closeServer, listen, LOOPBACK, PayloadTooLargeError, readBody, sendJson } from './http';
 import { invoke, LambdaTimeoutError, type FunctionSpec } from './lambdaRuntime';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+export type RequestAuthorizerHandler = (event: APIGatewayRequestAuthorizerEvent, context: Context) => Promise<APIGatewayAuthorizerResult>;
+
+export interface RouteAuthorizer {
+  fn: FunctionSpec;
+  handler: RequestAuthorizerHandler;
+  /** The identity source header (`method.request.header.<name>`), e.g. `Authorization`. */
+  identityHeader: string;
+}
 
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
@@ -20,8 +37,31 @@ export interface ApiRoute {
   resource: string;
   fn: FunctionSpec;
   handler: ApiHandler;
-  /** The method requires an API key (`x-api-key`), as the stack's payment methods do. */
+  /** The method requires an API key (`x-api-key`). */
   apiKeyRequired?: boolean;
+  /** The method's Lambda REQUEST authorizer (the stack's payment methods have one). */
+  authorizer?: RouteAuthorizer;
+}
+
+/** IAM-style match of an execute-api ARN against a policy resource (`*` matches any run of characters). */
+function resourceMatches(pattern: string, arn: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(arn);
+}
+
+/** Whether the authorizer's policy allows invoking `methodArn` (an explicit Deny wins). */
+export function policyAllows(result: APIGatewayAuthorizerResult, methodArn: string): 'allow' | 'deny' | 'implicit-deny' {
+  let allowed = false;
+  for (const statement of result.policyDocument?.Statement ?? []) {
+    const s = statement as { Effect?: string; Action?: string | string[]; Resource?: string | string[] };
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action ?? ''];
+    if (!actions.some((a) => a === 'execute-api:Invoke' || a === 'execute-api:*' || a === '*')) continue;
+    const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource ?? ''];
+    if (!resources.some((r) => resourceMatches(r, methodArn))) continue;
+    if (s.Effect === 'Deny') return 'deny';
+    if (s.Effect === 'Allow') allowed = true;
+  }
+  return allowed ? 'allow' : 'implicit-deny';
 }
 
 export interface ApiGatewayOptions {
@@ -125,6 +165,54 @@ export class ApiGatewayEmulator {
       if (params !== undefined) return { route, pathParameters: params };
     }
     return undefined;
+  }
+
+  /**
+   * Runs the route's authorizer; answers 401/403/500 itself and returns undefined, or returns the
+   * integration's `requestContext.authorizer` (the context plus principalId).
+   */
+  private async authorize(route: ApiRoute, event: APIGatewayProxyEvent, baseHeaders: Record<string, string>, res: ServerResponse): Promise<Record<string, unknown> | undefined> {
+    const authorizer = route.authorizer!;
+    const wanted = authorizer.identityHeader.toLowerCase();
+    const identity = Object.entries(event.headers).find(([k, v]) => k.toLowerCase() === wanted && v !== undefined && v !== '');
+    if (identity === undefined) {
+      sendJson(res, 401, { message: 'Unauthorized' }, { ...baseHeaders, 'x-amzn-errortype': 'UnauthorizedException' });
+      return undefined;
+    }
+    const methodArn = `arn:aws:execute-api:${this.options.region}:000000000000:${this.apiId}/${this.options.stage}/${event.httpMethod}${event.path}`;
+    const authEvent: APIGatewayRequestAuthorizerEvent = {
+      type: 'REQUEST',
+      methodArn,
+      resource: event.resource,
+      path: event.path,
+      httpMethod: event.httpMethod,
+      headers: event.headers,
+      multiValueHeaders: event.multiValueHeaders,
+      pathParameters: event.pathParameters,
+      queryStringParameters: event.queryStringParameters,
+      multiValueQueryStringParameters: event.multiValueQueryStringParameters,
+      stageVariables: event.stageVariables,
+      requestContext: event.requestContext as unknown as APIGatewayRequestAuthorizerEvent['requestContext'],
+    };
+    let result: APIGatewayAuthorizerResult;
+    try {
+      result = await invoke(authorizer.fn, authorizer.handler, authEvent);
+    } catch (err) {
+      if (err instanceof Error && err.message === 'Unauthorized') {
+        sendJson(res, 401, { message: 'Unauthorized' }, { ...baseHeaders, 'x-amzn-errortype': 'UnauthorizedException' });
+      } else {
+        this.options.log?.(`${event.httpMethod} ${event.path} -> 500 (authorizer ${authorizer.fn.functionName}: ${err instanceof Error ? err.name : 'error'})`);
+        sendJson(res, 500, { message: null }, { ...baseHeaders, 'x-amzn-errortype': 'AuthorizerConfigurationException' });
+      }
+      return undefined;
+    }
+    const verdict = policyAllows(result, methodArn);
+    if (verdict !== 'allow') {
+      const message = verdict === 'deny' ? 'User is not authorized to access this resource with an explicit deny' : 'User is not authorized to access this resource';
+      sendJson(res, 403, { message }, { ...baseHeaders, 'x-amzn-errortype': 'AccessDeniedException' });
+      return undefined;
+    }
+    return { ...(result.context ?? {}), principalId: result.principalId };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -232,6 +320,12 @@ export class ApiGatewayEmulator {
         },
       },
     };
+
+    if (matched.route.authorizer !== undefined) {
+      const verdict = await this.authorize(matched.route, event, baseHeaders, res);
+      if (verdict === undefined) return;
+      event.requestContext.authorizer = verdict;
+    }
 
     const started = Date.now();
     let result: APIGatewayProxyResult;

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { HANDLERS } from '../infra/lambdaCode';
 import { parseCli } from './cli';
 import { SandboxControlClient } from './controlClient';
 import { startSandbox } from './sandbox';
@@ -32,7 +33,7 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-describe('sandbox CLI', { timeout: 60_000 }, () => {
+describe('sandbox CLI', { timeout: 150_000 }, () => {
   it('parses its flags and refuses bad ones', () => {
     assert.deepEqual(parseCli([]), { timeScale: 1, stack: 'dev', replicationDelayMs: 0, quiet: false, objectReplication: true });
     assert.deepEqual(parseCli(['--time-scale', '0.05', '--stack', 'staging', '--quiet', '--no-object-replication']), {
@@ -47,6 +48,10 @@ describe('sandbox CLI', { timeout: 60_000 }, () => {
     assert.throws(() => parseCli(['--stack', '../etc']), /stack/);
     assert.equal(parseCli(['--api-key', 'k'.repeat(20)]).apiKey, 'k'.repeat(20));
     assert.throws(() => parseCli(['--bogus']));
+    assert.equal(parseCli(['--consistency-mode', 'strong']).consistencyMode, 'strong');
+    assert.equal(parseCli(['--consistency-mode', 'eventual']).consistencyMode, 'eventual');
+    assert.equal(parseCli([]).consistencyMode, undefined, 'default: the stack decides');
+    assert.throws(() => parseCli(['--consistency-mode', 'linearizable']), /consistency-mode/);
   });
 
   // SIGINT and SIGTERM share one handler in cli.ts; one start-up keeps the suite fast.
@@ -64,7 +69,8 @@ describe('sandbox CLI', { timeout: 60_000 }, () => {
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       try {
         const line = await new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no ready line; stderr:\n${stderr.slice(-2000)}`)), 30_000);
+          // A hang detector, not a speed aim: start-up on a busy 2-core machine can take tens of seconds.
+          const timer = setTimeout(() => reject(new Error(`no ready line; stderr:\n${stderr.slice(-2000)}`)), 90_000);
           const check = (): void => {
             if (stdout.includes('\n')) {
               clearTimeout(timer);
@@ -106,13 +112,14 @@ describe('sandbox start-up failure', { timeout: 60_000 }, () => {
     // Handlers whose module initialisation fails, as a misconfigured deployment's would.
     const dir = mkdtempSync(join(tmpdir(), 'sandbox-broken-handlers-'));
     try {
-      for (const name of ['createPayment', 'getPayment', 'health', 'retryProcessor']) {
+      for (const name of HANDLERS) {
         writeFileSync(
           join(dir, `${name}.js`),
           `require('node:fs').writeFileSync(require('node:path').join(__dirname, 'pid-' + process.pid), ''); throw new Error('invalid function configuration: TABLE_NAME is required');\n`,
         );
       }
-      await assert.rejects(startSandbox({ timeScale: 0.05, handlersDir: dir }), /failed to start: .*invalid function configuration: TABLE_NAME is required/s);
+      // Handlers load once the regions know each other (connectPeer), so the error is the region's reply.
+      await assert.rejects(startSandbox({ timeScale: 0.05, handlersDir: dir }), /us-east-\d: .*invalid function configuration: TABLE_NAME is required/s);
       const pids = readdirSync(dir)
         .filter((f) => f.startsWith('pid-'))
         .map((f) => Number(f.slice(4)));

@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
+ * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--consistency-mode strong|eventual] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
  * Starts the local two-region sandbox, prints ONE JSON line on stdout when ready
  * (`{"event":"sandbox.ready", ...endpoints}`), sends the regions' logs to stderr, and stops cleanly
  * on SIGINT/SIGTERM (children stopped, temporary directories removed).
@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSandbox, validateTimeScale } from './sandbox';
+import { CONSISTENCY_MODES, type ConsistencyMode } from './types';
 
 export interface CliOptions {
   timeScale: number;
@@ -15,6 +16,8 @@ export interface CliOptions {
   quiet: boolean;
   objectReplication: boolean;
   apiKey?: string;
+  /** Overrides the stack's `consistencyMode`. */
+  consistencyMode?: ConsistencyMode;
 }
 
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -27,6 +30,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
       quiet: { type: 'boolean' },
       'api-key': { type: 'string' },
       'no-object-replication': { type: 'boolean' },
+      'consistency-mode': { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -37,6 +41,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
   const replicationDelayMs = Number(values['replication-delay-ms'] ?? '0');
   if (!Number.isInteger(replicationDelayMs) || replicationDelayMs < 0) throw new Error('--replication-delay-ms must be a non-negative integer');
   const apiKey = values['api-key'];
+  const mode = values['consistency-mode'];
+  if (mode !== undefined && !(CONSISTENCY_MODES as readonly string[]).includes(mode)) throw new Error(`--consistency-mode must be ${CONSISTENCY_MODES.join(' or ')}, got "${mode}"`);
   return {
     timeScale,
     stack,
@@ -44,6 +50,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quiet: values.quiet ?? false,
     objectReplication: !(values['no-object-replication'] ?? false),
     ...(apiKey !== undefined ? { apiKey } : {}),
+    ...(mode !== undefined ? { consistencyMode: mode as ConsistencyMode } : {}),
   };
 }
 
@@ -76,7 +83,25 @@ function alive(pid: number): boolean {
   }
 }
 
+export const SANDBOX_USAGE = `Usage: npm run sandbox -- [options]
+
+Starts the local two-region sandbox and prints one JSON ready line on stdout; logs go to stderr; stops on SIGINT/SIGTERM.
+
+Options:
+  --time-scale <n>            wall-clock seconds per modelled second, in (0, 1] (default 1)
+  --stack <name>              stack whose Pulumi.<name>.yaml settings the sandbox runs (default dev)
+  --replication-delay-ms <n>  extra delay of cross-region replication, milliseconds (default 0)
+  --api-key <key>             API key the payment routes require
+  --no-object-replication     do not emulate S3 cross-region replication
+  --quiet                     no region logs
+  --help                      this text
+(see docs/sandbox.md for every option)`;
+
 async function main(): Promise<void> {
+  if (process.argv.slice(2).some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(`${SANDBOX_USAGE}\n`);
+    process.exit(0);
+  }
   let options: CliOptions;
   try {
     options = parseCli(process.argv.slice(2));
@@ -90,6 +115,7 @@ async function main(): Promise<void> {
     replicationDelayMs: options.replicationDelayMs,
     apiKey: options.apiKey,
     objectReplication: options.objectReplication,
+    consistencyMode: options.consistencyMode,
     logs: options.quiet ? 'silent' : 'stderr',
   });
   let stopping = false;

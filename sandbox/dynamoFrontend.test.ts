@@ -1,6 +1,7 @@
 /**
  * The DynamoDB front end over a real dynalite: the throttling fault (as the SDK sees it), the change
- * feed (successful writes only, with commit times) and last-writer-wins application of replicas.
+ * feed (successful writes only, with commit times), ReturnValuesOnConditionCheckFailure and
+ * last-writer-wins application of replicas.
  */
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
@@ -47,6 +48,20 @@ describe('DynamoDB front end', () => {
     assert.deepEqual(changes[0].key, { pk: { S: 'A' } });
     assert.equal(changes[0].version.origin, 'us-east-1');
     assert.ok(changes[0].version.ts >= before);
+  });
+
+  it('returns the stored item with a failed condition when ALL_OLD is asked for (dynalite ignores it; DynamoDB does not)', async () => {
+    await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'OLD' }, v: { N: '1' } } }));
+    const failed = await client
+      .send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'OLD' }, v: { N: '2' } }, ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }))
+      .then(() => undefined, (err: Error & { Item?: unknown }) => err);
+    assert.equal(failed?.name, 'ConditionalCheckFailedException');
+    assert.deepEqual(failed?.Item, { pk: { S: 'OLD' }, v: { N: '1' } });
+    const without = await client
+      .send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'OLD' }, v: { N: '3' } }, ConditionExpression: 'attribute_not_exists(pk)' }))
+      .then(() => undefined, (err: Error & { Item?: unknown }) => err);
+    assert.equal(without?.name, 'ConditionalCheckFailedException');
+    assert.equal(without?.Item, undefined);
   });
 
   it('throttles writes (or every data-plane call) with ProvisionedThroughputExceededException', async () => {

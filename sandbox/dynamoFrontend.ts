@@ -1,20 +1,29 @@
 /**
  * The region's DynamoDB endpoint: a thin HTTP front end in front of dynalite (the real engine).
- * It does three things dynalite cannot:
+ * It does what dynalite cannot:
  *  - throttling fault: answers data-plane calls with `ProvisionedThroughputExceededException`;
- *  - change feed: dynalite has no streams, so every successful write to the global table is
- *    observed here, stamped with its commit time and reported to the replicator (the role
- *    DynamoDB Streams play for global tables);
- *  - last-writer-wins application of replicated writes, atomically with respect to local writes of
- *    the same key (a per-key lock), so a replicated write never overwrites a newer local one and is
- *    never echoed back (it goes straight to the engine, not through the change feed).
+ *  - change feed and DynamoDB Streams: dynalite has no streams, so every successful write to the
+ *    global table is observed here with its old and new image, stamped with its commit time,
+ *    emitted as a stream record (`streams.ts`) and reported for replication;
+ *  - the global table's consistency mode (`ConsistencyMode`):
+ *    - eventual (MREC): the write commits locally and replicates asynchronously (the parent's
+ *      replicator); replicated writes are applied last writer wins, atomically with respect to local
+ *      writes of the same key (a per-key lock), never echoed back;
+ *    - strong (MRSC, emulated: dynalite has no MRSC): a write first takes the key's cross-region lock
+ *      in the parent (the one per-key serialisation point), then runs its condition against this
+ *      replica, which holds the latest committed version because every earlier write of the key was
+ *      applied to both replicas before it was acknowledged; the parent then applies it to the other
+ *      replica and only then does this front end answer. A write of a key another Region is writing
+ *      fails with `ReplicatedWriteConflictException`; a replica without quorum refuses writes and
+ *      strongly consistent reads (see `replicator.ts` for the AWS sources).
  * Everything else is forwarded byte for byte.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { crc32 } from 'node:zlib';
 import { closeServer, listen, LOOPBACK, nowMs, readBody } from './http';
-import type { ChangeRecord, ItemJson, ThrottleScope, WriteVersion } from './types';
+import type { RegionStream } from './streams';
+import type { AcquireResult, ChangeRecord, ConsistencyMode, ItemJson, ThrottleScope, WriteVersion } from './types';
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -61,9 +70,33 @@ export interface DynamoFrontendOptions {
   tableName: string;
   keyAttributes: readonly string[];
   onChanges: (changes: ChangeRecord[]) => void;
+  /** Default `eventual`. */
+  consistencyMode?: ConsistencyMode;
+  /** Strong mode: the cross-region coordination (the parent, over IPC). Required when strong. */
+  coordinator?: StrongCoordinatorClient;
+  /** This region's DynamoDB stream; undefined: no stream records. */
+  stream?: RegionStream;
 }
 
-interface EngineReply {
+/** The parent's side of strong mode, as a region sees it (see `ParentCalls` in types.ts). */
+export interface StrongCoordinatorClient {
+  acquire(keyIds: string[]): Promise<AcquireResult>;
+  commit(token: number, changes: ChangeRecord[]): Promise<unknown>;
+  release(token: number): Promise<unknown>;
+  readBarrier(keyIds: string[]): Promise<{ ok: boolean }>;
+}
+
+/** A DynamoDB error answer in the service's wire form (`__type` + message), as the SDK parses it. */
+export function errorReply(status: number, type: string, message: string, extra: Record<string, unknown> = {}): EngineReply {
+  const text = JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message, ...extra });
+  return {
+    status,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID(), 'x-amz-crc32': String(crc32(text)) },
+    body: Buffer.from(text),
+  };
+}
+
+export interface EngineReply {
   status: number;
   headers: IncomingHttpHeaders;
   body: Buffer;
@@ -76,6 +109,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export class DynamoFrontend {
   throttling: ThrottleScope | 'off' = 'off';
   throttledRequests = 0;
+  /** Strong mode: writes refused with ReplicatedWriteConflictException / for want of quorum. */
+  replicatedWriteConflicts = 0;
+  unavailable = 0;
   private readonly versions = new Map<string, WriteVersion>();
   private readonly locks = new KeyLocks();
   private server?: Server;
@@ -162,20 +198,13 @@ export class DynamoFrontend {
     const operation = target.split('.')[1] ?? '';
     if (this.throttled(operation)) {
       this.throttledRequests += 1;
-      const text = JSON.stringify({
-        __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
-        message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
-      });
-      return {
-        status: 400,
-        headers: {
-          'content-type': 'application/x-amz-json-1.0',
-          'x-amzn-requestid': randomUUID(),
-          'x-amz-crc32': String(crc32(text)),
-        },
-        body: Buffer.from(text),
-      };
+      return errorReply(
+        400,
+        'ProvisionedThroughputExceededException',
+        'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+      );
     }
+    if (this.strong && READ_OPERATIONS.has(operation)) return this.strongRead(headers, method, url, body);
     if (!WRITE_OPERATIONS.has(operation)) return this.forward(headers, method, url, body);
 
     let input: Record<string, unknown> = {};
@@ -187,18 +216,131 @@ export class DynamoFrontend {
     }
     const keys = this.writtenKeys(operation, input);
     if (keys.length === 0) return this.forward(headers, method, url, body);
-    return this.locks.withLocks(
-      keys.map((k) => this.keyId(k)),
-      async () => {
+    const keyIds = keys.map((k) => this.keyId(k));
+    if (!this.strong) {
+      return this.locks.withLocks(keyIds, async () => {
+        const before = await this.images(keys);
         const reply = await this.forward(headers, method, url, body);
-        if (reply.status === 200) this.recordLocalWrites(operation, keys, reply.body);
-        return reply;
-      },
+        if (reply.status === 200) this.options.onChanges(await this.recordLocalWrites(operation, keys, before, reply.body));
+        return this.withOldItem(reply, operation, input, before);
+      });
+    }
+    return this.strongWrite(keyIds, keys, operation, input, headers, method, url, body);
+  }
+
+  /**
+   * `ReturnValuesOnConditionCheckFailure: ALL_OLD` (which dynalite ignores): a PutItem, UpdateItem or
+   * DeleteItem that fails its condition carries the item's current attributes in the
+   * ConditionalCheckFailedException's `Item`, as DynamoDB returns them ("An optional parameter that
+   * returns the item attributes for a PutItem operation that failed a condition check",
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+   */
+  private withOldItem(reply: EngineReply, operation: string, input: Record<string, unknown>, before: (ItemJson | null)[]): EngineReply {
+    const old = before[0];
+    if (reply.status !== 400 || old === null || old === undefined || input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD') return reply;
+    if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return reply;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(reply.body.toString('utf8'));
+    } catch {
+      return reply;
+    }
+    if (!isObject(parsed) || typeof parsed.__type !== 'string' || !parsed.__type.endsWith('#ConditionalCheckFailedException')) return reply;
+    return errorReply(400, 'ConditionalCheckFailedException', typeof parsed.message === 'string' ? parsed.message : 'The conditional request failed', { Item: old });
+  }
+
+  private get strong(): boolean {
+    return this.options.consistencyMode === 'strong';
+  }
+
+  private coordinator(): StrongCoordinatorClient {
+    if (!this.options.coordinator) throw new Error('strong consistency needs a coordinator');
+    return this.options.coordinator;
+  }
+
+  /**
+   * Strong mode write: cross-region lock, condition and write against this replica (which holds the
+   * latest committed version), synchronous replication to the other replica, then the answer.
+   */
+  private async strongWrite(keyIds: string[], keys: ItemJson[], operation: string, input: Record<string, unknown>, headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
+    const coordinator = this.coordinator();
+    const lock = await coordinator.acquire(keyIds);
+    if (!lock.ok) {
+      if (lock.reason === 'conflict') {
+        this.replicatedWriteConflicts += 1;
+        return errorReply(400, 'ReplicatedWriteConflictException', 'The request was rejected because one or more items in the request are being modified by a request in another Region.');
+      }
+      this.unavailable += 1;
+      return this.noQuorumReply();
+    }
+    let committed = false;
+    try {
+      return await this.locks.withLocks(keyIds, async () => {
+        const before = await this.images(keys);
+        const reply = await this.forward(headers, method, url, body);
+        if (reply.status === 200) {
+          const changes = await this.recordLocalWrites(operation, keys, before, reply.body);
+          committed = true;
+          await coordinator.commit(lock.token, changes);
+        }
+        return this.withOldItem(reply, operation, input, before);
+      });
+    } finally {
+      if (!committed) await coordinator.release(lock.token);
+    }
+  }
+
+  /** Strong mode reads: a strongly consistent read waits for in-flight writes of its key and needs quorum. */
+  private async strongRead(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
+    let input: Record<string, unknown> = {};
+    try {
+      const parsed: unknown = JSON.parse(body.toString('utf8'));
+      if (isObject(parsed)) input = parsed;
+    } catch {
+      return this.forward(headers, method, url, body);
+    }
+    const consistent =
+      input.ConsistentRead === true ||
+      (isObject(input.RequestItems) && Object.values(input.RequestItems).some((r) => isObject(r) && r.ConsistentRead === true));
+    if (!consistent) return this.forward(headers, method, url, body);
+    const key = input.TableName === this.options.tableName ? this.keyOf(input.Key) : undefined;
+    const barrier = await this.coordinator().readBarrier(key ? [this.keyId(key)] : []);
+    if (!barrier.ok) {
+      this.unavailable += 1;
+      return this.noQuorumReply();
+    }
+    return this.forward(headers, method, url, body);
+  }
+
+  /**
+   * What a replica without quorum answers to writes and strongly consistent reads. AWS documents that
+   * such requests "will return errors" without naming the error; the sandbox answers DynamoDB's
+   * retryable `ServiceUnavailable` (HTTP 503).
+   */
+  private noQuorumReply(): EngineReply {
+    return errorReply(
+      503,
+      'ServiceUnavailable',
+      `The ${this.options.region} replica of the multi-Region strong consistency global table has no quorum (no second Region hosting a replica or witness is reachable, or it is catching up); only eventually consistent reads are served.`,
     );
   }
 
-  private recordLocalWrites(operation: string, keys: ItemJson[], replyBody: Buffer): void {
-    let written = keys;
+  /** The current images of `keys`, read straight from the engine (call under the keys' lock). */
+  private async images(keys: ItemJson[]): Promise<(ItemJson | null)[]> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const out = await this.engineCall('GetItem', { TableName: this.options.tableName, Key: key, ConsistentRead: true });
+        return isObject(out.Item) ? (out.Item as ItemJson) : null;
+      }),
+    );
+  }
+
+  /**
+   * After a successful write: the written keys' new images, their commit versions, one stream record
+   * per changed item, and the change records for replication.
+   */
+  private async recordLocalWrites(operation: string, keys: ItemJson[], before: (ItemJson | null)[], replyBody: Buffer): Promise<ChangeRecord[]> {
+    let written = keys.map((key, i) => ({ key, old: before[i] ?? null }));
     if (operation === 'BatchWriteItem') {
       // Items dynalite left unprocessed were not written.
       try {
@@ -210,20 +352,24 @@ export class DynamoFrontend {
               isObject(r) ? this.keyId(this.keyOf(isObject(r.PutRequest) ? r.PutRequest.Item : isObject(r.DeleteRequest) ? r.DeleteRequest.Key : undefined) ?? {}) : '',
             ),
           );
-          written = keys.filter((k) => !skipped.has(this.keyId(k)));
+          written = written.filter((w) => !skipped.has(this.keyId(w.key)));
         }
       } catch {
-        // keep every key: a spurious change is harmless (the replicator re-reads the item)
+        // keep every key: a spurious change is harmless (images are compared before a record is emitted)
       }
     }
     const ts = nowMs();
-    const changes: ChangeRecord[] = written.map((key) => {
+    const after = await this.images(written.map((w) => w.key));
+    const changes: ChangeRecord[] = [];
+    written.forEach(({ key, old }, i) => {
+      const item = after[i] ?? null;
       const version: WriteVersion = { ts, origin: this.options.region };
       const keyId = this.keyId(key);
       this.versions.set(keyId, version);
-      return { keyId, key, version };
+      this.options.stream?.emit(key, old, item);
+      changes.push({ keyId, key, version, item });
     });
-    if (changes.length > 0) this.options.onChanges(changes);
+    return changes;
   }
 
   private forward(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
@@ -278,16 +424,23 @@ export class DynamoFrontend {
     });
   }
 
-  /** Applies a replicated image unless this region holds a newer write of the key (last writer wins). */
-  async applyReplica(key: ItemJson, item: ItemJson | null, version: WriteVersion): Promise<{ applied: boolean; visibleAt: number }> {
+  /**
+   * Applies a replicated image unless this region holds a newer write of the key (last writer wins;
+   * `force`: strong mode, where writes of a key are serialised across regions and the image is the
+   * latest by construction). The change is a stream record in this region too.
+   */
+  async applyReplica(key: ItemJson, item: ItemJson | null, version: WriteVersion, force = false): Promise<{ applied: boolean; visibleAt: number }> {
     const keyId = this.keyId(key);
     return this.locks.withLocks([keyId], async () => {
       const local = this.versions.get(keyId);
-      if (local && !newer(version, local)) return { applied: false, visibleAt: nowMs() };
+      if (!force && local && !newer(version, local)) return { applied: false, visibleAt: nowMs() };
+      const [old] = await this.images([key]);
       if (item) await this.engineCall('PutItem', { TableName: this.options.tableName, Item: item });
       else await this.engineCall('DeleteItem', { TableName: this.options.tableName, Key: key });
       this.versions.set(keyId, version);
-      return { applied: true, visibleAt: nowMs() };
+      const visibleAt = nowMs();
+      this.options.stream?.emit(key, old ?? null, item);
+      return { applied: true, visibleAt };
     });
   }
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SandboxControlClient } from './controlClient';
 import { startSandbox, type SandboxHandle } from './sandbox';
+import { merchantHeaders } from './merchants';
 import { createPayment, getHealth, refusesConnections, waitFor, waitForPayment } from './testkit';
 import type { RoutingChange, SandboxEndpoints } from './types';
 
@@ -22,6 +23,7 @@ const FLAG_CACHE_MS = Math.floor(5 * TIME_SCALE) * 1000;
 describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, () => {
   let sandbox: SandboxHandle;
   let endpoints: SandboxEndpoints;
+  let auth: Record<string, string>;
   let control: SandboxControlClient;
   let primary: string;
   let secondary: string;
@@ -33,6 +35,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
   before(async () => {
     sandbox = await startSandbox({ timeScale: TIME_SCALE });
     endpoints = sandbox.endpoints;
+    auth = merchantHeaders(endpoints);
     control = new SandboxControlClient(endpoints.control);
     [primary, secondary] = Object.entries(endpoints.regions)
       .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
@@ -88,7 +91,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     assert.match(failover.reason, new RegExp(`\\(${threshold} consecutive failed checks\\)`));
 
     assert.equal(await refusesConnections(endpoints.regions[primary].api), true);
-    const created = await createPayment(endpoints.frontDoor);
+    const created = await createPayment(endpoints.frontDoor, auth);
     assert.equal(created.status, 201);
     assert.equal(created.servedBy, secondary);
     assert.equal(created.body.region, secondary);
@@ -100,7 +103,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     t.diagnostic(`failback after ${failbackMs} ms`);
     assert.ok(failbackMs <= failoverBoundMs, `failback took ${failbackMs} ms`);
     // Replication was paused during the outage and catches up: the payment reaches the primary.
-    await waitForPayment(endpoints.regions[primary].api, created.body.transactionId, 5_000);
+    await waitForPayment(endpoints.regions[primary].api, auth, created.body.transactionId, 5_000);
   });
 
   it('fails over within interval x threshold when the REAL health handler reports the maintenance flag (health-failing), and fails back', async (t) => {
@@ -116,7 +119,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     const unhealthy = await getHealth(api);
     assert.equal(unhealthy.status, 503);
     assert.equal(unhealthy.body.status, 'unhealthy');
-    assert.equal(unhealthy.body.checks.maintenance.flag, true);
+    assert.equal(unhealthy.body.checks.maintenance, 'on');
     const viaFrontDoor = await getHealth(endpoints.frontDoor);
     assert.equal(viaFrontDoor.servedBy, secondary);
     assert.equal(viaFrontDoor.status, 200);

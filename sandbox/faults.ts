@@ -4,7 +4,11 @@
  *    and replication to and from it pauses until the fault is cleared (it then catches up).
  *  - health-failing: sets the region's maintenance flag to "true" in its SSM emulator (as an operator's
  *    PutParameter would), so the REAL health handler answers 503; clearing sets it back to "false".
- *  - replication-stalled / replication-delay: hold, or delay by `delayMs`, changes leaving `region`.
+ *  - replication-stalled / replication-delay, eventual mode: hold, or delay by `delayMs`, changes
+ *    leaving `region`. Strong mode (emulated MRSC, see replicator.ts): `replication-stalled` cuts the
+ *    region's replica off (no quorum: its writes and strongly consistent reads fail, the other region
+ *    keeps committing, the region catches up when cleared); `replication-delay` delays the
+ *    acknowledgement of every write made in `region` by `delayMs` (synchronous replication).
  *  - throttling: the region's DynamoDB endpoint answers ProvisionedThroughputExceededException
  *    (writes by default, `operations: "all"` for every data-plane call).
  */

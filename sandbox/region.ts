@@ -1,19 +1,24 @@
 /**
  * One sandbox region, run as its own child process (so each region's handlers get their own module
  * instances and environment, as two Lambda deployments would):
- *   dynalite (real DynamoDB engine) behind the DynamoDB front end (throttling, change feed),
+ *   dynalite (real DynamoDB engine) behind the DynamoDB front end (throttling, change feed, the
+ *   consistency mode, DynamoDB Streams with the event source mapping to the stream consumer),
  *   s3rver (real S3 engine, temporary directory removed on stop),
  *   SQS and SSM emulators, the API Gateway emulator in front of the real API handlers,
  *   and the SQS event source mapping in front of the real retry processor.
  * Driven by the parent over IPC (see `RegionCalls` in `types.ts`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { credentialsTableInput } from '../infra/lambda/commons/credentials';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { HANDLERS } from '../infra/lambdaCode';
+import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
 import { resourceName } from '../infra/naming';
-import { ApiGatewayEmulator, type ApiHandler } from './apiGateway';
+import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from './apiGateway';
 import { DynamoFrontend } from './dynamoFrontend';
 import { EventSourceMapping, type SqsHandler } from './eventSourceMapping';
 import { closeServer, listen, LOOPBACK, nowMs } from './http';
@@ -21,11 +26,32 @@ import { objectUrl, REPLICA_MARKER_HEADER } from './objectReplicator';
 import type { FunctionSpec } from './lambdaRuntime';
 import { SqsEmulator } from './sqsEmulator';
 import { SsmEmulator } from './ssmEmulator';
-import type { ChildMessage, ParentMessage, RegionCallName, RegionCalls, RegionConfig } from './types';
+import { RegionStream, type StreamHandler } from './streams';
+import type { ChildMessage, ParentCallName, ParentCalls, ParentMessage, PeerInfo, RegionCallName, RegionCalls, RegionConfig } from './types';
 import { loadDynalite, loadS3rver, LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, type S3rverInstance } from './vendor';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
+}
+
+/** Calls to the parent (strong mode's cross-region coordination), answered by `response` messages. */
+const parentCalls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextParentCall = 1;
+
+function callParent<N extends ParentCallName>(name: N, args: ParentCalls[N]['args']): Promise<ParentCalls[N]['result']> {
+  const id = nextParentCall++;
+  return new Promise((resolve, reject) => {
+    parentCalls.set(id, { resolve: (v) => resolve(v as ParentCalls[N]['result']), reject });
+    send({ type: 'request', id, name, args });
+  });
+}
+
+/** The stream consumer: an explicit module, else the stack's `transactionLogWriter` once HANDLERS lists it. */
+function streamConsumerFile(config: RegionConfig): string | undefined {
+  if (config.streamConsumer) return config.streamConsumer;
+  if (!(HANDLERS as readonly string[]).includes('transactionLogWriter')) return undefined;
+  const file = join(config.handlersDir, 'transactionLogWriter');
+  return existsSync(`${file}.ts`) || existsSync(`${file}.js`) ? file : undefined;
 }
 
 function log(region: string, line: string): void {
@@ -55,6 +81,11 @@ class Region {
   private ssm?: SsmEmulator;
   private api?: ApiGatewayEmulator;
   private esm?: EventSourceMapping;
+  private stream?: RegionStream;
+  private s3Front?: S3ConditionalFront;
+  /** The API's routes: filled by `connectPeer`, once the handlers' environment is complete. */
+  private readonly routes: ApiRoute[] = [];
+  private engines?: { dynamodb: string; s3: string; sqsUrl: string; ssm: string; retryQueueUrl: string; retryQueue: ReturnType<SqsEmulator['createQueue']> };
   private stopping?: Promise<void>;
 
   constructor(private readonly config: RegionConfig) {}
@@ -70,12 +101,24 @@ class Region {
     // The same CreateTable input the stack's table is declared from, so the two cannot drift.
     const createTable = paymentsTableInput(c.tableName);
     const keyAttributes = (createTable.KeySchema ?? []).map((k) => k.AttributeName ?? '');
+    this.stream = new RegionStream({ region: c.region, tableName: c.tableName, accountId: c.accountId, batchSize: c.streamBatchSize, log: logLine });
     this.dynamo = new DynamoFrontend({
       region: c.region,
       engineUrl,
       tableName: c.tableName,
       keyAttributes,
-      onChanges: (changes) => send({ type: 'changes', region: c.region, changes }),
+      consistencyMode: c.consistencyMode,
+      stream: this.stream,
+      onChanges: (changes) => {
+        // Eventual mode: the parent replicates asynchronously and re-reads the latest image.
+        if (changes.length > 0) send({ type: 'changes', region: c.region, changes: changes.map(({ keyId, key, version }) => ({ keyId, key, version })) });
+      },
+      coordinator: {
+        acquire: (keyIds) => callParent('acquire', { region: c.region, keyIds }),
+        commit: (token, changes) => callParent('commit', { token, changes }),
+        release: (token) => callParent('release', { token }),
+        readBarrier: (keyIds) => callParent('readBarrier', { region: c.region, keyIds }),
+      },
     });
     const dynamodb = await this.dynamo.start();
     await this.dynamo.createTable({ ...createTable });
@@ -86,8 +129,20 @@ class Region {
     const S3rver = loadS3rver();
     this.s3 = new S3rver({ address: LOOPBACK, port: 0, silent: true, directory: this.s3Dir, configureBuckets: [{ name: c.bucket }], vhostBuckets: false });
     const s3Address = await this.s3.run();
-    const s3 = `http://${LOOPBACK}:${s3Address.port}`;
-    if (c.objectReplication) this.s3.on('event', (notification) => void this.reportObjects(s3, notification));
+    const s3Engine = `http://${LOOPBACK}:${s3Address.port}`;
+    // s3rver ignores If-None-Match on PUT; this front emulates S3's conditional create (pending-payment markers).
+    this.s3Front = await startS3ConditionalFront(s3Engine);
+    const s3 = this.s3Front.endpoint;
+    if (c.objectReplication) this.s3.on('event', (notification) => void this.reportObjects(s3Engine, notification));
+
+    // The merchant credentials table (a global table in the stack; its records are static here, so
+    // each region is seeded with the same hash-only records instead of replicating them).
+    const engineClient = new DynamoDBClient({ region: c.region, endpoint: engineUrl, credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, secretAccessKey: LOCAL_SECRET_ACCESS_KEY } });
+    await engineClient.send(new CreateTableCommand(credentialsTableInput(c.credentialsTableName)));
+    for (const record of c.credentialRecords) {
+      await engineClient.send(new PutItemCommand({ TableName: c.credentialsTableName, Item: Object.fromEntries(Object.entries(record).map(([k, v]) => [k, { S: v }])) }));
+    }
+    engineClient.destroy();
 
     // SQS: retry queue with a redrive policy to its dead-letter queue.
     this.sqs = new SqsEmulator(c.region, c.timeScale);
@@ -103,6 +158,44 @@ class Region {
     const ssm = await this.ssm.start();
     this.ssm.put(c.maintenanceParameter, 'false');
 
+    // The API listens now (its routes come with `connectPeer`), so the parent learns every endpoint.
+    this.api = new ApiGatewayEmulator({
+      region: c.region,
+      stage: c.stage,
+      apiKey: c.apiKey,
+      log: process.env.SANDBOX_ACCESS_LOG === 'true' ? logLine : undefined,
+      routes: this.routes,
+    });
+    const api = await this.api.start();
+    this.engines = { dynamodb, s3, sqsUrl, ssm, retryQueueUrl: retryQueue.url, retryQueue };
+
+    // The parent's GET /state shows each region's stream statistics: push them when they change.
+    let lastStreamState = '';
+    const pushStreamState = (): void => {
+      if (!this.stream) return;
+      const state = this.stream.state();
+      const text = JSON.stringify({ ...state, iteratorAgeMs: 0 });
+      if (text === lastStreamState && state.pending === 0) return;
+      lastStreamState = text;
+      send({ type: 'streamState', region: c.region, state });
+    };
+    pushStreamState();
+    setInterval(pushStreamState, 50).unref();
+
+    logLine(`engines ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
+    send({
+      type: 'ready',
+      info: { api, dynamodb, dynamodbEngine: engineUrl, s3, sqs: sqsUrl, ssm, retryQueueUrl: retryQueue.url, deadLetterQueueUrl: dlq.url },
+    });
+  }
+
+  /** Sets the handlers' environment (this region's endpoints and the peer's), loads them and starts serving. */
+  private connectPeer(peer: PeerInfo): void {
+    const c = this.config;
+    const e = this.engines;
+    if (!e || !this.sqs || !this.api) throw new Error('region not started');
+    if (this.routes.length > 0) throw new Error('peer already connected');
+    const logLine = (line: string): void => log(c.region, line);
     // The handlers' environment, as the stack sets it, plus local endpoint overrides.
     Object.assign(process.env, c.env, {
       AWS_REGION: c.region,
@@ -112,16 +205,25 @@ class Region {
       AWS_EC2_METADATA_DISABLED: 'true',
       // Any AWS service without a local endpoint fails fast on loopback instead of reaching the internet.
       AWS_ENDPOINT_URL: `http://${LOOPBACK}:9`,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb,
-      AWS_ENDPOINT_URL_S3: s3,
-      AWS_ENDPOINT_URL_SQS: sqsUrl,
-      AWS_ENDPOINT_URL_SSM: ssm,
+      AWS_ENDPOINT_URL_DYNAMODB: e.dynamodb,
+      AWS_ENDPOINT_URL_S3: e.s3,
+      AWS_ENDPOINT_URL_SQS: e.sqsUrl,
+      AWS_ENDPOINT_URL_SSM: e.ssm,
       S3_FORCE_PATH_STYLE: 'true',
       TABLE_NAME: c.tableName,
-      RETRY_QUEUE_URL: retryQueue.url,
+      RETRY_QUEUE_URL: e.retryQueueUrl,
       TRANSACTION_LOG_BUCKET: c.bucket,
       MAINTENANCE_PARAMETER: c.maintenanceParameter,
       PARAMETER_PATH: c.parameterPath,
+      CREDENTIALS_TABLE_NAME: c.credentialsTableName,
+      // The peer region (commons/config.ts readPeerConfig): its replica, retry queue and marker bucket.
+      PEER_REGION: peer.region,
+      PEER_RETRY_QUEUE_URL: peer.retryQueueUrl,
+      PENDING_BUCKET: c.bucket,
+      PEER_PENDING_BUCKET: peer.bucket,
+      PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodb,
+      PEER_ENDPOINT_URL_SQS: peer.sqs,
+      PEER_ENDPOINT_URL_S3: peer.s3,
     });
     delete process.env.AWS_PROFILE;
 
@@ -132,21 +234,15 @@ class Region {
       timeoutMs,
     });
     const handler = (name: string): string => join(c.handlersDir, name);
-    this.api = new ApiGatewayEmulator({
-      region: c.region,
-      stage: c.stage,
-      apiKey: c.apiKey,
-      log: process.env.SANDBOX_ACCESS_LOG === 'true' ? logLine : undefined,
-      routes: [
-        { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('createPayment')) },
-        { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, handler: loadHandler<ApiHandler>(handler('getPayment')) },
-        { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
-      ],
-    });
-    const api = await this.api.start();
+    const authorizer = { fn: fn('authorizer', c.apiTimeoutMs, 256), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
+    this.routes.push(
+      { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
+      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
+      { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
+    );
     this.esm = new EventSourceMapping({
       sqs: this.sqs,
-      queue: retryQueue,
+      queue: e.retryQueue,
       region: c.region,
       fn: fn('retry-processor', c.retryProcessorTimeoutMs),
       handler: loadHandler<SqsHandler>(handler('retryProcessor')),
@@ -155,12 +251,15 @@ class Region {
       log: logLine,
     });
     this.esm.start();
-
-    logLine(`ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
-    send({
-      type: 'ready',
-      info: { api, dynamodb, dynamodbEngine: engineUrl, s3, sqs: sqsUrl, ssm, retryQueueUrl: retryQueue.url, deadLetterQueueUrl: dlq.url },
-    });
+    const consumerFile = streamConsumerFile(c);
+    if (consumerFile && this.stream) {
+      this.stream.setConsumer({
+        fn: fn('transaction-log-writer', c.streamConsumerTimeoutMs),
+        handler: loadHandler<StreamHandler>(consumerFile),
+      });
+      this.stream.start();
+    }
+    logLine(`handlers ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
   }
 
   /**
@@ -199,6 +298,7 @@ class Region {
         const { down } = args as RegionCalls['setDown']['args'];
         await this.api?.setDown(down);
         this.esm?.setPaused(down);
+        this.stream?.setPaused(down);
         return { down };
       }
       case 'setThrottling': {
@@ -217,10 +317,16 @@ class Region {
         return this.dynamo.readItem(key);
       }
       case 'applyReplica': {
-        const { key, item, version } = args as RegionCalls['applyReplica']['args'];
+        const { key, item, version, force } = args as RegionCalls['applyReplica']['args'];
         if (!this.dynamo) throw new Error('region not started');
-        return this.dynamo.applyReplica(key, item, version);
+        return this.dynamo.applyReplica(key, item, version, force ?? false);
       }
+      case 'streamState':
+        if (!this.stream) throw new Error('region not started');
+        return this.stream.state();
+      case 'connectPeer':
+        this.connectPeer(args as RegionCalls['connectPeer']['args']);
+        return { connected: true };
       case 'stop':
         await this.stop();
         return { stopped: true };
@@ -230,12 +336,14 @@ class Region {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await withTimeout(this.esm?.stop() ?? Promise.resolve(), 2000);
+      await withTimeout(this.stream?.stop() ?? Promise.resolve(), 2000);
       await Promise.all([
         this.api ? withTimeout(this.api.stop(), 2000) : undefined,
         this.sqs ? withTimeout(this.sqs.stop(), 2000) : undefined,
         this.ssm ? withTimeout(this.ssm.stop(), 2000) : undefined,
         this.dynamo ? withTimeout(this.dynamo.stop(), 2000) : undefined,
         this.s3?.httpServer ? withTimeout(closeServer(this.s3.httpServer), 2000) : undefined,
+        this.s3Front ? withTimeout(this.s3Front.close(), 2000) : undefined,
         this.dynalite ? withTimeout(closeServer(this.dynalite), 2000) : undefined,
       ]);
       if (this.s3Dir) rmSync(this.s3Dir, { recursive: true, force: true });
@@ -256,6 +364,14 @@ function main(): void {
   process.on('SIGTERM', () => shutdown(0));
   process.on('SIGINT', () => shutdown(0));
   process.on('message', (raw: ParentMessage) => {
+    if (raw.type === 'response') {
+      const pending = parentCalls.get(raw.id);
+      if (!pending) return;
+      parentCalls.delete(raw.id);
+      if (raw.ok) pending.resolve(raw.result);
+      else pending.reject(new Error(raw.error));
+      return;
+    }
     if (raw.type === 'init') {
       region = new Region(raw.config);
       region.start().catch((err: unknown) => {

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChangeRecord, ChildMessage, ParentMessage, RegionCallName, RegionCalls, RegionConfig, RegionReadyInfo } from './types';
+import type { ChangeRecord, ChildMessage, StreamState, ParentCallName, ParentMessage, RegionCallName, RegionCalls, RegionConfig, RegionReadyInfo } from './types';
 
 export type LogMode = 'silent' | 'stderr';
 
@@ -26,6 +26,8 @@ export class RegionProcess {
   private readonly exitPromise: Promise<void>;
   private changeListener: (changes: ChangeRecord[]) => void = () => undefined;
   private objectListener: (objects: { key: string; ts: number }[]) => void = () => undefined;
+  private streamListener: (state: StreamState) => void = () => undefined;
+  private requestHandler: (name: ParentCallName, args: unknown) => Promise<unknown> = (name) => Promise.reject(new Error(`no handler for ${name}`));
   /** The region's endpoints, set once it is ready (before `spawn` resolves). */
   info!: RegionReadyInfo;
 
@@ -84,6 +86,13 @@ export class RegionProcess {
     this.child.on('message', (message: ChildMessage) => {
       if (message.type === 'changes') this.changeListener(message.changes);
       else if (message.type === 'objectChanges') this.objectListener(message.objects);
+      else if (message.type === 'streamState') this.streamListener(message.state);
+      else if (message.type === 'request') {
+        this.requestHandler(message.name, message.args).then(
+          (result) => this.respond({ type: 'response', id: message.id, ok: true, result }),
+          (err: unknown) => this.respond({ type: 'response', id: message.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+        );
+      }
       else if (message.type === 'reply') {
         const call = this.pending.get(message.id);
         if (!call) return;
@@ -138,6 +147,21 @@ export class RegionProcess {
 
   onChanges(listener: (changes: ChangeRecord[]) => void): void {
     this.changeListener = listener;
+  }
+
+  /** Receives the region's stream statistics whenever they change. */
+  onStreamState(listener: (state: StreamState) => void): void {
+    this.streamListener = listener;
+  }
+
+  /** Answers the region's calls to the parent (strong mode's coordination). */
+  onRequest(handler: (name: ParentCallName, args: unknown) => Promise<unknown>): void {
+    this.requestHandler = handler;
+  }
+
+  private respond(message: ParentMessage): void {
+    if (this.exited || !this.child.connected) return;
+    this.child.send(message, () => undefined);
   }
 
   onObjectChanges(listener: (objects: { key: string; ts: number }[]) => void): void {

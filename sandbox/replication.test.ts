@@ -1,16 +1,18 @@
 /**
  * The sandbox end to end with the REAL handlers, data: global-table replication in both directions
  * with measured lag and no echo, the replication-stalled / replication-delay faults, last writer
- * wins, DynamoDB throttling (202 PENDING, then the real retry processor commits), the control
+ * wins, DynamoDB throttling (the peer region's replica commits; both throttled: 202 PENDING, then
+ * the real retry processor commits), the control
  * interface's validation, and a clean stop. One sandbox for the file; every test clears its faults.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SandboxControlClient, SandboxControlError } from './controlClient';
 import { startSandbox, type SandboxHandle } from './sandbox';
+import { merchantHeaders } from './merchants';
 import { createPayment, getHealth, getPayment, processExists, refusesConnections, waitFor, waitForPayment } from './testkit';
 import type { SandboxEndpoints } from './types';
 
@@ -19,6 +21,7 @@ const TIME_SCALE = 0.02;
 describe('sandbox replication and faults (two regions, real handlers)', { timeout: 60_000 }, () => {
   let sandbox: SandboxHandle;
   let endpoints: SandboxEndpoints;
+  let auth: Record<string, string>;
   let control: SandboxControlClient;
   let primary: string;
   let secondary: string;
@@ -26,8 +29,9 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
   const s3 = new Map<string, S3Client>();
 
   before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE, objectReplication: true });
+    sandbox = await startSandbox({ timeScale: TIME_SCALE, objectReplication: true, consistencyMode: 'eventual' });
     endpoints = sandbox.endpoints;
+    auth = merchantHeaders(endpoints);
     control = new SandboxControlClient(endpoints.control);
     [primary, secondary] = Object.entries(endpoints.regions)
       .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
@@ -46,12 +50,12 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
   it('replicates payments in both directions with measured lag, without echoing replicated writes back', async (t) => {
     const east1 = endpoints.regions[primary].api;
     const east2 = endpoints.regions[secondary].api;
-    const fromPrimary = await createPayment(east1);
-    const fromSecondary = await createPayment(east2);
+    const fromPrimary = await createPayment(east1, auth);
+    const fromSecondary = await createPayment(east2, auth);
     assert.equal(fromPrimary.status, 201);
     assert.equal(fromSecondary.status, 201);
-    const seenInSecondary = await waitForPayment(east2, fromPrimary.body.transactionId, 3_000);
-    const seenInPrimary = await waitForPayment(east1, fromSecondary.body.transactionId, 3_000);
+    const seenInSecondary = await waitForPayment(east2, auth, fromPrimary.body.transactionId, 3_000);
+    const seenInPrimary = await waitForPayment(east1, auth, fromSecondary.body.transactionId, 3_000);
     assert.deepEqual(seenInSecondary, fromPrimary.body);
     assert.deepEqual(seenInPrimary, fromSecondary.body);
 
@@ -72,28 +76,28 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
 
   it('replication-stalled stops convergence and clearing it resumes', async () => {
     await control.injectFault({ fault: 'replication-stalled', region: primary });
-    const created = await createPayment(endpoints.regions[primary].api);
+    const created = await createPayment(endpoints.regions[primary].api, auth);
     assert.equal(created.status, 201);
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal((await getPayment(endpoints.regions[secondary].api, created.body.transactionId)).status, 404);
+    assert.equal((await getPayment(endpoints.regions[secondary].api, auth, created.body.transactionId)).status, 404);
     const stalled = (await control.state()).replication.directions.find((d) => d.source === primary);
     assert.ok(stalled?.stalled);
     assert.ok((stalled?.pending ?? 0) > 0);
     assert.ok((stalled?.oldestPendingMs ?? 0) >= 400);
     // The other direction still flows.
-    const other = await createPayment(endpoints.regions[secondary].api);
-    await waitForPayment(endpoints.regions[primary].api, other.body.transactionId, 3_000);
+    const other = await createPayment(endpoints.regions[secondary].api, auth);
+    await waitForPayment(endpoints.regions[primary].api, auth, other.body.transactionId, 3_000);
 
     await control.clearFault('replication-stalled', primary);
-    await waitForPayment(endpoints.regions[secondary].api, created.body.transactionId, 3_000);
+    await waitForPayment(endpoints.regions[secondary].api, auth, created.body.transactionId, 3_000);
   });
 
   it('replication-delay delays every change leaving the region by delayMs', async (t) => {
     const delayMs = 400;
     await control.injectFault({ fault: 'replication-delay', region: primary, delayMs });
     const started = Date.now();
-    const created = await createPayment(endpoints.regions[primary].api);
-    await waitForPayment(endpoints.regions[secondary].api, created.body.transactionId, 5_000);
+    const created = await createPayment(endpoints.regions[primary].api, auth);
+    await waitForPayment(endpoints.regions[secondary].api, auth, created.body.transactionId, 5_000);
     const visibleAfter = Date.now() - started;
     await control.clearFaults();
     const d = (await control.state()).replication.directions.find((x) => x.source === primary);
@@ -125,29 +129,51 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
     assert.equal(afterState?.conflictsResolved, before + 1, 'the older write must lose in the other region');
   });
 
-  it('throttling makes POST /payments answer 202 PENDING, and the retry processor commits it once throttling stops', async (t) => {
+  it('throttled writes in one region: the peer region\'s replica commits (201) and that region\'s health fails', async () => {
     const api = endpoints.regions[primary].api;
     await control.injectFault({ fault: 'throttling', region: primary });
-    const queued = await createPayment(api);
+    try {
+      const created = await createPayment(api, auth);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.status, 'COMMITTED');
+      const health = await getHealth(api);
+      assert.equal(health.status, 503, 'a region that cannot commit fails its health check (Route 53 moves traffic away)');
+      assert.deepEqual(health.body.checks, { dynamodbWrite: 'failing', maintenance: 'off' });
+      // Committed in the secondary's replica, replicated back to the primary's.
+      await waitForPayment(endpoints.regions[secondary].api, auth, created.body.transactionId, 3_000);
+    } finally {
+      await control.clearFault('throttling', primary);
+    }
+  });
+
+  it('throttled writes in both regions: 202 PENDING, GET answers PENDING, and a retry processor commits it once throttling stops', async (t) => {
+    const api = endpoints.regions[primary].api;
+    await control.injectFault({ fault: 'throttling', region: primary });
+    await control.injectFault({ fault: 'throttling', region: secondary });
+    const queued = await createPayment(api, auth);
+    if (queued.status !== 202) await control.clearFaults();
     assert.equal(queued.status, 202, JSON.stringify(queued.body));
     assert.equal(queued.body.status, 'PENDING');
     assert.match(queued.body.transactionId, /^[0-9a-f-]{36}$/);
-    assert.equal((await getPayment(api, queued.body.transactionId)).status, 404);
-    // Health stays green under write throttling: no failover is triggered by it.
-    assert.equal((await getHealth(api)).status, 200);
+    const pending = await getPayment(endpoints.regions[secondary].api, auth, queued.body.transactionId);
+    assert.equal(pending.status, 200);
+    assert.equal(pending.body.status, 'PENDING');
     const clearedAt = Date.now();
-    await control.clearFault('throttling', primary);
+    await control.clearFaults();
     // The message is redelivered after the (scaled) visibility timeout at the latest.
-    const committed = await waitForPayment(api, queued.body.transactionId, 180_000 * TIME_SCALE + 3_000, 'COMMITTED');
+    const committed = await waitForPayment(api, auth, queued.body.transactionId, 180_000 * TIME_SCALE + 3_000, 'COMMITTED');
     t.diagnostic(`queued payment committed ${Date.now() - clearedAt} ms after throttling stopped`);
     assert.equal(committed.transactionId, queued.body.transactionId);
-    await waitForPayment(endpoints.regions[secondary].api, queued.body.transactionId, 3_000);
+    assert.equal(committed.amount, 1250);
+    await waitForPayment(endpoints.regions[secondary].api, auth, queued.body.transactionId, 3_000, 'COMMITTED');
   });
 
   it('copies transaction-log objects to the other region (S3 cross-region replication, opt-in) without copying replicas back', async (t) => {
-    const created = await createPayment(endpoints.regions[primary].api);
-    assert.equal(created.status, 201);
-    const key = `transactions/${created.body.createdAt.slice(0, 10).replace(/-/g, '/')}/${created.body.transactionId}.json`;
+    // A transaction-log object as the log writer puts it (the request path writes none).
+    const transactionId = randomUUID();
+    const key = `transactions/${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/${transactionId}.json`;
+    await s3.get(primary)?.send(new PutObjectCommand({ Bucket: endpoints.regions[primary].bucket, Key: key, Body: JSON.stringify({ transactionId }), ContentType: 'application/json' }));
+    const created = { body: { transactionId } };
     const read = async (region: string): Promise<{ body: string; replica: string | undefined } | undefined> => {
       try {
         const out = await s3.get(region)?.send(new GetObjectCommand({ Bucket: endpoints.regions[region].bucket, Key: key }));

@@ -17,9 +17,10 @@ import { FrontDoor } from './frontDoor';
 import { RegionProcess, type LogMode } from './regionProcess';
 import { ObjectReplicator } from './objectReplicator';
 import { Replicator } from './replicator';
-import type { ActiveFault, FaultKind, FaultSpec, RegionConfig, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxState } from './types';
+import { CONSISTENCY_MODES, type ActiveFault, type ConsistencyMode, type FaultKind, type FaultSpec, type RegionConfig, type RegionEndpoints, type RegionRole, type SandboxEndpoints, type SandboxState, type StreamState } from './types';
+import { DEFAULT_SANDBOX_MERCHANTS, seedMerchants } from './merchants';
 
-export type { SandboxEndpoints, SandboxState, FaultSpec, ActiveFault } from './types';
+export type { SandboxEndpoints, SandboxState, FaultSpec, ActiveFault, ConsistencyMode } from './types';
 
 export interface SandboxOptions {
   /** Multiplier applied to AWS-managed durations (health checks, SQS timeouts). Default 1 (real time). */
@@ -36,6 +37,18 @@ export interface SandboxOptions {
   apiKey?: string;
   /** Directory of the handler entry files. Default `infra/lambda/handlers`. */
   handlersDir?: string;
+  /**
+   * The global table's consistency mode to emulate: `strong` (MRSC) or `eventual` (MREC). Default: the
+   * stack's `consistencyMode` (`Pulumi.<stack>.yaml`, see `infra/settings.ts`).
+   */
+  consistencyMode?: ConsistencyMode;
+  /**
+   * Module (path without extension) whose `handler(event: DynamoDBStreamEvent)` consumes each region's
+   * DynamoDB stream instead of the stack's `transactionLogWriter` (tests of the delivery itself).
+   */
+  streamConsumer?: string;
+  /** Test merchants to seed (credentials issued at start, listed in the ready line). Default `merchant-a`, `merchant-b`. */
+  merchants?: readonly string[];
 }
 
 export interface SandboxHandle {
@@ -66,6 +79,14 @@ const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
 const VISIBILITY_TIMEOUT_SECONDS = 180;
 const MAX_RECEIVE_COUNT = 5;
 const BATCH_SIZE = 10;
+/**
+ * The stack's stream event source mapping batch size (`TRANSACTION_LOG_STREAM_SETTINGS.batchSize` in
+ * infra/components/transactionLogStream.ts, not imported here: it loads @pulumi/aws; a test keeps
+ * the two equal). Its batching window is not emulated: records are delivered as they arrive.
+ */
+export const STREAM_BATCH_SIZE = 10_000;
+/** The stream consumer's function timeout. */
+const STREAM_CONSUMER_TIMEOUT_MS = 60_000;
 /** Powertools Parameters' default cache age, seconds. */
 const PARAMETERS_MAX_AGE_SECONDS = 5;
 
@@ -78,6 +99,9 @@ export function regionConfig(
   handlersDir: string,
   apiKey: string | undefined,
   objectReplication: boolean,
+  credentialRecords: Record<string, string>[] = [],
+  consistencyMode: ConsistencyMode = settings.consistencyMode,
+  streamConsumer?: string,
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
@@ -115,6 +139,13 @@ export function regionConfig(
     maxReceiveCount: MAX_RECEIVE_COUNT,
     batchSize: BATCH_SIZE,
     objectReplication,
+    consistencyMode,
+    accountId: SANDBOX_ACCOUNT_ID,
+    ...(streamConsumer !== undefined ? { streamConsumer } : {}),
+    streamBatchSize: STREAM_BATCH_SIZE,
+    streamConsumerTimeoutMs: STREAM_CONSUMER_TIMEOUT_MS,
+    credentialsTableName: resourceName('merchant-credentials', suffix),
+    credentialRecords,
   };
 }
 
@@ -151,6 +182,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) throw new RangeError(`replicationDelayMs must be >= 0, got ${baseDelayMs}`);
   if (opts.apiKey !== undefined && !/^[\x21-\x7e]{20,128}$/.test(opts.apiKey)) throw new RangeError('apiKey must be 20 to 128 printable ASCII characters (API Gateway\'s rule)');
   const settings = loadStackSettings(stack);
+  const consistencyMode = opts.consistencyMode ?? settings.consistencyMode;
+  if (!CONSISTENCY_MODES.includes(consistencyMode)) throw new RangeError(`consistencyMode must be one of ${CONSISTENCY_MODES.join(', ')}, got ${String(consistencyMode)}`);
   const handlersDir = opts.handlersDir ?? join(REPO_ROOT, 'infra', 'lambda', 'handlers');
   const logs = opts.logs ?? 'silent';
   const objectReplication = opts.objectReplication ?? true;
@@ -159,7 +192,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     [settings.secondaryRegion, 'secondary'],
   ];
 
-  const started = await Promise.allSettled(roles.map(([region, role]) => RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication), logs)));
+  const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
+  const started = await Promise.allSettled(
+    roles.map(([region, role]) =>
+      RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication, seeded.records, consistencyMode, opts.streamConsumer), logs),
+    ),
+  );
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failure) {
@@ -167,7 +205,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
   }
   const regions = new Map(processes.map((p) => [p.region, p]));
-  const replicator = new Replicator(processes, baseDelayMs);
+  const replicator = new Replicator(processes, baseDelayMs, consistencyMode);
+  const streams: Record<string, StreamState> = {};
+  for (const p of processes) p.onStreamState((s) => (streams[p.region] = s));
   const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator) : undefined;
   const faults = new FaultInjector(
     regions,
@@ -191,9 +231,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     return {
       endpoints,
       startedAt,
+      consistencyMode,
       routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.secondaryRegion, history: [...frontDoor.routingHistory] },
       health: frontDoor.health(),
       replication: { baseDelayMs, ...replication, ...(objectReplicator ? { objects: objectReplicator.state() } : {}) },
+      ...(consistencyMode === 'strong' ? { strongConsistency: replicator.strongState() } : {}),
+      streams: { ...streams },
       faults: faults.list(),
     };
   };
@@ -212,6 +255,21 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   };
 
   try {
+    // Each region's handlers get the other region as their peer (replica, retry queue, marker bucket).
+    const connected = await Promise.allSettled(
+      processes.map((p) => {
+        const peer = processes.find((q) => q !== p)!;
+        // Loading the handlers is the regions' start-up too: a failure there is a failed start.
+        return p
+          .call('connectPeer', { region: peer.region, dynamodb: peer.info.dynamodb, sqs: peer.info.sqs, s3: peer.info.s3, bucket: peer.config.bucket, retryQueueUrl: peer.info.retryQueueUrl })
+          .catch((err: unknown) => {
+            throw new Error(`region ${p.region} failed to start: ${err instanceof Error ? err.message : String(err)}`);
+          });
+      }),
+    );
+    // Both regions try (each loads its handlers); the first failure is the start's error.
+    const notConnected = connected.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (notConnected !== undefined) throw notConnected.reason instanceof Error ? notConnected.reason : new Error(String(notConnected.reason));
     const controlUrl = await control.start();
     // Cold starts (first SDK calls of each handler) happen before Route 53 starts judging, as
     // after a deployment: warm every region's health function first.
@@ -237,10 +295,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       control: controlUrl,
       timeScale,
       stack,
+      consistencyMode,
       healthCheck: { intervalSeconds: settings.healthCheckIntervalSeconds, failureThreshold: settings.healthCheckFailureThreshold },
       tableName: processes[0].config.tableName,
       stage: STAGE,
       ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+      merchants: seeded.merchants,
       regions: regionEndpoints,
     };
   } catch (err) {

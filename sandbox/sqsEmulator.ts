@@ -2,7 +2,8 @@
  * SQS emulator (no local SQS engine exists among our dependencies, so this is an emulation of the
  * AWS-managed behaviour we rely on): standard queues with visibility timeouts, delays, receive
  * counts and a redrive policy (a message received more than `maxReceiveCount` times moves to the
- * dead-letter queue, as SQS does). Spoken over the AWS JSON 1.0 protocol that SDK v3 uses
+ * dead-letter queue, as SQS does), and dead-letter queue redrive (`StartMessageMoveTask`,
+ * `ListMessageMoveTasks`; see `startMoveTask`). Spoken over the AWS JSON 1.0 protocol that SDK v3 uses
  * (`X-Amz-Target: AmazonSQS.SendMessage`), with the MD5 digests the SDK verifies.
  * All durations (visibility timeout, delay, long-poll wait) run on the sandbox's time scale.
  */
@@ -40,6 +41,24 @@ export interface SqsMessage {
   receiveCount: number;
   visibleAt: number;
   receiptHandle?: string;
+  /** Set when the redrive policy moved the message to a dead-letter queue: the queue it came from. */
+  deadLetterSourceArn?: string;
+}
+
+export type MoveTaskStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLING' | 'CANCELLED' | 'FAILED';
+
+/** A dead-letter queue redrive (`StartMessageMoveTask`), as `ListMessageMoveTasks` reports it. */
+export interface MoveTask {
+  taskHandle: string;
+  status: MoveTaskStatus;
+  sourceArn: string;
+  /** Absent: each message goes back to the queue it was dead-lettered from. */
+  destinationArn?: string;
+  maxNumberOfMessagesPerSecond?: number;
+  approximateNumberOfMessagesMoved: number;
+  approximateNumberOfMessagesToMove: number;
+  failureReason?: string;
+  startedTimestamp: number;
 }
 
 export interface QueueOptions {
@@ -54,7 +73,16 @@ export interface Queue {
   visibilityTimeoutSeconds: number;
   deadLetter?: { queue: Queue; maxReceiveCount: number };
   messages: SqsMessage[];
+  /** Message move tasks with this queue as their source, oldest first. */
+  moveTasks: MoveTask[];
 }
+
+/**
+ * SQS's default redrive velocity when MaxNumberOfMessagesPerSecond is not given ("system optimized");
+ * the emulation uses the documented maximum rate, 500 messages per second.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_StartMessageMoveTask.html
+ */
+export const DEFAULT_MOVE_RATE_PER_SECOND = 500;
 
 function md5(data: Buffer | string): string {
   return createHash('md5').update(data).digest('hex');
@@ -90,6 +118,10 @@ function queueNotFound(url: string): AwsJsonError {
     400,
     'AWS.SimpleQueueService.NonExistentQueue;Sender',
   );
+}
+
+function unsupported(message: string): AwsJsonError {
+  return new AwsJsonError('com.amazonaws.sqs#UnsupportedOperation', message, 400, 'AWS.SimpleQueueService.UnsupportedOperation;Sender');
 }
 
 function parseAttributes(input: JsonInput): Record<string, MessageAttributeValue> {
@@ -154,6 +186,30 @@ export class SqsEmulator {
         this.byUrl(requireString(input, 'QueueUrl')).messages.length = 0;
         return {};
       },
+      StartMessageMoveTask: (input) => {
+        const source = this.byArn(requireString(input, 'SourceArn'));
+        const destinationArn = optionalString(input, 'DestinationArn');
+        const rate = optionalInteger(input, 'MaxNumberOfMessagesPerSecond', 1, 500);
+        return { TaskHandle: this.startMoveTask(source, destinationArn === undefined ? undefined : this.byArn(destinationArn), rate).taskHandle };
+      },
+      ListMessageMoveTasks: (input) => {
+        const source = this.byArn(requireString(input, 'SourceArn'));
+        const max = optionalInteger(input, 'MaxResults', 1, 10) ?? 1;
+        return {
+          Results: [...source.moveTasks].reverse().slice(0, max).map((t) => ({
+            // AWS returns the handle only while the task runs.
+            ...(t.status === 'RUNNING' ? { TaskHandle: t.taskHandle } : {}),
+            Status: t.status,
+            SourceArn: t.sourceArn,
+            ...(t.destinationArn === undefined ? {} : { DestinationArn: t.destinationArn }),
+            ...(t.maxNumberOfMessagesPerSecond === undefined ? {} : { MaxNumberOfMessagesPerSecond: t.maxNumberOfMessagesPerSecond }),
+            ApproximateNumberOfMessagesMoved: t.approximateNumberOfMessagesMoved,
+            ApproximateNumberOfMessagesToMove: t.approximateNumberOfMessagesToMove,
+            ...(t.failureReason === undefined ? {} : { FailureReason: t.failureReason }),
+            StartedTimestamp: t.startedTimestamp,
+          })),
+        };
+      },
     });
     this.port = await listen(this.server);
     return this.endpoint;
@@ -173,6 +229,7 @@ export class SqsEmulator {
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       deadLetter: options.deadLetter,
       messages: [],
+      moveTasks: [],
     };
     this.queues.set(name, queue);
     return queue;
@@ -183,6 +240,13 @@ export class SqsEmulator {
     const name = url.split('?')[0].split('/').filter(Boolean).pop() ?? '';
     const queue = this.queues.get(name);
     if (!queue) throw queueNotFound(url);
+    return queue;
+  }
+
+  /** Finds a queue by ARN (ResourceNotFoundException, as SQS answers, when there is none). */
+  byArn(arn: string): Queue {
+    const queue = [...this.queues.values()].find((q) => q.arn === arn);
+    if (!queue) throw new AwsJsonError('com.amazonaws.sqs#ResourceNotFoundException', `The resource that you specified for the SourceArn parameter doesn't exist: ${arn}`, 400, 'ResourceNotFoundException;Sender');
     return queue;
   }
 
@@ -226,6 +290,7 @@ export class SqsEmulator {
         queue.messages.splice(queue.messages.indexOf(message), 1);
         message.visibleAt = now;
         message.receiptHandle = undefined;
+        message.deadLetterSourceArn = queue.arn;
         queue.deadLetter.queue.messages.push(message);
         continue;
       }
@@ -250,6 +315,57 @@ export class SqsEmulator {
       throw new AwsJsonError('com.amazonaws.sqs#ReceiptHandleIsInvalid', `receipt handle ${receiptHandle} is not current`, 400, 'ReceiptHandleIsInvalid;Sender');
     }
     message.visibleAt = Date.now() + this.scaled(seconds);
+  }
+
+  /**
+   * `StartMessageMoveTask`: moves the dead-letter queue's messages (those present now) to
+   * `destination`, or each back to the queue it was dead-lettered from, at `ratePerSecond` on the
+   * time scale. As SQS documents (API_StartMessageMoveTask, and "Learn how to configure a
+   * dead-letter queue redrive", https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-configure-dead-letter-queue-redrive.html):
+   * only a queue that is the dead-letter queue of another queue can be the source, only one task per
+   * source runs at a time (both otherwise UnsupportedOperation), and a moved message is a new message
+   * (new id, receive count 0, retention restarted).
+   */
+  startMoveTask(source: Queue, destination?: Queue, ratePerSecond?: number): MoveTask {
+    const isDeadLetterQueue = [...this.queues.values()].some((q) => q.deadLetter?.queue === source);
+    if (!isDeadLetterQueue) throw unsupported(`Source queue must be configured as a Dead Letter Queue: ${source.arn}`);
+    if (source.moveTasks.some((t) => t.status === 'RUNNING')) throw unsupported(`There is already a task running for ${source.arn}; only one active message movement task is supported per queue`);
+    const startedTimestamp = Date.now();
+    const toMove = source.messages.filter((m) => m.visibleAt <= startedTimestamp);
+    const task: MoveTask = {
+      taskHandle: Buffer.from(JSON.stringify({ taskId: randomUUID(), sourceArn: source.arn })).toString('base64'),
+      status: 'RUNNING',
+      sourceArn: source.arn,
+      ...(destination === undefined ? {} : { destinationArn: destination.arn }),
+      ...(ratePerSecond === undefined ? {} : { maxNumberOfMessagesPerSecond: ratePerSecond }),
+      approximateNumberOfMessagesMoved: 0,
+      approximateNumberOfMessagesToMove: toMove.length,
+      startedTimestamp,
+    };
+    source.moveTasks.push(task);
+    const intervalMs = this.scaled(1 / (ratePerSecond ?? DEFAULT_MOVE_RATE_PER_SECOND));
+    const step = (): void => {
+      const next = toMove.shift();
+      if (next === undefined) {
+        task.status = 'COMPLETED';
+        return;
+      }
+      const index = source.messages.indexOf(next);
+      if (index >= 0 && next.visibleAt <= Date.now()) {
+        const target = destination ?? [...this.queues.values()].find((q) => q.arn === next.deadLetterSourceArn);
+        if (target === undefined) {
+          task.status = 'FAILED';
+          task.failureReason = `message ${next.messageId} has no source queue to return to; pass DestinationArn`;
+          return;
+        }
+        source.messages.splice(index, 1);
+        this.send(target, next.body, next.messageAttributes);
+        task.approximateNumberOfMessagesMoved += 1;
+      }
+      setTimeout(step, intervalMs).unref();
+    };
+    setImmediate(step);
+    return task;
   }
 
   /** Messages in the queue, visible or in flight. */

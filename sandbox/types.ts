@@ -6,6 +6,14 @@
 
 export type RegionRole = 'primary' | 'secondary';
 
+/**
+ * The global table's consistency mode (`settings.consistencyMode` of the stack): `strong` emulates
+ * multi-Region strong consistency (MRSC, two replicas and a witness), `eventual` multi-Region eventual
+ * consistency (MREC, asynchronous, last writer wins). See docs/sandbox.md.
+ */
+export type ConsistencyMode = 'strong' | 'eventual';
+export const CONSISTENCY_MODES: readonly ConsistencyMode[] = ['strong', 'eventual'];
+
 /** One region's endpoints, as printed in the ready line. */
 export interface RegionEndpoints {
   role: RegionRole;
@@ -27,6 +35,15 @@ export interface RegionEndpoints {
   maintenanceParameter: string;
 }
 
+/**
+ * A test merchant seeded in the sandbox's credentials table (both regions): the headers that
+ * authenticate it against the sandbox's payment API (`Authorization: Bearer <credential>`).
+ */
+export interface SandboxMerchant {
+  merchantId: string;
+  headers: Record<string, string>;
+}
+
 /** Everything a client needs to use a running sandbox; the ready line is `{ event: 'sandbox.ready', ...endpoints }`. */
 export interface SandboxEndpoints {
   /** Route 53 failover emulation: `POST {frontDoor}/payments` reaches the region the failover record answers with. */
@@ -35,6 +52,8 @@ export interface SandboxEndpoints {
   control: string;
   timeScale: number;
   stack: string;
+  /** The global table's consistency mode the sandbox emulates (the stack's, unless overridden). */
+  consistencyMode: ConsistencyMode;
   /** The configured (real-time) Route 53 health-check figures; the sandbox runs them scaled by `timeScale`. */
   healthCheck: { intervalSeconds: number; failureThreshold: number };
   tableName: string;
@@ -42,6 +61,8 @@ export interface SandboxEndpoints {
   stage: string;
   /** The API key `POST/GET /payments` require in `x-api-key`, when the sandbox enforces one (`--api-key`). */
   apiKey?: string;
+  /** Test merchants and the headers that authenticate each (payment routes run the real authorizer). */
+  merchants: SandboxMerchant[];
   regions: Record<string, RegionEndpoints>;
 }
 
@@ -138,9 +159,35 @@ export interface ObjectReplicationDirectionState {
   lag: LagStats;
 }
 
+/** One region's DynamoDB Streams emulation and the Lambda event source mapping reading it. */
+export interface StreamState {
+  /** The function the mapping invokes (`transaction-log-writer-<suffix>-<region>`, or a test consumer), null when none. */
+  consumer: string | null;
+  /** Stream records emitted (every change visible in this replica). */
+  emitted: number;
+  /** Records the consumer has processed successfully (checkpointed). */
+  delivered: number;
+  /** Records emitted and not yet checkpointed. */
+  pending: number;
+  /** Age of the oldest record not yet checkpointed, ms (Lambda's `IteratorAge`). */
+  iteratorAgeMs: number;
+  invocations: number;
+  /** Invocations that threw or timed out (the whole batch is retried). */
+  failedInvocations: number;
+  /** Invocations that reported `batchItemFailures` (retried from the lowest failed sequence number). */
+  partialFailures: number;
+  /** Records delivered again after a failure. */
+  retriedRecords: number;
+  /** Records dropped because no consumer read them within the stream's retention (emulated as a count cap). */
+  trimmed: number;
+  lastSequenceNumber: string | null;
+}
+
 export interface SandboxState {
   endpoints: SandboxEndpoints;
   startedAt: string;
+  /** Same as `endpoints.consistencyMode`. */
+  consistencyMode: ConsistencyMode;
   routing: {
     /** Region the front door currently sends traffic to. */
     target: string;
@@ -157,6 +204,9 @@ export interface SandboxState {
     /** S3 cross-region replication of the transaction-log buckets; present only when enabled (`objectReplication`). */
     objects?: { directions: ObjectReplicationDirectionState[] };
   };
+  /** Strong mode only: writes refused by the emulated MRSC coordination, by reason, per region. */
+  strongConsistency?: Record<string, { committed: number; replicatedWriteConflicts: number; unavailable: number }>;
+  streams: Record<string, StreamState>;
   faults: ActiveFault[];
 }
 
@@ -177,6 +227,8 @@ export interface ChangeRecord {
   keyId: string;
   key: ItemJson;
   version: WriteVersion;
+  /** Strong mode: the image after the write (null: deleted), sent with the synchronous replication. */
+  item?: ItemJson | null;
 }
 
 export interface RegionConfig {
@@ -208,6 +260,30 @@ export interface RegionConfig {
   batchSize: number;
   /** Report new objects of the bucket to the parent (S3 cross-region replication emulation). */
   objectReplication: boolean;
+  consistencyMode: ConsistencyMode;
+  /** The account id in ARNs (stream ARNs). */
+  accountId: string;
+  /**
+   * Module exporting the stream consumer `handler(event: DynamoDBStreamEvent)`; default: the
+   * stack's `transactionLogWriter` when `infra/lambdaCode.ts` HANDLERS lists it, else none.
+   */
+  streamConsumer?: string;
+  streamBatchSize: number;
+  streamConsumerTimeoutMs: number;
+  /** The merchant credentials table (same name in both regions) and its seeded records (hashes only). */
+  credentialsTableName: string;
+  credentialRecords: Record<string, string>[];
+}
+
+/** What a region's handlers need of the other region (peer replica, queue, bucket). */
+export interface PeerInfo {
+  region: string;
+  /** The peer's DynamoDB front end (its faults apply to writes from this region too, as in AWS). */
+  dynamodb: string;
+  sqs: string;
+  s3: string;
+  bucket: string;
+  retryQueueUrl: string;
 }
 
 export interface RegionReadyInfo {
@@ -227,17 +303,43 @@ export interface RegionCalls {
   putParameter: { args: { name: string; value: string }; result: { version: number } };
   setThrottling: { args: { scope: ThrottleScope | 'off' }; result: { scope: ThrottleScope | 'off' } };
   readItem: { args: { key: ItemJson }; result: { item: ItemJson | null; version: WriteVersion | null } };
-  applyReplica: { args: { key: ItemJson; item: ItemJson | null; version: WriteVersion }; result: { applied: boolean; visibleAt: number } };
+  applyReplica: { args: { key: ItemJson; item: ItemJson | null; version: WriteVersion; force?: boolean }; result: { applied: boolean; visibleAt: number } };
+  streamState: { args: Record<string, never>; result: StreamState };
+  /** Wires the handlers to the peer region and starts them (API routes, retry processor). Once, before use. */
+  connectPeer: { args: PeerInfo; result: { connected: true } };
   stop: { args: Record<string, never>; result: { stopped: true } };
 }
 export type RegionCallName = keyof RegionCalls;
 
-export type ParentMessage = { type: 'init'; config: RegionConfig } | { type: 'call'; id: number; name: RegionCallName; args: unknown };
+/**
+ * Calls a region makes to the parent in strong mode: the parent is the one per-key serialisation
+ * point across the regions (the emulated MRSC coordination, see `replicator.ts`).
+ */
+export type AcquireResult = { ok: true; token: number } | { ok: false; reason: 'conflict' | 'unavailable' };
+export interface ParentCalls {
+  /** Takes the cross-region lock of the keys for a write in `region`. */
+  acquire: { args: { region: string; keyIds: string[] }; result: AcquireResult };
+  /** Replicates the committed changes synchronously, then releases the lock. */
+  commit: { args: { token: number; changes: ChangeRecord[] }; result: { replicatedTo: string[]; queuedFor: string[] } };
+  /** Releases the lock without changes (the write failed). */
+  release: { args: { token: number }; result: Record<string, never> };
+  /** Strongly consistent read barrier: waits while the keys are being written; refuses when the region has no quorum. */
+  readBarrier: { args: { region: string; keyIds: string[] }; result: { ok: boolean } };
+}
+export type ParentCallName = keyof ParentCalls;
+
+export type ParentMessage =
+  | { type: 'init'; config: RegionConfig }
+  | { type: 'call'; id: number; name: RegionCallName; args: unknown }
+  | { type: 'response'; id: number; ok: true; result: unknown }
+  | { type: 'response'; id: number; ok: false; error: string };
 
 export type ChildMessage =
   | { type: 'ready'; info: RegionReadyInfo }
   | { type: 'fatal'; message: string }
   | { type: 'changes'; region: string; changes: ChangeRecord[] }
   | { type: 'objectChanges'; region: string; objects: { key: string; ts: number }[] }
+  | { type: 'streamState'; region: string; state: StreamState }
+  | { type: 'request'; id: number; name: ParentCallName; args: unknown }
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };

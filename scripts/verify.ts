@@ -5,11 +5,14 @@
  *   npm run verify -- --profile live             a deployed stack (drills excluded)
  *   npm run verify -- --profile live --drills    ... including failover drills
  *
- * Exit status: 0 when every scenario passed, 1 when any failed, 2 on a usage error.
+ * Exit status: 0 when every scenario passed, 1 when any failed, 2 on a usage error or a missing
+ * precondition (unknown stack, missing program, live without stack outputs or AWS credentials), in
+ * which case nothing is written and the last reports stay.
  * See docs/verification.md.
  */
-import { formatSummary, runVerification } from './verify/run';
+import { formatSummary, REPO_ROOT, runVerification } from './verify/run';
 import { parseVerifyArgs, USAGE, UsageError } from './verify/options';
+import { checkPreconditions, PreconditionError } from './verify/preconditions';
 
 async function main(): Promise<number> {
   let options;
@@ -25,6 +28,15 @@ async function main(): Promise<number> {
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  try {
+    checkPreconditions(options, REPO_ROOT);
+  } catch (error) {
+    if (error instanceof PreconditionError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
   }
   const result = await runVerification(options);
   process.stdout.write(`\n${formatSummary(result.summary)}\n\nreports:\n${Object.values(result.files).map((f) => `  ${f}`).join('\n')}\n`);

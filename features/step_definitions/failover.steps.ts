@@ -77,12 +77,13 @@ Then('the failover endpoint serves payments from the DR region within the RTO', 
   const limit = Math.min(budget.rtoBudgetSeconds, budget.rtoObjectiveSeconds);
   const { result, probes, lastDetail } = await untilServedBy(this, secondary, limit, 'after the failure');
   const elapsed = (result ? result.value.acceptedAt : Date.now()) - failover.failedAt;
-  const m = this.measure('failover time', elapsed, { limitSeconds: budget.rtoObjectiveSeconds, budgetSeconds: budget.rtoBudgetSeconds });
+  const m = this.measure('failover time', elapsed, { limitSeconds: budget.rtoObjectiveSeconds, budgetSeconds: budget.rtoBudgetSeconds, budget: 'rto' });
   this.evidence('failover', {
     measured: this.formatSeconds(m),
+    judgedAgainst: m.judgedAgainst,
     rtoObjectiveSeconds: budget.rtoObjectiveSeconds,
     stackRtoBudgetSeconds: budget.rtoBudgetSeconds,
-    shareOfBudget: `${((m.modelledSeconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} %`,
+    shareOfBudget: `${((m.seconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} %`,
     budgetBreakdown: budget.breakdown,
     probes,
     lastProbe: lastDetail,
@@ -91,11 +92,11 @@ Then('the failover endpoint serves payments from the DR region within the RTO', 
     result,
     `the DR region ${secondary} did not serve payments through the failover endpoint within the stack's RTO budget of ${limit} s (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`,
   );
-  assert.ok(m.modelledSeconds <= budget.rtoObjectiveSeconds, `failover took ${m.modelledSeconds} s, beyond the RTO of ${budget.rtoObjectiveSeconds} s`);
+  assert.ok(m.seconds <= budget.rtoObjectiveSeconds, `failover took ${this.formatSeconds(m)}, beyond the RTO of ${budget.rtoObjectiveSeconds} s`);
   failover.switchedAt = result.value.acceptedAt;
   this.state.lastPayment = result.value;
   this.log(
-    `Failover to ${secondary} in ${this.formatSeconds(m)}: ${((m.modelledSeconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} % of the stack's RTO budget (${budget.rtoBudgetSeconds} s), RTO objective ${budget.rtoObjectiveSeconds} s.`,
+    `Failover to ${secondary} in ${this.formatSeconds(m)}: ${((m.seconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} % of the stack's RTO budget (${budget.rtoBudgetSeconds} s), RTO objective ${budget.rtoObjectiveSeconds} s; budget terms exercised: ${m.judgedAgainst?.exercised.join(', ') || 'none'}${this.notExercisedNote(m)}.`,
   );
 });
 
@@ -130,7 +131,13 @@ Then('the payments accepted before the failure are present in the DR region', { 
     0,
     `payments accepted before the failure are missing in ${secondary}: ${missing.map((r) => `${r.transactionId} (accepted ${r.acceptedSecondsBeforeFailure} s before the failure)`).join(', ')}`,
   );
-  this.log(`All ${rows.length} payment(s) accepted before the failure are in ${secondary}: no data lost (RPO objective ${budget.rpoObjectiveSeconds} s, stack budget ${budget.rpoBudgetSeconds} s).`);
+  // What this run shows depends on how the target replicates: a sandbox replicating asynchronously
+  // shows that nothing was lost in this run, never that the stack's RPO budget (0 s in strong mode) holds.
+  this.log(
+    this.description.kind === 'live'
+      ? `All ${rows.length} payment(s) accepted before the failure are in ${secondary}: none lost in this run (RPO objective ${budget.rpoObjectiveSeconds} s, stack budget ${budget.rpoBudgetSeconds} s, judged on the deployed stack).`
+      : `All ${rows.length} payment(s) accepted before the failure are in ${secondary}: none lost in this run; replication on this ${this.description.kind} target is ${this.description.replication}, so the stack's RPO budget of ${budget.rpoBudgetSeconds} s is not proven here (RPO objective ${budget.rpoObjectiveSeconds} s).`,
+  );
 });
 
 Then('the failover endpoint fails back to the primary region once it is healthy again', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
@@ -141,7 +148,7 @@ Then('the failover endpoint fails back to the primary region once it is healthy 
   const primary = this.regions.primary;
   const budget = this.budget;
   const { result, lastDetail } = await untilServedBy(this, primary, budget.rtoBudgetSeconds, 'after failback');
-  const m = this.measure('failback time', (result ? result.value.acceptedAt : Date.now()) - restoredAt, { budgetSeconds: budget.rtoBudgetSeconds });
+  const m = this.measure('failback time', (result ? result.value.acceptedAt : Date.now()) - restoredAt, { budgetSeconds: budget.rtoBudgetSeconds, budget: 'rto' });
   assert.ok(result, `the failover endpoint did not fail back to ${primary} within ${budget.rtoBudgetSeconds} s of the primary being restored (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`);
   this.log(`Failed back to ${primary} in ${this.formatSeconds(m)} after the primary was restored.`);
 });

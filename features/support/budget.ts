@@ -15,7 +15,8 @@ export function fromStackBudget(b: StackBudget): DrBudget {
     rtoObjectiveSeconds: b.rtoTargetSeconds,
     rpoObjectiveSeconds: b.rpoTargetSeconds,
     rtoBudgetSeconds: b.rtoSeconds,
-    rpoBudgetSeconds: b.rpoSeconds,
+    // null: eventual mode has no RPO bound (infra/budget.ts).
+    rpoBudgetSeconds: b.rpoSeconds ?? Number.POSITIVE_INFINITY,
     breakdown: {
       detectionSeconds: b.rto.detectionSeconds,
       propagationSeconds: b.rto.propagationSeconds,

@@ -14,18 +14,65 @@ export interface AlarmRequirement {
   metricName: string;
   /** Dimensions that must be present with exactly these values; `undefined` value = present, any value. */
   dimensions: Record<string, string | undefined>;
-  /** The threshold must satisfy this (in the metric's unit). */
-  threshold: { atMost?: number; atLeast?: number };
-  comparison: readonly string[];
+  /**
+   * When the alarm must fire, as the (comparison, threshold) pairs that express it: an alarm passes
+   * when its comparison is one of these and its threshold lies in that comparison's range.
+   */
+  firesWhen: { text: string; accepts: ReadonlyArray<{ comparison: string; threshold: ThresholdRange }> };
+  /** Region whose alarms hold it, when not the region checked (Route 53 metrics live in us-east-1). */
+  inRegion?: string;
 }
 
-const ABOVE = ['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold'] as const;
-const BELOW = ['LessThanThreshold', 'LessThanOrEqualToThreshold'] as const;
+/** A closed/open interval of accepted thresholds, in the metric's unit. */
+export interface ThresholdRange {
+  atLeast?: number;
+  greaterThan?: number;
+  atMost?: number;
+  lessThan?: number;
+}
+
+function inRange(t: number, r: ThresholdRange): boolean {
+  return (r.atLeast === undefined || t >= r.atLeast) && (r.greaterThan === undefined || t > r.greaterThan) && (r.atMost === undefined || t <= r.atMost) && (r.lessThan === undefined || t < r.lessThan);
+}
+
+/**
+ * A count (errors, throttles, 5xx responses, messages) alarm that fires at the FIRST occurrence:
+ * `> t` with 0 <= t < 1, or `>= t` with 0 < t <= 1. An alarm at 1,000,000, or one at "> 1" that waits for a
+ * second message, does not. (CloudWatch compares the statistic with the threshold:
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html)
+ */
+export const FIRST_OCCURRENCE: AlarmRequirement['firesWhen'] = {
+  text: 'at the first occurrence (> 0, or >= 1)',
+  accepts: [
+    { comparison: 'GreaterThanThreshold', threshold: { atLeast: 0, lessThan: 1 } },
+    { comparison: 'GreaterThanOrEqualToThreshold', threshold: { greaterThan: 0, atMost: 1 } },
+  ],
+};
 
 /** DynamoDB reports ReplicationLatency in milliseconds; the control is "above 30 seconds". */
 export const REPLICATION_LATENCY_LIMIT_MS = 30_000;
 
-export const ALARM_KINDS = ['replication latency', 'function errors', 'function throttles', 'API server errors', 'dead-letter queue depth', 'primary health check'] as const;
+const REPLICATION_LAG: AlarmRequirement['firesWhen'] = {
+  text: `above at most ${REPLICATION_LATENCY_LIMIT_MS} ms`,
+  accepts: [
+    { comparison: 'GreaterThanThreshold', threshold: { atLeast: 0, atMost: REPLICATION_LATENCY_LIMIT_MS } },
+    { comparison: 'GreaterThanOrEqualToThreshold', threshold: { greaterThan: 0, atMost: REPLICATION_LATENCY_LIMIT_MS } },
+  ],
+};
+
+/** HealthCheckStatus is 1 (healthy) or 0 (unhealthy): the alarm fires exactly when it is 0. */
+const UNHEALTHY: AlarmRequirement['firesWhen'] = {
+  text: 'when HealthCheckStatus is 0 (< 1, or <= 0)',
+  accepts: [
+    { comparison: 'LessThanThreshold', threshold: { greaterThan: 0, atMost: 1 } },
+    { comparison: 'LessThanOrEqualToThreshold', threshold: { atLeast: 0, lessThan: 1 } },
+  ],
+};
+
+/** Route 53 publishes health-check metrics only in us-east-1. https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html */
+export const HEALTH_CHECK_METRICS_REGION = 'us-east-1';
+
+export const ALARM_KINDS = ['replication latency', 'function errors', 'function throttles', 'API server errors', 'dead-letter queue depth', 'health check'] as const;
 export type AlarmKind = (typeof ALARM_KINDS)[number];
 
 function isAlarmKind(kind: string): kind is AlarmKind {
@@ -33,9 +80,8 @@ function isAlarmKind(kind: string): kind is AlarmKind {
 }
 
 /**
- * The alarms of one kind that `region` must have. Route 53 publishes health-check metrics only in
- * us-east-1, so the health-check alarm is required there (and nowhere else).
- * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html
+ * The alarms of one kind that `region` must have. The health check of every region (primary and DR)
+ * must have its alarm, held in us-east-1 where Route 53 publishes the metric.
  */
 export function requiredAlarms(kind: string, own: RegionalResources, otherRegion: string, regions: RegionPair): AlarmRequirement[] {
   if (!isAlarmKind(kind)) throw new Error(`unknown alarm kind "${kind}" (known: ${ALARM_KINDS.join(', ')})`);
@@ -47,8 +93,7 @@ export function requiredAlarms(kind: string, own: RegionalResources, otherRegion
           namespace: 'AWS/DynamoDB',
           metricName: 'ReplicationLatency',
           dimensions: { TableName: own.tableName, ReceivingRegion: otherRegion },
-          threshold: { atMost: REPLICATION_LATENCY_LIMIT_MS },
-          comparison: ABOVE,
+          firesWhen: REPLICATION_LAG,
         },
       ];
     case 'function errors':
@@ -58,8 +103,7 @@ export function requiredAlarms(kind: string, own: RegionalResources, otherRegion
         namespace: 'AWS/Lambda',
         metricName: kind === 'function errors' ? 'Errors' : 'Throttles',
         dimensions: { FunctionName: fn.name },
-        threshold: { atLeast: 0 },
-        comparison: ABOVE,
+        firesWhen: FIRST_OCCURRENCE,
       }));
     case 'API server errors':
       return [
@@ -68,8 +112,7 @@ export function requiredAlarms(kind: string, own: RegionalResources, otherRegion
           namespace: 'AWS/ApiGateway',
           metricName: '5XXError',
           dimensions: { ApiName: own.apiName },
-          threshold: { atLeast: 0 },
-          comparison: ABOVE,
+          firesWhen: FIRST_OCCURRENCE,
         },
       ];
     case 'dead-letter queue depth': {
@@ -80,22 +123,19 @@ export function requiredAlarms(kind: string, own: RegionalResources, otherRegion
           namespace: 'AWS/SQS',
           metricName: 'ApproximateNumberOfMessagesVisible',
           dimensions: { QueueName: dlq },
-          // Any message in the DLQ is a payment needing a human: alarm from the first one.
-          threshold: { atMost: 1 },
-          comparison: ABOVE,
+          firesWhen: FIRST_OCCURRENCE,
         },
       ];
     }
-    case 'primary health check':
-      if (own.region !== 'us-east-1') return [];
+    case 'health check':
       return [
         {
-          description: `Route 53 HealthCheckStatus of the primary (${regions.primary}) health check below 1`,
+          description: `Route 53 HealthCheckStatus of the ${own.region === regions.primary ? 'primary' : 'DR'} region's (${own.region}) health check, in ${HEALTH_CHECK_METRICS_REGION}`,
           namespace: 'AWS/Route53',
           metricName: 'HealthCheckStatus',
           dimensions: { HealthCheckId: undefined },
-          threshold: { atMost: 1, atLeast: 0 },
-          comparison: BELOW,
+          firesWhen: UNHEALTHY,
+          inRegion: HEALTH_CHECK_METRICS_REGION,
         },
       ];
   }
@@ -111,36 +151,33 @@ function dimensionsMatch(alarm: AlarmFacts, wanted: Record<string, string | unde
 }
 
 /**
- * Finds the alarm meeting a requirement (metric, dimensions, threshold, comparison), or explains
- * what is wrong with the closest candidate. Actions are checked by their own step.
+ * Finds the alarm meeting a requirement (metric, dimensions, and firing when it must), or explains
+ * what is wrong with the closest candidate. `taken` alarms (already matched to another requirement)
+ * never match twice. Actions are checked by their own step.
  */
-export function findAlarm(alarms: AlarmFacts[], requirement: AlarmRequirement): AlarmVerdict {
+export function findAlarm(alarms: AlarmFacts[], requirement: AlarmRequirement, taken: ReadonlySet<AlarmFacts> = new Set()): AlarmVerdict {
   const onMetric = alarms.filter(
     (a) => (a.namespace === requirement.namespace && a.metricName === requirement.metricName) || a.metricNames.includes(requirement.metricName),
   );
   if (onMetric.length === 0) return { problem: `no alarm on ${requirement.namespace} ${requirement.metricName} (${requirement.description})` };
-  const candidates = onMetric.filter((a) => dimensionsMatch(a, requirement.dimensions));
+  const candidates = onMetric.filter((a) => dimensionsMatch(a, requirement.dimensions) && !taken.has(a));
   if (candidates.length === 0) {
     return {
-      problem: `no ${requirement.metricName} alarm with dimensions ${JSON.stringify(requirement.dimensions)}; found ${onMetric
+      problem: `no ${requirement.metricName} alarm with dimensions ${JSON.stringify(requirement.dimensions)}${taken.size > 0 ? ' not already matched to another requirement' : ''}; found ${onMetric
         .map((a) => `${a.name} ${JSON.stringify(a.dimensions)}`)
         .join(', ')}`,
     };
   }
   const problems: string[] = [];
   for (const alarm of candidates) {
-    const issues: string[] = [];
     const t = alarm.threshold;
-    if (t === undefined) issues.push('has no threshold');
-    else {
-      if (requirement.threshold.atMost !== undefined && t > requirement.threshold.atMost) issues.push(`threshold ${t} must be at most ${requirement.threshold.atMost}`);
-      if (requirement.threshold.atLeast !== undefined && t < requirement.threshold.atLeast) issues.push(`threshold ${t} must be at least ${requirement.threshold.atLeast}`);
-    }
-    if (!alarm.comparisonOperator || !requirement.comparison.includes(alarm.comparisonOperator)) {
-      issues.push(`comparison ${alarm.comparisonOperator ?? '(none)'} must be one of ${requirement.comparison.join(', ')}`);
-    }
-    if (issues.length === 0) return { alarm };
-    problems.push(`${alarm.name} ${issues.join(', ')}`);
+    const accepted = requirement.firesWhen.accepts.find((a) => a.comparison === alarm.comparisonOperator);
+    let issue: string | undefined;
+    if (t === undefined) issue = 'has no threshold';
+    else if (!accepted) issue = `comparison ${alarm.comparisonOperator ?? '(none)'} must be one of ${requirement.firesWhen.accepts.map((a) => a.comparison).join(', ')}`;
+    else if (!inRange(t, accepted.threshold)) issue = `fires at ${alarm.comparisonOperator} ${t}; it must fire ${requirement.firesWhen.text}`;
+    if (issue === undefined) return { alarm };
+    problems.push(`${alarm.name} ${issue}`);
   }
   return { alarm: candidates[0], problem: `${requirement.description}: ${problems.join('; ')}` };
 }
@@ -166,6 +203,8 @@ function arns(r: RegionalResources) {
   return {
     table: r.tableArn,
     object: `arn:aws:s3:::${r.bucketName}/transactions/dr-verification.json`,
+    /** A pending-payment marker (202 PENDING payments, `pending/<transactionId>.json`). */
+    marker: `arn:aws:s3:::${r.bucketName}/pending/dr-verification.json`,
     bucket: `arn:aws:s3:::${r.bucketName}`,
     maintenance: r.maintenanceParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}maintenance`,
     parameter: `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}table-name`,
@@ -175,8 +214,11 @@ function arns(r: RegionalResources) {
 
 /**
  * What each function uses (handler contract: the environment the stack gives it) and a chosen
- * list of what it must never do: destroy or reconfigure the data stores, flip the maintenance
- * flag, reach the other region's data, or touch IAM and keys.
+ * list of what it must never do: destroy or reconfigure the data stores, change or delete a stored
+ * payment, flip the maintenance flag, reach the other region's data beyond the peer commit path
+ * (createPayment commits in the peer replica when its own refuses the write; getPayment reads only
+ * its own replica, and pending markers in both regions), or
+ * touch IAM and keys.
  */
 export function accessExpectations(fn: PaymentFunction, own: RegionalResources, peer: RegionalResources): AccessExpectation {
   const a = arns(own);
@@ -186,27 +228,34 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
     createPayment: [
       q('dynamodb:PutItem', a.table),
       q('dynamodb:GetItem', a.table),
-      q('dynamodb:UpdateItem', a.table),
+      q('dynamodb:PutItem', p.table),
+      q('dynamodb:GetItem', p.table),
       q('sqs:SendMessage', a.retryQueue),
-      q('s3:PutObject', a.object),
+      q('sqs:SendMessage', p.retryQueue),
+      q('s3:PutObject', a.marker),
+      q('s3:GetObject', a.marker),
+      q('s3:PutObject', p.marker),
     ],
-    getPayment: [q('dynamodb:GetItem', a.table)],
-    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:GetItem', a.table)],
+    getPayment: [q('dynamodb:GetItem', a.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
+    // The write probe: a PutItem limited to the HEALTH#<region> key (dynamodb:LeadingKeys), whose condition never holds.
+    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:PutItem', a.table)],
     retryProcessor: [
       q('sqs:ReceiveMessage', a.retryQueue),
       q('sqs:DeleteMessage', a.retryQueue),
       q('sqs:GetQueueAttributes', a.retryQueue),
       q('dynamodb:PutItem', a.table),
       q('dynamodb:GetItem', a.table),
-      q('s3:PutObject', a.object),
+      q('s3:GetObject', a.marker),
     ],
   };
   const everyone: AccessQuestion[] = [
     q('dynamodb:DeleteTable', a.table),
     q('dynamodb:UpdateTable', a.table),
     q('dynamodb:Scan', a.table),
-    q('dynamodb:PutItem', p.table),
-    q('dynamodb:GetItem', p.table),
+    q('dynamodb:DeleteItem', a.table),
+    q('dynamodb:DeleteItem', p.table),
+    q('dynamodb:UpdateItem', p.table),
+    q('s3:PutObject', a.object),
     q('s3:DeleteBucket', a.bucket),
     q('s3:PutBucketPolicy', a.bucket),
     q('s3:PutBucketVersioning', a.bucket),
@@ -222,10 +271,11 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
   ];
   const readOnly: AccessQuestion[] = [q('dynamodb:PutItem', a.table), q('dynamodb:DeleteItem', a.table), q('sqs:SendMessage', a.retryQueue)];
   const extra: Record<PaymentFunction, AccessQuestion[]> = {
-    createPayment: [],
-    getPayment: readOnly,
-    health: readOnly,
-    retryProcessor: [],
+    createPayment: [q('dynamodb:UpdateItem', a.table)],
+    getPayment: [...readOnly, q('dynamodb:GetItem', p.table)],
+    // Its PutItem is conditional on the health item's key, which this evaluator counts as allowed.
+    health: [q('dynamodb:DeleteItem', a.table), q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', a.retryQueue)],
+    retryProcessor: [q('dynamodb:UpdateItem', a.table), q('sqs:SendMessage', p.retryQueue)],
   };
   return { mustAllow: uses[fn], mustDeny: [...everyone, ...extra[fn]] };
 }

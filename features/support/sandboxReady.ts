@@ -18,13 +18,22 @@ export interface SandboxRegion {
   maintenanceParameter?: string;
 }
 
+/** A seeded test merchant and the headers that authenticate it (the ready line's `merchants`). */
+export interface SandboxMerchant {
+  merchantId: string;
+  headers: Record<string, string>;
+}
+
 export interface SandboxReady {
   frontDoor: string;
   control: string;
   timeScale: number;
   stack: string;
+  /** The consistency mode the sandbox runs, when its ready line says. */
+  consistencyMode?: 'strong' | 'eventual';
   healthCheck: { intervalSeconds: number; failureThreshold: number };
   tableName: string;
+  merchants: SandboxMerchant[];
   regions: Record<string, SandboxRegion>;
 }
 
@@ -63,17 +72,26 @@ export function parseSandboxReady(value: unknown): SandboxReady {
   }
   const roles = Object.values(regions).map((r) => r.role).sort();
   if (roles.join(',') !== 'primary,secondary') throw new SandboxContractError(`expected one primary and one secondary region, got ${roles.join(',')}`);
+  const merchants: SandboxMerchant[] = [];
+  for (const m of Array.isArray(value.merchants) ? (value.merchants as unknown[]) : []) {
+    if (!isObject(m) || !isObject(m.headers)) throw new SandboxContractError('merchants entries must be { merchantId, headers }');
+    const headers = Object.fromEntries(Object.entries(m.headers).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    merchants.push({ merchantId: need(str(m.merchantId), 'merchants[].merchantId'), headers });
+  }
+  if (merchants.length === 0) throw new SandboxContractError('missing merchants (the payment routes need a merchant credential)');
   const hc = value.healthCheck;
   return {
     frontDoor: need(str(value.frontDoor), 'frontDoor'),
     control: need(str(value.control), 'control'),
     timeScale: num(value.timeScale) ?? 1,
+    ...(value.consistencyMode === 'strong' || value.consistencyMode === 'eventual' ? { consistencyMode: value.consistencyMode } : {}),
     stack: str(value.stack) ?? 'dev',
     healthCheck: {
       intervalSeconds: (isObject(hc) ? num(hc.intervalSeconds) : undefined) ?? 10,
       failureThreshold: (isObject(hc) ? num(hc.failureThreshold) : undefined) ?? 3,
     },
     tableName: need(str(value.tableName), 'tableName'),
+    merchants,
     regions,
   };
 }

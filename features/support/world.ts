@@ -43,16 +43,18 @@ export interface Measurement {
   name: string;
   wallClockMs: number;
   /**
-   * Seconds in the stack's time: wall-clock / time scale for phenomena the sandbox runs scaled
-   * (health checks, failover), wall-clock for those it runs in real time (replication).
+   * The figure, in seconds of the clock named by `clock`: `real-time` = wall-clock seconds (live, or a
+   * phenomenon the sandbox runs unscaled such as replication); `modelled` = wall-clock / time scale
+   * (health checks and failover the sandbox runs at `timeScale`).
    */
-  modelledSeconds: number;
-  /** True when the phenomenon runs in real time on this target (no scaling applied). */
-  realTime: boolean;
-  /** The bound it is judged against, modelled seconds. */
+  seconds: number;
+  clock: 'real-time' | 'modelled';
+  /** The bound it is judged against, seconds of the same clock. */
   limitSeconds?: number;
   budgetSeconds?: number;
   timeScale: number;
+  /** The budget (`rto`/`rpo`) it is judged against, the terms it exercised and those it did not. */
+  judgedAgainst?: { budget: 'rto' | 'rpo'; exercised: string[]; notExercised: Array<{ term: string; why: string }> };
 }
 
 export interface AccessRow {
@@ -177,16 +179,21 @@ export class DrWorld extends World<DrParameters> {
   }
 
   /** Records a measurement and attaches it (JSON) to the report as evidence. */
-  measure(name: string, wallClockMs: number, bounds: { limitSeconds?: number; budgetSeconds?: number; realTime?: boolean } = {}): Measurement {
+  measure(
+    name: string,
+    wallClockMs: number,
+    bounds: { limitSeconds?: number; budgetSeconds?: number; realTime?: boolean; budget?: 'rto' | 'rpo' } = {},
+  ): Measurement {
     const realTime = bounds.realTime === true || this.timeScale === 1;
     const m: Measurement = {
       name,
       wallClockMs,
-      modelledSeconds: Number((realTime ? wallClockMs / 1000 : this.modelled(wallClockMs)).toFixed(3)),
+      seconds: Number((realTime ? wallClockMs / 1000 : this.modelled(wallClockMs)).toFixed(3)),
+      clock: realTime ? 'real-time' : 'modelled',
       limitSeconds: bounds.limitSeconds,
       budgetSeconds: bounds.budgetSeconds,
-      realTime,
       timeScale: this.timeScale,
+      ...(bounds.budget ? { judgedAgainst: this.budgetTerms(bounds.budget) } : {}),
     };
     this.measurements.push(m);
     this.attach(JSON.stringify(m, null, 2), { mediaType: MEASUREMENT_MEDIA_TYPE, fileName: `${name.replace(/[^a-z0-9]+/gi, '-')}.json` });
@@ -198,11 +205,27 @@ export class DrWorld extends World<DrParameters> {
     this.attach(JSON.stringify(data, null, 2), { mediaType: 'application/json', fileName: `${title.replace(/[^a-z0-9]+/gi, '-')}.json` });
   }
 
-  /** "12.3 s" for modelled seconds, with the wall-clock figure when scaled. */
+  /** Which terms of the stack's `budget` breakdown this target exercises, and which it does not (with why). */
+  budgetTerms(budget: 'rto' | 'rpo'): NonNullable<Measurement['judgedAgainst']> {
+    const terms = budget === 'rto' ? ['detectionSeconds', 'propagationSeconds', 'dnsCacheSeconds'] : ['replicationLagBoundSeconds', 'alarmWindowSeconds'];
+    const present = terms.filter((t) => t in this.budget.breakdown || this.description.notExercised.some((n) => n.term === t));
+    const notExercised = this.description.notExercised.filter((n) => n.term === 'all' || present.includes(n.term));
+    const all = notExercised.some((n) => n.term === 'all');
+    return { budget, exercised: all ? [] : present.filter((t) => !notExercised.some((n) => n.term === t)), notExercised };
+  }
+
+  /** Every figure says its clock: "12.300 s real time", or "246.0 s modelled at time scale 0.05 (12.300 s wall-clock)". */
   formatSeconds(m: Measurement): string {
-    if (this.timeScale === 1) return `${m.modelledSeconds.toFixed(3)} s`;
-    if (m.realTime) return `${m.modelledSeconds.toFixed(3)} s (real time; the wait was bounded at time scale ${this.timeScale})`;
-    return `${m.modelledSeconds.toFixed(1)} s modelled (${(m.wallClockMs / 1000).toFixed(3)} s wall-clock at time scale ${this.timeScale})`;
+    if (m.clock === 'real-time') {
+      return this.timeScale === 1 ? `${m.seconds.toFixed(3)} s real time` : `${m.seconds.toFixed(3)} s real time (the wait was bounded at time scale ${this.timeScale})`;
+    }
+    return `${m.seconds.toFixed(1)} s modelled at time scale ${m.timeScale} (${(m.wallClockMs / 1000).toFixed(3)} s wall-clock)`;
+  }
+
+  /** "; not exercised here: propagationSeconds (why), ..." for a measurement judged against a budget. */
+  notExercisedNote(m: Measurement): string {
+    const missing = m.judgedAgainst?.notExercised ?? [];
+    return missing.length === 0 ? '' : `; not exercised on this target: ${missing.map((n) => `${n.term} (${n.why})`).join('; ')}`;
   }
 
   otherRegion(region: string): string {

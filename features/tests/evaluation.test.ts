@@ -181,22 +181,54 @@ describe('control expectations', () => {
 
   it('accepts the ReplicationLatency alarm at 30 s in milliseconds, and explains each way it can be wrong', () => {
     assert.equal(findAlarm([alarm({})], lag).problem, undefined);
-    assert.match(findAlarm([alarm({ threshold: 60000 })], lag).problem ?? '', /threshold 60000 must be at most 30000/);
+    assert.match(findAlarm([alarm({ threshold: 60000 })], lag).problem ?? '', /lag fires at GreaterThanThreshold 60000; it must fire above at most 30000 ms/);
     assert.match(findAlarm([alarm({ dimensions: { TableName: 'payments', ReceivingRegion: 'us-west-2' } })], lag).problem ?? '', /no ReplicationLatency alarm with dimensions/);
     assert.match(findAlarm([alarm({ comparisonOperator: 'LessThanThreshold' })], lag).problem ?? '', /comparison LessThanThreshold must be one of/);
     assert.match(findAlarm([], lag).problem ?? '', /no alarm on AWS\/DynamoDB ReplicationLatency/);
   });
 
-  it('requires the Route 53 health-check alarm only where Route 53 publishes its metrics (us-east-1)', () => {
-    assert.equal(requiredAlarms('primary health check', own, 'us-east-2', { primary: 'us-east-1', secondary: 'us-east-2' }).length, 1);
-    assert.equal(requiredAlarms('primary health check', { ...own, region: 'us-east-2' }, 'us-east-1', { primary: 'us-east-1', secondary: 'us-east-2' }).length, 0);
-    assert.throws(() => requiredAlarms('disk full', own, 'us-east-2', { primary: 'us-east-1', secondary: 'us-east-2' }), /unknown alarm kind "disk full"/);
+  const pair = { primary: 'us-east-1', secondary: 'us-east-2' };
+  const count = (metric: Partial<AlarmFacts>) => alarm({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'create-payment-dev' }, threshold: 0, ...metric });
+  const withFunction = { ...own, functions: [{ ...own.functions[0], name: 'create-payment-dev' }] };
+  const [errors] = requiredAlarms('function errors', withFunction, 'us-east-2', pair);
+
+  it('an Errors alarm must fire at the first error: > 0 and >= 1 pass, an alarm at 1,000,000 fails', () => {
+    assert.equal(findAlarm([count({})], errors).problem, undefined);
+    assert.equal(findAlarm([count({ threshold: 1, comparisonOperator: 'GreaterThanOrEqualToThreshold' })], errors).problem, undefined);
+    assert.match(findAlarm([count({ threshold: 1_000_000 })], errors).problem ?? '', /fires at GreaterThanThreshold 1000000; it must fire at the first occurrence \(> 0, or >= 1\)/);
   });
 
-  it('forbids every function to reach the other region or change the maintenance flag, and read-only functions to write', () => {
+  it('a dead-letter queue alarm must fire at the first message: "> 1" (the second message) fails', () => {
+    const [dlq] = requiredAlarms('dead-letter queue depth', { ...own, deadLetterQueueArn: 'arn:aws:sqs:us-east-1:123456789012:payments-dlq-dev' }, 'us-east-2', pair);
+    const depth = (threshold: number) => alarm({ namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', dimensions: { QueueName: 'payments-dlq-dev' }, threshold });
+    assert.equal(findAlarm([depth(0)], dlq).problem, undefined);
+    assert.match(findAlarm([depth(1)], dlq).problem ?? '', /fires at GreaterThanThreshold 1; it must fire at the first occurrence/);
+  });
+
+  it('requires a health-check alarm for each region, held in us-east-1, one alarm per region', () => {
+    const [primary] = requiredAlarms('health check', own, 'us-east-2', pair);
+    const [dr] = requiredAlarms('health check', { ...own, region: 'us-east-2' }, 'us-east-1', pair);
+    assert.deepEqual([primary.inRegion, dr.inRegion], ['us-east-1', 'us-east-1']);
+    const hc = (id: string, threshold = 1, comparisonOperator = 'LessThanThreshold') =>
+      alarm({ name: `hc-${id}`, namespace: 'AWS/Route53', metricName: 'HealthCheckStatus', dimensions: { HealthCheckId: id }, threshold, comparisonOperator });
+    const only = hc('primary-id');
+    assert.equal(findAlarm([only], primary).problem, undefined);
+    // The DR region's requirement cannot reuse the primary's alarm.
+    assert.match(findAlarm([only], dr, new Set([only])).problem ?? '', /no HealthCheckStatus alarm with dimensions .* not already matched/);
+    // An alarm that never fires (< 0) or always fires (<= 1) is not an unhealthy alarm.
+    assert.match(findAlarm([hc('x', 0)], primary).problem ?? '', /fires at LessThanThreshold 0; it must fire when HealthCheckStatus is 0/);
+    assert.match(findAlarm([hc('x', 1, 'LessThanOrEqualToThreshold')], primary).problem ?? '', /fires at LessThanOrEqualToThreshold 1/);
+    assert.throws(() => requiredAlarms('disk full', own, 'us-east-2', pair), /unknown alarm kind "disk full"/);
+  });
+
+  it('forbids every function to change payments in the other region or the maintenance flag, and read-only functions to write', () => {
     const peer = { ...own, region: 'us-east-2', tableArn: own.tableArn.replace('us-east-1', 'us-east-2') };
     const deny = (fn: 'createPayment' | 'getPayment') => accessExpectations(fn, own, peer).mustDeny.map((q) => `${q.action} ${q.resource}`);
-    assert.ok(deny('createPayment').includes(`dynamodb:PutItem ${peer.tableArn}`));
+    // createPayment commits in the peer replica when its own refuses (conditional PutItem), never changes one there.
+    assert.ok(!deny('createPayment').includes(`dynamodb:PutItem ${peer.tableArn}`));
+    assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${peer.tableArn}`));
+    assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${own.tableArn}`));
+    assert.ok(deny('getPayment').includes(`dynamodb:DeleteItem ${peer.tableArn}`));
     assert.ok(deny('createPayment').includes(`ssm:PutParameter ${own.maintenanceParameterArn ?? ''}`));
     assert.ok(!deny('createPayment').includes(`dynamodb:PutItem ${own.tableArn}`));
     assert.ok(deny('getPayment').includes(`dynamodb:PutItem ${own.tableArn}`));

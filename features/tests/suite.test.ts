@@ -16,9 +16,18 @@ describe('scenarios', () => {
     assert.ok(plan.length >= 20, `expected the whole suite, got ${plan.length} scenarios`);
     const { runConfiguration: live } = await loadConfiguration({ file: 'cucumber.js', profiles: ['live'] }, { cwd: REPO_ROOT });
     const liveNames = new Set((await loadSources(live.sources, { cwd: REPO_ROOT })).plan.map((p) => p.name));
-    const drills = plan.filter((p) => /drill|RTO/.test(p.name));
+    // A drill is what carries the @drill tag (on the scenario or its feature), whatever its name says.
+    const drills = (await loadSources({ ...runConfiguration.sources, tagExpression: '@drill' }, { cwd: REPO_ROOT })).plan;
     assert.ok(drills.length > 0);
     for (const d of drills) assert.ok(!liveNames.has(d.name), `the live profile must exclude the drill "${d.name}"`);
+  });
+
+  it('the live profile excludes a drill by its tag, not its name (a drill named innocently is still excluded)', async () => {
+    const { runConfiguration: live } = await loadConfiguration({ file: 'cucumber.js', profiles: ['live'] }, { cwd: REPO_ROOT });
+    const { default: parse } = await import('@cucumber/tag-expressions');
+    const excludes = (tags: string[]) => !parse(live.sources.tagExpression).evaluate(tags);
+    assert.equal(excludes(['@runtime', '@drill']), true, 'a scenario tagged @drill must be excluded from live runs');
+    assert.equal(excludes(['@runtime']), false, 'an untagged runtime scenario, even one named "failover drill", runs live');
   });
 
   it('tag and step rules hold for every pickle', async () => {
@@ -95,10 +104,13 @@ describe('world parameters', () => {
 
 describe('sandbox contract', () => {
   const region = (role: string) => ({ role, api: 'http://127.0.0.1:1/v1', dynamodb: 'http://127.0.0.1:2', s3: 'http://127.0.0.1:3', sqs: '', ssm: '', bucket: 'b', retryQueueUrl: '' });
+  const merchants = [{ merchantId: 'merchant-a', headers: { Authorization: 'Bearer pdr_x' } }];
   it('parses the ready description and names what is missing', () => {
-    const ready = parseSandboxReady({ frontDoor: 'http://127.0.0.1:4', control: 'http://127.0.0.1:5', timeScale: 0.05, tableName: 't', regions: { 'us-east-1': region('primary'), 'us-east-2': region('secondary') } });
+    const ready = parseSandboxReady({ frontDoor: 'http://127.0.0.1:4', control: 'http://127.0.0.1:5', timeScale: 0.05, tableName: 't', merchants, regions: { 'us-east-1': region('primary'), 'us-east-2': region('secondary') } });
     assert.equal(ready.timeScale, 0.05);
-    assert.throws(() => parseSandboxReady({ control: 'x', tableName: 't', regions: { a: region('primary'), b: region('secondary') } }), /sandbox contract: missing frontDoor/);
+    assert.deepEqual(ready.merchants, merchants);
+    assert.throws(() => parseSandboxReady({ control: 'x', tableName: 't', merchants, regions: { a: region('primary'), b: region('secondary') } }), /sandbox contract: missing frontDoor/);
+    assert.throws(() => parseSandboxReady({ frontDoor: 'x', control: 'x', tableName: 't', regions: { a: region('primary'), b: region('secondary') } }), /missing merchants/);
     assert.throws(() => parseSandboxReady({ frontDoor: 'x', control: 'x', tableName: 't', regions: { a: region('primary') } }), /one primary and one secondary/);
   });
 });

@@ -63,7 +63,10 @@ export class AlarmTopic extends pulumi.ComponentResource {
         Sid: 'CloudWatchAlarmsPublish',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // The actions AWS documents for a service publishing to an encrypted topic: GenerateDataKey*
+        // (GenerateDataKey and GenerateDataKeyWithoutPlaintext) and Decrypt.
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': args.accountId } },
       },
@@ -71,7 +74,7 @@ export class AlarmTopic extends pulumi.ComponentResource {
         Sid: 'AccountPublishesAndReads',
         Effect: 'Allow',
         Principal: { AWS: root },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
       },
     ];

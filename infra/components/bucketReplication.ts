@@ -84,7 +84,11 @@ export class CrossRegionReplication extends pulumi.ComponentResource {
                 id: ruleId,
                 priority: 1,
                 status: 'Enabled',
-                filter: {},
+                // An explicit empty prefix (every object): an empty filter block may be dropped by
+                // the provider, which then writes a V1 rule without a filter, where
+                // deleteMarkerReplication is not allowed.
+                // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
+                filter: { prefix: '' },
                 deleteMarkerReplication: { status: 'Enabled' },
                 sourceSelectionCriteria: { replicaModifications: { status: 'Enabled' } },
                 destination: {

@@ -16,7 +16,7 @@ export interface PaymentFunctionArgs {
   functionName: string;
   /** Code package (`index.js` exporting `handler`). Required. */
   code: pulumi.asset.Archive;
-  /** Environment variables (CONTRACTS.md). Required. */
+  /** Environment variables (each documented in infra/lambda/commons/config.ts). Required. */
   environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** What the function may do besides logging and tracing. Required. */
   statements: PolicyStatement[];
@@ -24,6 +24,13 @@ export interface PaymentFunctionArgs {
   memorySize?: number;
   /** Timeout in seconds. Default 10. */
   timeout?: number;
+  /**
+   * Concurrency reserved for (and capped at) this function. Default none (unreserved pool).
+   * Lambda keeps at least 100 of the account's regional concurrency unreserved, so the quota must
+   * exceed 100 plus every reservation in the region.
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+   */
+  reservedConcurrentExecutions?: number;
   /** Log retention in days. Default 30. */
   logRetentionDays?: number;
   /** Tags. Default none. */
@@ -84,6 +91,7 @@ export class PaymentFunction extends pulumi.ComponentResource {
         code: args.code,
         memorySize: args.memorySize ?? 512,
         timeout: args.timeout ?? 10,
+        reservedConcurrentExecutions: args.reservedConcurrentExecutions,
         tracingConfig: { mode: 'Active' },
         loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
         environment: { variables: args.environment },

@@ -2,13 +2,15 @@
  * Everything the payment service needs in ONE region. The program instantiates it once per region
  * (us-east-1 primary, us-east-2 disaster recovery); only the arguments differ.
  *
- * Children: alarm topic (KMS-encrypted SNS), retry queue + DLQ, transaction-log bucket, the four
- * functions (each with its own least-privilege role and log group), the REST API (stage logging,
- * API key, optional custom domains), the SSM parameters and the alarms + dashboard.
+ * Children: alarm topic (KMS-encrypted SNS), retry queue + DLQ, transaction-log bucket, the six
+ * functions (each with its own least-privilege role and log group), the transaction-log stream
+ * mapping, the REST API (stage logging, Lambda authorizer, optional custom domains), the SSM
+ * parameters, and the alarms + dashboard.
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { type PolicyStatement } from '../iam';
+import { LIST_STREAMS_STATEMENT, type PolicyStatement } from '../iam';
+import { PAYMENT_PK_PREFIX } from '../lambda/commons/payment';
 import type { HandlerName } from '../lambdaCode';
 import { bucketName, failoverHostname, kebab, parameterPath, regionalHostname, resourceName } from '../naming';
 import { PROJECT, type StackSettings } from '../settings';
@@ -17,58 +19,137 @@ import { PaymentApi } from './paymentApi';
 import { PaymentFunction } from './paymentFunction';
 import { type ParameterName, RegionParameters } from './regionParameters';
 import { RegionalAlarms } from './regionalAlarms';
+import { PaymentAlarms } from './paymentAlarms';
 import { RetryQueues } from './retryQueues';
 import { TransactionLogBucket } from './transactionLogBucket';
+import { TransactionLogStream } from './transactionLogStream';
 
 /** Key prefix of transaction logs inside the bucket (`TRANSACTION_LOG_PREFIX`). */
 export const TRANSACTION_LOG_PREFIX = 'transactions/';
 /** Lifetime of idempotency records (`IDEMPOTENCY_TTL_SECONDS`). */
 export const IDEMPOTENCY_TTL_SECONDS = 86400;
 
+/** Key prefix of pending-payment markers inside the transaction-log bucket (`PENDING_PREFIX`). */
+export const PENDING_PREFIX = 'pending/';
+
 /**
  * What each handler touches, read from the handlers' code (infra/lambda); the role policies are
- * generated from this table and nothing else.
+ * generated from this table and nothing else. "Peer" means the other region's replica, queue or
+ * bucket (createPayment commits there when its own replica refuses the write).
  */
 export interface HandlerSpec {
   /** MB; more memory also buys proportionally more CPU, which shortens cold starts. */
   memorySize: number;
   /** Seconds. */
   timeout: number;
-  /** DynamoDB actions on this region's table replica. */
+  /** DynamoDB actions on this region's payments replica (none: no statement). */
   dynamodb: string[];
-  /** SQS SendMessage on the retry queue. */
-  sqsSend: boolean;
-  /** Event-source consumption of the retry queue. */
-  sqsConsume: boolean;
-  /** PutObject under the transaction-log prefix. */
-  s3Put: boolean;
-  /** SSM parameters (short names) it reads. */
-  parameters: ParameterName[];
+  /** The same actions on the peer regions' payments replicas too. Default false. */
+  dynamodbPeers?: boolean;
+  /**
+   * Partition keys the DynamoDB actions are limited to (condition `dynamodb:LeadingKeys`). Default:
+   * any key. REQUIRED for a mutating action (UpdateItem, DeleteItem, BatchWriteItem), and never a
+   * committed payment's key (`PAYMENT#...`): no function can update or delete a committed payment,
+   * by construction (the program refuses such a spec while it runs).
+   */
+  leadingKeys?: (region: string) => string[];
+  /** Concurrency reserved for the function (isolation from a retry storm). Default none. */
+  reservedConcurrency?: number;
+  /** DynamoDB actions on this region's merchant-credentials replica. Default none. */
+  credentials?: string[];
+  /** SendMessage to this region's retry queue, and to the peers' (`'own-and-peers'`). Default none. */
+  sqsSend?: 'own' | 'own-and-peers';
+  /** Event-source consumption of this region's retry queue. Default false. */
+  sqsConsume?: boolean;
+  /** S3 actions on pending-payment markers (`<bucket>/pending/*`), in this region's bucket and optionally the peers'. Default none. */
+  pendingMarkers?: { actions: string[]; peers: boolean };
+  /**
+   * Consumes this region's replica stream (event source mapping): stream reads, SendMessage to the
+   * mapping's on-failure queue, PutObject under `<prefix><region>/` of this region's bucket.
+   */
+  streamConsumer?: boolean;
+  /** SSM parameters (short names) it reads. Default none. */
+  parameters?: ParameterName[];
 }
 
 export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
-  // Conditional PutItem + GetItem (repository) and Powertools idempotency records (Get/Put/Update/DeleteItem),
-  // the S3 transaction log, and SendMessage when the write must be retried (202 PENDING).
-  // 512 MB: SDK + Powertools cold start well under a second; 10 s caps a hung dependency far below
-  // API Gateway's 29 s integration limit, leaving time for the 503/queue path.
+  // The commit is one conditional PutItem, here or (when this replica refuses it) in the peer's;
+  // GetItem reads a duplicate back where the failed condition does not return it. No UpdateItem or
+  // DeleteItem: nothing may change a stored payment. When neither replica accepts the write: a
+  // pending marker in both regions' buckets (conditional PutObject, GetObject of an existing one,
+  // DeleteObject to withdraw it if nothing was queued) and SendMessage to both regions' queues.
+  // 512 MB: SDK cold start well under a second; 10 s caps a hung dependency far below API
+  // Gateway's 29 s integration limit.
   createPayment: {
     memorySize: 512, timeout: 10,
-    dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-    sqsSend: true, sqsConsume: false, s3Put: true, parameters: [],
+    dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'], dynamodbPeers: true,
+    sqsSend: 'own-and-peers',
+    pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
   },
-  // GetItem (consistent read) only.
-  getPayment: { memorySize: 512, timeout: 10, dynamodb: ['dynamodb:GetItem'], sqsSend: false, sqsConsume: false, s3Put: false, parameters: [] },
-  // GetItem of the probe key and the maintenance flag. Invoked by every Route 53 checker each
-  // interval: small, and its 5 s timeout stays below the checker's own deadline.
-  health: { memorySize: 256, timeout: 5, dynamodb: ['dynamodb:GetItem'], sqsSend: false, sqsConsume: false, s3Put: false, parameters: ['maintenance'] },
-  // Commits queued payments (conditional PutItem, GetItem) and their transaction log; 30 s per batch
-  // of 10. The queue's visibility timeout is 6x this (AWS guidance for SQS event sources).
+  // GetItem (consistent read) in this region's replica only (reads do not cross Regions); pending
+  // markers here, then the peer's.
+  getPayment: {
+    memorySize: 512, timeout: 10,
+    dynamodb: ['dynamodb:GetItem'],
+    pendingMarkers: { actions: ['s3:GetObject'], peers: true },
+  },
+  // The write probe: a PutItem whose condition never holds, on this region's health item only
+  // (LeadingKeys), and the maintenance flag. Route 53's HTTPS checkers need the status within 2 s
+  // AFTER connecting (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure. So: a 2 s
+  // timeout (Lambda's unit is the second), 1024 MB (CPU scales with memory: a shorter cold start),
+  // and dependency checks bounded well inside it. Reserved concurrency: a retry storm or a payment
+  // spike cannot starve it into a false failover (the checkers need a few concurrent executions; 10
+  // leaves room for the peer probe and operators).
+  health: {
+    memorySize: 1024, timeout: 2, reservedConcurrency: 10,
+    dynamodb: ['dynamodb:PutItem'], leadingKeys: (region) => [`HEALTH#${region}`],
+    parameters: ['maintenance'],
+  },
+  // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this
+  // region's pending marker; 30 s per batch of 10. The queue's visibility timeout is derived from
+  // this (RetryQueues: 6x); its event source mapping runs at most RETRY_MAX_CONCURRENCY batches.
   retryProcessor: {
     memorySize: 512, timeout: 30,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    sqsSend: false, sqsConsume: true, s3Put: true, parameters: [],
+    sqsConsume: true,
+    pendingMarkers: { actions: ['s3:GetObject'], peers: false },
   },
+  // The payments stream's consumer: batches of up to 10,000 records (6 MB at most) into one gzip'd
+  // object; 60 s leaves room for S3's own retries of one PutObject. No table access: it reads
+  // the stream only.
+  transactionLogWriter: { memorySize: 512, timeout: 60, dynamodb: [], streamConsumer: true },
+  // The REST API's REQUEST authorizer: one GetItem of the presented credential's record in this
+  // region's credentials replica. API Gateway waits at most 10 s for an authorizer; 5 s is ample.
+  authorizer: { memorySize: 256, timeout: 5, dynamodb: [], credentials: ['dynamodb:GetItem'] },
 };
+
+/**
+ * Route 53 HTTPS health checks: the endpoint must return the status within 2 s after the TCP
+ * connection is made (and connect within 4 s).
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
+ */
+export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
+
+/**
+ * Most concurrent invocations of the retry processor per region (event source mapping
+ * ScalingConfig; SQS accepts 2-1000). A backlog drains at this pace instead of taking the
+ * account's concurrency from the API and /health.
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
+ */
+export const RETRY_MAX_CONCURRENCY = 5;
+
+/**
+ * The Lambda concurrency quota each region needs at least: Lambda keeps 100 unreserved executions
+ * per account and region, on top of every reservation (UnreservedConcurrentExecutions minimum).
+ * New accounts can start with a lower quota: request at least this through Service Quotas.
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export function requiredRegionalConcurrency(specs: Record<string, HandlerSpec> = HANDLER_SPECS): number {
+  return 100 + Object.values(specs).reduce((sum, spec) => sum + (spec.reservedConcurrency ?? 0), 0);
+}
+
+/** Actions that change or remove an existing item: only allowed with `leadingKeys` (see HandlerSpec). */
+export const MUTATING_DYNAMODB_ACTIONS = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 export interface RegionalDeploymentArgs {
   /** The region; plain because every child's `region` input and name derive from it. Required. */
@@ -83,12 +164,18 @@ export interface RegionalDeploymentArgs {
   tableName: pulumi.Input<string>;
   /** Regions the table replicates to from here (replication alarms). Required. */
   peerRegions: string[];
+  /** ARN of this region's replica stream of the payments table (the transaction log's source). Required. */
+  streamArn: pulumi.Input<string>;
+  /** The merchant-credentials global table's name. Required. */
+  credentialsTableName: pulumi.Input<string>;
   /** Code package per handler. Required. */
   code: Record<HandlerName, pulumi.asset.Archive>;
   /** Hosted zone for custom domains; required when settings.customDomainsEnabled. Default none. */
   hostedZoneId?: pulumi.Input<string>;
-  /** Client API key value to reuse (the primary's, for the secondary). Default: generated. */
-  apiKeyValue?: pulumi.Input<string>;
+  /** The failover hostname's ACM validation record owned by another region (see PaymentApi). Default: this region owns it. */
+  failoverValidationRecord?: aws.route53.Record;
+  /** Resources the API stage's logging needs first (API Gateway's account settings). Default none. */
+  loggingPrerequisites?: pulumi.Resource[];
 }
 
 export class RegionalDeployment extends pulumi.ComponentResource {
@@ -100,6 +187,8 @@ export class RegionalDeployment extends pulumi.ComponentResource {
   public readonly api: PaymentApi;
   public readonly parameters: RegionParameters;
   public readonly alarms: RegionalAlarms;
+  public readonly paymentAlarms: PaymentAlarms;
+  public readonly logStream: TransactionLogStream;
 
   constructor(name: string, args: RegionalDeploymentArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:regional:RegionalDeployment', name, {}, opts);
@@ -120,7 +209,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         queueName: resourceName('payments-retry', suffix, region),
         deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-        visibilityTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout * 6,
+        consumerTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout,
         tags,
       },
       parent,
@@ -141,11 +230,26 @@ export class RegionalDeployment extends pulumi.ComponentResource {
     const tableArn = pulumi.interpolate`arn:aws:dynamodb:${region}:${args.accountId}:table/${args.tableName}`;
     const parameterArn = (key: string) => pulumi.interpolate`arn:aws:ssm:${region}:${args.accountId}:parameter${path}${key}`;
     const maintenanceParameter = `${path}maintenance`;
+    if (args.peerRegions.length !== 1) throw new Error(`RegionalDeployment needs exactly one peer region, got ${args.peerRegions.join(', ') || 'none'}`);
+    const [peer] = args.peerRegions;
+    // The peer's names are derived, not read from its deployment (which may be created after this one).
+    const peerQueueName = resourceName('payments-retry', suffix, peer);
+    const peerBucketName = pulumi.output(args.accountId).apply((account) => bucketName('transaction-logs', suffix, peer, account));
+    const peerTableArn = pulumi.interpolate`arn:aws:dynamodb:${peer}:${args.accountId}:table/${args.tableName}`;
+    const peerQueueArn = pulumi.interpolate`arn:aws:sqs:${peer}:${args.accountId}:${peerQueueName}`;
+    const credentialsTableArn = pulumi.interpolate`arn:aws:dynamodb:${region}:${args.accountId}:table/${args.credentialsTableName}`;
+    // The handlers' variables, as infra/lambda/commons/config.ts documents them.
     const environment = {
       TABLE_NAME: args.tableName,
       RETRY_QUEUE_URL: this.queues.queue.url,
       TRANSACTION_LOG_BUCKET: this.bucket.bucketName,
       TRANSACTION_LOG_PREFIX,
+      PEER_REGION: peer,
+      PEER_RETRY_QUEUE_URL: pulumi.interpolate`https://sqs.${peer}.amazonaws.com/${args.accountId}/${peerQueueName}`,
+      PENDING_BUCKET: this.bucket.bucketName,
+      PEER_PENDING_BUCKET: peerBucketName,
+      PENDING_PREFIX,
+      CREDENTIALS_TABLE_NAME: args.credentialsTableName,
       MAINTENANCE_PARAMETER: maintenanceParameter,
       PARAMETER_PATH: path,
       MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
@@ -155,16 +259,69 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
       POWERTOOLS_LOG_LEVEL: 'INFO',
     };
-    const statementsFor = (spec: HandlerSpec): PolicyStatement[] => {
-      const statements: PolicyStatement[] = [
-        // The table replica in THIS region only; the table has no secondary indexes.
-        { Sid: 'PaymentsTable', Effect: 'Allow', Action: spec.dynamodb, Resource: tableArn },
-      ];
+    const logFailureQueueName = resourceName('payments-log-failures', suffix, region);
+    const statementsFor = (spec: HandlerSpec, functionName: string): PolicyStatement[] => {
+      const statements: PolicyStatement[] = [];
+      // By construction: a mutating action only with key conditions that exclude committed payments.
+      const mutating = spec.dynamodb.filter((a) => MUTATING_DYNAMODB_ACTIONS.includes(a));
+      const keys = spec.leadingKeys?.(region) ?? [];
+      if (mutating.length > 0 && (keys.length === 0 || keys.some((k) => k === '' || k.startsWith(PAYMENT_PK_PREFIX) || k.includes('*')))) {
+        throw new Error(`${functionName}: ${mutating.join(', ')} must be limited by leadingKeys that exclude committed payments (${PAYMENT_PK_PREFIX})`);
+      }
+      // Exact table replicas (the table has no secondary indexes): this region's, and the peer's
+      // only for the handlers that commit or read there.
+      if (spec.dynamodb.length > 0) {
+        statements.push({
+          Sid: 'PaymentsTable',
+          Effect: 'Allow',
+          Action: spec.dynamodb,
+          Resource: spec.dynamodbPeers ? [tableArn, peerTableArn] : tableArn,
+          // Only these partition keys: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+          ...(spec.leadingKeys ? { Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': spec.leadingKeys(region) } } } : {}),
+        });
+      }
+      if (spec.credentials) statements.push({ Sid: 'ReadMerchantCredentials', Effect: 'Allow', Action: spec.credentials, Resource: credentialsTableArn });
+      if (spec.streamConsumer) {
+        // What the stream event source mapping calls with the function's role, on exactly this
+        // replica's stream (AWS's example grants `<table>/stream/*`; the exact ARN is narrower, and
+        // a re-enabled stream gets a new ARN, mapping and policy together):
+        // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/iam-policy-example-lamda-process-dynamodb-streams.html
+        statements.push({
+          Sid: 'ReadOwnReplicaStream',
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+          Resource: args.streamArn,
+        });
+        // ListStreams takes no resource type, so on the stream ARN it would grant nothing.
+        statements.push(LIST_STREAMS_STATEMENT);
+        // Lambda sends the on-failure record with the function's role (execution role needs sqs:SendMessage):
+        // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
+        statements.push({
+          Sid: 'RecordDiscardedBatches',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: pulumi.interpolate`arn:aws:sqs:${region}:${args.accountId}:${logFailureQueueName}`,
+        });
+        // Its own region's part of the log only: the replicated part is S3's to write.
+        statements.push({
+          Sid: 'WriteOwnRegionTransactionLog',
+          Effect: 'Allow',
+          Action: ['s3:PutObject'],
+          Resource: pulumi.interpolate`${this.bucket.bucketArn}/${TRANSACTION_LOG_PREFIX}${region}/*`,
+        });
+      }
       // Exact parameter ARNs of THIS region's path: no other region's function can read them.
-      if (spec.parameters.length > 0) {
+      if (spec.parameters && spec.parameters.length > 0) {
         statements.push({ Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: spec.parameters.map(parameterArn) });
       }
-      if (spec.sqsSend) statements.push({ Sid: 'QueueForRetry', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: this.queues.queue.arn });
+      if (spec.sqsSend) {
+        statements.push({
+          Sid: 'QueueForRetry',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: spec.sqsSend === 'own-and-peers' ? [this.queues.queue.arn, peerQueueArn] : this.queues.queue.arn,
+        });
+      }
       if (spec.sqsConsume) {
         statements.push({
           Sid: 'ConsumeRetryQueue',
@@ -173,23 +330,34 @@ export class RegionalDeployment extends pulumi.ComponentResource {
           Resource: this.queues.queue.arn,
         });
       }
-      // Object keys are data: every key under the transaction-log prefix of exactly this bucket.
-      if (spec.s3Put) statements.push({ Sid: 'WriteTransactionLog', Effect: 'Allow', Action: ['s3:PutObject'], Resource: pulumi.interpolate`${this.bucket.bucketArn}/${TRANSACTION_LOG_PREFIX}*` });
+      // Object keys are data (one marker per transaction): every key under the pending prefix of exactly these buckets.
+      if (spec.pendingMarkers) {
+        const own = pulumi.interpolate`${this.bucket.bucketArn}/${PENDING_PREFIX}*`;
+        statements.push({
+          Sid: 'PendingPaymentMarkers',
+          Effect: 'Allow',
+          Action: spec.pendingMarkers.actions,
+          Resource: spec.pendingMarkers.peers ? [own, pulumi.interpolate`arn:aws:s3:::${peerBucketName}/${PENDING_PREFIX}*`] : own,
+        });
+      }
       return statements;
     };
     const functionEntries = (Object.keys(HANDLER_SPECS) as HandlerName[]).map((handler) => {
       const spec = HANDLER_SPECS[handler];
       const key = kebab(handler);
+      const functionName = resourceName(key, suffix, region);
       const fn = new PaymentFunction(
         `${name}-${key}`,
         {
           region,
-          functionName: resourceName(key, suffix, region),
+          functionName,
           code: args.code[handler],
           environment,
-          statements: statementsFor(spec),
+          statements: statementsFor(spec, functionName),
           memorySize: spec.memorySize,
-          timeout: spec.timeout,
+          // The queue's consumer gets exactly the timeout its visibility timeout was sized for.
+          timeout: handler === 'retryProcessor' ? (this.queues.consumerTimeoutSeconds ?? spec.timeout) : spec.timeout,
+          reservedConcurrentExecutions: spec.reservedConcurrency,
           logRetentionDays: s.logRetentionDays,
           tags,
         },
@@ -209,10 +377,25 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         maximumBatchingWindowInSeconds: 1,
         // The processor returns { batchItemFailures }: only failed messages are retried.
         functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: RETRY_MAX_CONCURRENCY },
         enabled: true,
       },
       // Lambda checks the role's SQS permissions when the mapping is created.
       { parent: this, dependsOn: [this.functions.retryProcessor.rolePolicy] },
+    );
+
+    this.logStream = new TransactionLogStream(
+      `${name}-transaction-log-stream`,
+      {
+        region,
+        streamArn: args.streamArn,
+        functionName: this.functions.transactionLogWriter.functionName,
+        failureQueueName: logFailureQueueName,
+        // Lambda checks the role's stream permissions when the mapping is created.
+        dependsOn: [this.functions.transactionLogWriter.rolePolicy],
+        tags,
+      },
+      parent,
     );
 
     // --- API ---
@@ -229,13 +412,20 @@ export class RegionalDeployment extends pulumi.ComponentResource {
           getPayment: { name: this.functions.getPayment.functionName, invokeArn: this.functions.getPayment.invokeArn },
           health: { name: this.functions.health.functionName, invokeArn: this.functions.health.invokeArn },
         },
+        authorizer: { name: this.functions.authorizer.functionName, invokeArn: this.functions.authorizer.invokeArn },
         maxAmountMinor: s.maxAmountMinor,
         allowedCurrencies: s.allowedCurrencies,
         logRetentionDays: s.logRetentionDays,
-        apiKeyValue: args.apiKeyValue,
+        wafRateLimitPerIp: s.wafRateLimitPerIp,
+        loggingPrerequisites: args.loggingPrerequisites,
         customDomain:
           s.customDomainsEnabled && args.hostedZoneId !== undefined
-            ? { zoneId: args.hostedZoneId, failoverHostname: failoverHostname(s.domainName), regionalHostname: regionalHostname(s.domainName, region) }
+            ? {
+                zoneId: args.hostedZoneId,
+                failoverHostname: failoverHostname(s.domainName),
+                regionalHostname: regionalHostname(s.domainName, region),
+                failoverValidationRecord: args.failoverValidationRecord,
+              }
             : undefined,
         tags,
       },
@@ -270,6 +460,21 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         deadLetterQueueName: this.queues.deadLetterQueue.name,
         tableName: args.tableName,
         peerRegions: args.peerRegions,
+        tags,
+      },
+      parent,
+    );
+
+    this.paymentAlarms = new PaymentAlarms(
+      `${name}-payment-alarms`,
+      {
+        region,
+        environmentSuffix: suffix,
+        topicArn: this.alarmTopic.topicArn,
+        retryQueueName: this.queues.queue.name,
+        logFailureQueueName: this.logStream.failureQueue.name,
+        credentialsTableName: args.credentialsTableName,
+        peerRegion: peer,
         tags,
       },
       parent,

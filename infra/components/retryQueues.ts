@@ -16,8 +16,15 @@ export interface RetryQueuesArgs {
   queueName: string;
   /** Physical name of the dead-letter queue. Required. */
   deadLetterQueueName: string;
-  /** Visibility timeout; AWS asks for at least 6x the consumer's function timeout. Default 180. */
-  visibilityTimeoutSeconds?: number;
+  /**
+   * Timeout (seconds) of the Lambda function that consumes the queue, when one does. The queue's
+   * visibility timeout is derived from it (6x, AWS Lambda's guidance for SQS event sources, so a
+   * batch whose invocation is retried after throttling is not redelivered while still in flight),
+   * and the consumer must be created with `consumerTimeoutSeconds` (region.ts does). Default: no
+   * Lambda consumer (a queue operators read), visibility timeout 180 s.
+   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig
+   */
+  consumerTimeoutSeconds?: number;
   /** Receives before a message moves to the DLQ. Default 5. */
   maxReceiveCount?: number;
   /** Retention of the retry queue. Default 345600 (4 days). */
@@ -26,12 +33,22 @@ export interface RetryQueuesArgs {
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** Visibility timeout per second of the consumer's timeout (AWS guidance: at least 6). */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+
 export class RetryQueues extends pulumi.ComponentResource {
+  /** The consumer's timeout the queue was sized for; give it to the consuming function. */
+  public readonly consumerTimeoutSeconds?: number;
   public readonly queue: aws.sqs.Queue;
   public readonly deadLetterQueue: aws.sqs.Queue;
 
   constructor(name: string, args: RetryQueuesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:messaging:RetryQueues', name, {}, opts);
+    const consumer = args.consumerTimeoutSeconds;
+    if (consumer !== undefined && (!Number.isInteger(consumer) || consumer < 1 || consumer > 900)) {
+      throw new Error(`RetryQueues consumerTimeoutSeconds must be a Lambda timeout (1-900 s), got ${consumer}`);
+    }
+    this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
     // SSE-SQS (SQS-owned keys): encrypted at rest with no KMS permissions for producers/consumers.
     this.deadLetterQueue = new aws.sqs.Queue(
       `${name}-dlq`,
@@ -49,7 +66,7 @@ export class RetryQueues extends pulumi.ComponentResource {
       {
         region: args.region,
         name: args.queueName,
-        visibilityTimeoutSeconds: args.visibilityTimeoutSeconds ?? 180,
+        visibilityTimeoutSeconds: consumer === undefined ? 180 : VISIBILITY_TIMEOUT_FACTOR * consumer,
         messageRetentionSeconds: args.messageRetentionSeconds ?? 345600,
         sqsManagedSseEnabled: true,
         redrivePolicy: pulumi

@@ -8,6 +8,17 @@ import * as pulumi from '@pulumi/pulumi';
 import { policyJson } from '../iam';
 import type { LifecycleSettings } from '../settings';
 
+/**
+ * S3 lifecycle transitions skip objects smaller than 128 KB by default (since September 2024,
+ * `TransitionDefaultMinimumObjectSize: all_storage_classes_128K`), and STANDARD_IA / GLACIER_IR
+ * bill at least 128 KB per object anyway. The rules below say so explicitly: only objects of at
+ * least this size transition; smaller ones stay in S3 Standard for life (the transaction log is
+ * batched into objects larger than this for that reason). Noncurrent-version expiry and aborted
+ * uploads apply to every object whatever its size.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html
+ */
+export const LIFECYCLE_MINIMUM_TRANSITION_BYTES = 128 * 1024;
+
 export interface TransactionLogBucketArgs {
   /** Region of the bucket. Required. */
   region: string;
@@ -78,11 +89,13 @@ export class TransactionLogBucket extends pulumi.ComponentResource {
       {
         region,
         bucket: this.bucket.id,
+        transitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
         rules: [
           {
-            id: 'transition-transaction-logs',
+            // Objects of 128 KB and more (ObjectSizeGreaterThan is exclusive); smaller objects never transition.
+            id: 'transition-transaction-logs-128kb-and-larger',
             status: 'Enabled',
-            filter: { prefix: '' },
+            filter: { objectSizeGreaterThan: LIFECYCLE_MINIMUM_TRANSITION_BYTES - 1 },
             transitions: [
               { days: l.transitionToInfrequentAccessDays, storageClass: 'STANDARD_IA' },
               { days: l.transitionToGlacierDays, storageClass: 'GLACIER_IR' },

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-export const HANDLER_NAMES = ['createPayment', 'getPayment', 'health', 'retryProcessor'] as const;
+export const HANDLER_NAMES = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 
 /** The esbuild options every handler bundle uses (exported so the bench and tests can inspect them). */

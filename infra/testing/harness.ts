@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { PROJECT, readStackConfigFile, REPO_ROOT } from '../settings';
+import { readStackConfig } from '../../policy-pack/offline/project';
+import { PROJECT, REPO_ROOT } from '../settings';
 import { createMocks, MOCK_ACCOUNT_ID } from './mocks';
 
 export { MOCK_ACCOUNT_ID };
@@ -68,11 +69,10 @@ export interface RunProgramOptions {
   rootStack?: boolean;
 }
 
-/** Full config map of a committed stack file, keys with their namespace. */
+/** Full config map of a committed stack file, keys with their namespace (the one stack-file reader, policy-pack/offline/project.ts). */
 export function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const values = { ...readStackConfigFile(join(REPO_ROOT, `Pulumi.${stack}.yaml`)), ...overrides };
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) out[key.includes(':') ? key : `${PROJECT}:${key}`] = value;
+  const out = { ...readStackConfig(join(REPO_ROOT, `Pulumi.${stack}.yaml`), PROJECT).values };
+  for (const [key, value] of Object.entries(overrides)) out[key.includes(':') ? key : `${PROJECT}:${key}`] = value;
   return out;
 }
 
@@ -94,7 +94,7 @@ export async function runProgram(options: RunProgramOptions = {}): Promise<Progr
   const captured: CapturedOptions[] = [];
 
   pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(createMocks(resources, config['aws:region'] ?? 'us-east-1'), PROJECT, stack, options.preview ?? false);
 
   const entry = options.entry ?? join(REPO_ROOT, 'infra', 'index.ts');
   if (options.rootStack === false) {
@@ -132,4 +132,28 @@ export function one(run: ProgramRun, type: string, match: (r: RecordedResource) 
   const found = ofType(run, type).filter(match);
   if (found.length !== 1) throw new Error(`expected exactly one ${type} matching, found ${found.length}: ${found.map((r) => r.name).join(', ')}`);
   return found[0];
+}
+
+/**
+ * Waits until the mocks have recorded every registration of components declared after
+ * `runProgram` (same process, same mocks): until the record count stops growing for 100 ms.
+ */
+export async function settle(run: ProgramRun): Promise<void> {
+  let last = -1;
+  while (last !== run.resources.length) {
+    last = run.resources.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Mocks for component tests that declare components directly (no program): records every
+ * registration into the returned run; call `settle(run)` after declaring. Once per process.
+ */
+export async function mockComponents(stack = 'components'): Promise<ProgramRun> {
+  if (ran) throw new Error('mockComponents/runProgram run once per process');
+  ran = true;
+  const resources: RecordedResource[] = [];
+  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, stack, false);
+  return { stack, config: {}, resources, options: [], outputs: {} };
 }

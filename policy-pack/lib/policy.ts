@@ -24,6 +24,11 @@ interface PackMetadata {
   remediationSteps: string;
   tags: string[];
   configSchema?: PolicyConfigSchema;
+  /**
+   * Stack policies: the resource types the policy checks (`aws:*` = every AWS resource). The gate
+   * counts them so that a control with nothing to check reads "not applicable", never "pass".
+   */
+  subjects?: readonly string[];
 }
 
 export type PackResourcePolicy = ResourceValidationPolicy & PackMetadata & { validateResource: ResourceValidation };

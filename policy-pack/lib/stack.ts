@@ -14,9 +14,21 @@ export interface RegionConfig {
 export const DEFAULT_REGIONS: RegionConfig = { primaryRegion: 'us-east-1', drRegion: 'us-east-2' };
 
 export const regionSchema: PolicyConfigSchema['properties'] = {
-  primaryRegion: { type: 'string', default: DEFAULT_REGIONS.primaryRegion, description: 'The primary region.' },
-  drRegion: { type: 'string', default: DEFAULT_REGIONS.drRegion, description: 'The disaster-recovery region.' },
+  primaryRegion: {
+    type: 'string',
+    default: DEFAULT_REGIONS.primaryRegion,
+    description: "The primary region (the offline gate reads it from the stack's <project>:primaryRegion, else aws:region).",
+  },
+  drRegion: {
+    type: 'string',
+    default: DEFAULT_REGIONS.drRegion,
+    description: "The disaster-recovery region (the offline gate reads it from the stack's <project>:secondaryRegion or <project>:drRegion).",
+  },
 };
+
+/** Says, in a message that depends on the configured regions, which settings to change when they are wrong. */
+export const DR_REGION_SETTING = 'the DR region is the policy setting drRegion';
+export const REGION_SETTINGS = 'regions from the policy settings primaryRegion and drRegion';
 
 export function regionConfig(config: Partial<RegionConfig>): RegionConfig {
   return {

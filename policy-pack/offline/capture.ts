@@ -16,7 +16,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { delimiter, isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadProject, stackConfigOf } from './project';
 
 /** The repository root (this file lives in `policy-pack/offline/`). */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -68,10 +70,12 @@ export interface PlannedResource {
 }
 
 export interface CaptureOptions {
-  /** The program's entry file (TypeScript or JavaScript). Default: the DR stack, `infra/index.ts`. */
+  /** The program's entry file (TypeScript or JavaScript) or project directory. Default: the DR stack, `infra/index.ts`. */
   program?: string;
-  /** Stack name; its config is read from `Pulumi.<stack>.yaml` at the repository root. Default `dev`. */
+  /** Stack name; its config is read from `Pulumi.<stack>.yaml` beside the program's `Pulumi.yaml`. Default `dev`. */
   stack?: string;
+  /** Whether the stack was named by the user (then its config file must exist). Default false. */
+  stackExplicit?: boolean;
   /** A stack config file to use instead of `Pulumi.<stack>.yaml`. */
   configFile?: string;
   /** Extra config values (`project:key` or `key` for the project namespace), applied over the file. */
@@ -84,6 +88,10 @@ export interface CaptureOptions {
 
 export interface CapturedPlan {
   project: string;
+  /** The program's project directory (where it ran). */
+  projectDir: string;
+  /** The stack config file the program ran with, if any. */
+  configFile?: string;
   stack: string;
   program: string;
   preview: boolean;
@@ -100,12 +108,24 @@ export interface CapturedPlan {
 /** What the parent sends to the child. */
 export interface CaptureRequest {
   program: string;
+  project: string;
+  projectDir: string;
   stack: string;
   configFile?: string;
+  /** The full config (`namespace:key` → value), already read from the stack file and overrides. */
   config: Record<string, string>;
+  /** Keys whose value is a `secure:` ciphertext: the program gets a placeholder marked secret. */
+  secureKeys: string[];
   preview: boolean;
   resultFile: string;
 }
+
+/** tsx's loader, by absolute URL: a program outside this repository runs from a directory where `tsx` is not resolvable. */
+function tsxLoader(): string {
+  return pathToFileURL(join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+}
+
+export { ProjectError } from './project';
 
 export class CaptureError extends Error {
   constructor(
@@ -117,27 +137,39 @@ export class CaptureError extends Error {
   }
 }
 
-/** Runs `program` under mocks in a child process and returns the full capture. */
+/**
+ * Runs `program` under mocks in a child process and returns the full capture. The program runs in its
+ * own project directory with its own project name and stack config; a program without `node_modules`
+ * of its own resolves `@pulumi/*` from this repository's install. Throws ProjectError (from
+ * ./project) for a program or stack file that does not exist, CaptureError when the program fails.
+ */
 export async function capturePlanDetailed(options: CaptureOptions = {}): Promise<CapturedPlan> {
-  const program = options.program ? (isAbsolute(options.program) ? options.program : resolve(process.cwd(), options.program)) : DEFAULT_PROGRAM;
+  const project = loadProject(options.program ?? DEFAULT_PROGRAM);
+  const stack = options.stack ?? 'dev';
+  const stackConfig = stackConfigOf(project, stack, { configFile: options.configFile, stackExplicit: options.stackExplicit });
+  const config = { ...stackConfig.values };
+  for (const [key, value] of Object.entries(options.config ?? {})) config[key.includes(':') ? key : `${project.name}:${key}`] = value;
   const dir = mkdtempSync(join(tmpdir(), 'policy-capture-'));
   const request: CaptureRequest = {
-    program,
-    stack: options.stack ?? 'dev',
-    configFile: options.configFile,
-    config: options.config ?? {},
+    program: project.program,
+    project: project.name,
+    projectDir: project.dir,
+    stack,
+    configFile: stackConfig.file,
+    config,
+    secureKeys: stackConfig.secureKeys,
     preview: options.preview ?? false,
     resultFile: join(dir, 'plan.json'),
   };
   const requestFile = join(dir, 'request.json');
   writeFileSync(requestFile, JSON.stringify(request));
   try {
-    const output = await runChild(requestFile, options.timeoutMs ?? 120_000);
+    const output = await runChild(requestFile, project.dir, project.program, options.timeoutMs ?? 120_000);
     let text: string;
     try {
       text = readFileSync(request.resultFile, 'utf8');
     } catch {
-      throw new CaptureError(`the program ${program} produced no plan`, output);
+      throw new CaptureError(`the program ${project.program} produced no plan`, output);
     }
     return JSON.parse(text) as CapturedPlan;
   } finally {
@@ -150,12 +182,25 @@ export async function capturePlan(options: CaptureOptions = {}): Promise<Planned
   return (await capturePlanDetailed(options)).resources;
 }
 
-function runChild(requestFile: string, timeoutMs: number): Promise<string> {
+/** Whether `file` lies inside this repository. */
+export function isInRepository(file: string): boolean {
+  const rel = relative(REPO_ROOT, file);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+function runChild(requestFile: string, cwd: string, program: string, timeoutMs: number): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'captureChild.ts'), requestFile], {
-      cwd: REPO_ROOT,
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    // Node's module search ends with NODE_PATH: a program with its own node_modules uses them, one
+    // without resolves @pulumi/* (and anything else) from this repository's install.
+    env.NODE_PATH = [process.env.NODE_PATH, join(REPO_ROOT, 'node_modules')].filter(Boolean).join(delimiter);
+    // The DR stack bundles its Lambda code; its cache belongs to this repository, never to another program.
+    if (isInRepository(program) && program.startsWith(join(REPO_ROOT, 'infra'))) env.PAYMENTS_DR_BUNDLE_CACHE = process.env.PAYMENTS_DR_BUNDLE_CACHE ?? join(REPO_ROOT, '.bundle-cache');
+    else delete env.PAYMENTS_DR_BUNDLE_CACHE;
+    const child = spawn(process.execPath, ['--import', tsxLoader(), join(__dirname, 'captureChild.ts'), requestFile], {
+      cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PAYMENTS_DR_BUNDLE_CACHE: process.env.PAYMENTS_DR_BUNDLE_CACHE ?? join(REPO_ROOT, '.bundle-cache') },
+      env,
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

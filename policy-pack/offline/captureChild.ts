@@ -2,12 +2,10 @@
  * Child process of `capture.ts`: runs ONE program under mocks and writes the plan as JSON.
  * Usage (internal): node --import tsx policy-pack/offline/captureChild.ts <request.json>
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import * as yaml from 'js-yaml';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { CapturedPlan, CaptureRequest, PlannedOptions, PlannedResource } from './capture';
-import { REPO_ROOT, UNKNOWN } from './capture';
-import { createMocks } from './mocks';
+import { UNKNOWN } from './capture';
+import { createMocks, SECRET_PLACEHOLDER } from './mocks';
 
 const SIG = '4dabf18193072939515e22adb298388d';
 const SECRET_SIG = '1b47061264138c4ac30d75fd1eb44270';
@@ -45,7 +43,23 @@ interface RegisterResponse {
 type Callback = (error: unknown, response: RegisterResponse | undefined) => void;
 interface MonitorLike {
   registerResource(request: RegisterRequest, callback: Callback): Promise<void> | void;
+  readResource(request: ReadRequest, callback: ReadCallback): Promise<void> | void;
 }
+/** The parts of a ReadResourceRequest (`X.get(name, id, state)`) the plan needs. */
+interface ReadRequest {
+  getId(): string;
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getProperties(): Struct | undefined;
+  getDependenciesList(): string[];
+}
+interface ReadResponse {
+  getUrn(): string;
+  getProperties(): Struct | undefined;
+}
+type ReadCallback = (error: unknown, response: ReadResponse | undefined) => void;
 
 interface Registration {
   request: RegisterRequest;
@@ -68,53 +82,28 @@ function normalize(value: unknown): unknown {
   return out;
 }
 
-function projectName(): string {
-  const file = join(REPO_ROOT, 'Pulumi.yaml');
-  const document = existsSync(file) ? yaml.load(readFileSync(file, 'utf8')) : undefined;
-  const name = typeof document === 'object' && document !== null ? (document as Json).name : undefined;
-  return typeof name === 'string' ? name : 'project';
-}
-
-/** The stack config as `PULUMI_CONFIG` wants it: `namespace:key` → string. Secure values become a placeholder. */
-function stackConfig(request: CaptureRequest, project: string, secretKeys: string[]): Record<string, string> {
-  const file = request.configFile ?? join(REPO_ROOT, `Pulumi.${request.stack}.yaml`);
-  const out: Record<string, string> = {};
-  if (existsSync(file)) {
-    const document = yaml.load(readFileSync(file, 'utf8'));
-    const config = typeof document === 'object' && document !== null ? (document as Json).config : undefined;
-    for (const [key, value] of Object.entries(typeof config === 'object' && config !== null ? (config as Json) : {})) {
-      if (typeof value === 'object' && value !== null) {
-        // `secure:` values cannot be decrypted offline; the program gets a placeholder, marked secret.
-        out[key] = 'offline-gate-placeholder';
-        secretKeys.push(key);
-        continue;
-      }
-      out[key] = String(value);
-    }
-  } else if (request.configFile) {
-    throw new Error(`stack config file ${file} does not exist`);
-  }
-  for (const [key, value] of Object.entries(request.config)) out[key.includes(':') ? key : `${project}:${key}`] = value;
-  return out;
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const request = JSON.parse(readFileSync(process.argv[2], 'utf8')) as CaptureRequest;
-  const project = projectName();
-  const secretKeys: string[] = [];
-  const config = stackConfig(request, project, secretKeys);
+  const project = request.project;
+  // `secure:` values cannot be decrypted offline; the program gets a placeholder, marked secret.
+  const config: Record<string, string> = { ...request.config };
+  for (const key of request.secureKeys) config[key] = SECRET_PLACEHOLDER;
   process.env.PULUMI_CONFIG = JSON.stringify(config);
-  process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(secretKeys);
-  const defaultRegion = config['aws:region'] ?? 'us-east-1';
+  process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(request.secureKeys);
+  // The default provider's region, as the engine configures it: `aws:region`, else AWS_REGION (the
+  // provider's documented fallback), else us-east-1 for this offline run (a real preview would fail).
+  const defaultRegion = config['aws:region'] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
 
   const pulumi = await import('@pulumi/pulumi');
   const invokes: CapturedPlan['invokes'] = [];
+  // Always a dry run, as `pulumi preview` is: an output the mocks do not model stays unknown (never
+  // undefined). In resolved mode the mocks fill the attributes AWS computes; in preview mode none.
   await pulumi.runtime.setMocks(
     createMocks({ defaultRegion, preview: request.preview, onInvoke: (e) => invokes.push({ token: e.token, mocked: e.mocked }) }),
     project,
     request.stack,
-    request.preview,
+    true,
   );
 
   // Record every RegisterResource request and the URN/state the monitor answers with.
@@ -128,6 +117,21 @@ async function main(): Promise<void> {
       if (response) {
         entry.urn = response.getUrn();
         entry.outputs = response.getObject()?.toJavaScript() ?? {};
+      }
+      callback(error, response);
+    });
+  };
+
+  // Reads of existing resources (`X.get`) are part of the plan too: policies see what was read.
+  const reads: Array<{ request: ReadRequest; urn?: string; outputs?: Json }> = [];
+  const originalRead = monitor.readResource.bind(monitor);
+  monitor.readResource = (req: ReadRequest, callback: ReadCallback) => {
+    const entry: { request: ReadRequest; urn?: string; outputs?: Json } = { request: req };
+    reads.push(entry);
+    return originalRead(req, (error, response) => {
+      if (response) {
+        entry.urn = response.getUrn();
+        entry.outputs = response.getProperties()?.toJavaScript() ?? {};
       }
       callback(error, response);
     });
@@ -192,17 +196,62 @@ async function main(): Promise<void> {
     byUrn.set(urn, planned);
     resources.push(planned);
   }
-  // Regions: own `region` input, else the explicit provider's, else the stack's aws:region.
+  for (const { request: req, urn, outputs: state } of reads) {
+    if (!urn) continue;
+    const parent = req.getParent() || undefined;
+    const provider = req.getProvider() || undefined;
+    const planned: PlannedResource = {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      custom: true,
+      ...(parent ? { parent } : {}),
+      ...(provider ? { provider } : {}),
+      inputs: normalize(req.getProperties()?.toJavaScript() ?? {}) as Json,
+      outputs: normalize(state ?? {}) as Json,
+      options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], additionalSecretOutputs: [] },
+      dependencies: [...new Set(req.getDependenciesList())],
+      propertyDependencies: {},
+    };
+    byUrn.set(urn, planned);
+    resources.push(planned);
+  }
+  // The engine gives every resource without an explicit provider the package's default provider,
+  // configured from the stack (`aws:region`); CrossGuard shows it to policies as `resource.provider`.
+  const needsDefault = resources.filter((r) => r.custom && r.type.startsWith('aws:') && !r.provider);
+  if (needsDefault.length > 0) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const version = (require('@pulumi/aws/package.json') as { version: string }).version;
+    const urn = `urn:pulumi:${request.stack}::${project}::pulumi:providers:aws::default_${version.replace(/\./g, '_')}`;
+    const inputs: Json = { region: defaultRegion, version };
+    const provider: PlannedResource = {
+      urn,
+      type: 'pulumi:providers:aws',
+      name: urn.split('::').pop() as string,
+      custom: true,
+      inputs,
+      outputs: inputs,
+      options: { protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [], additionalSecretOutputs: [] },
+      dependencies: [],
+      propertyDependencies: {},
+    };
+    resources.unshift(provider);
+    byUrn.set(urn, provider);
+    for (const r of needsDefault) r.provider = `${urn}::default-provider-id`;
+  }
+  // Regions: own `region` input, else its provider's (explicit or default).
   for (const r of resources) {
     if (!r.type.startsWith('aws:')) continue;
     const own = typeof r.inputs.region === 'string' && r.inputs.region !== UNKNOWN ? r.inputs.region : undefined;
     const providerUrn = r.provider?.split('::').slice(0, -1).join('::');
     const providerRegion = providerUrn ? byUrn.get(providerUrn)?.inputs.region : undefined;
-    r.region = own ?? (typeof providerRegion === 'string' ? providerRegion : undefined) ?? defaultRegion;
+    r.region = own ?? (typeof providerRegion === 'string' && providerRegion !== UNKNOWN ? providerRegion : undefined) ?? defaultRegion;
   }
 
   const plan: CapturedPlan = {
     project,
+    projectDir: request.projectDir,
+    ...(request.configFile ? { configFile: request.configFile } : {}),
     stack: request.stack,
     program: request.program,
     preview: request.preview,

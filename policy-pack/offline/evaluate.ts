@@ -171,7 +171,9 @@ export async function evaluatePlan(
         }
       }
       const args: StackValidationArgs = { resources: [...policyResources.values()], stackTags, getConfig, notApplicable };
-      coverage.push({ policy: policy.name, control, kind: 'stack', applied: resources.length });
+      const subjects = policy.subjects;
+      const applied = resources.filter((r) => subjects === undefined || subjects.some((t) => t === r.type || (t === 'aws:*' && r.custom && r.type.startsWith('aws:')))).length;
+      coverage.push({ policy: policy.name, control, kind: 'stack', applied });
       try {
         await policy.validateStack(args, makeReport());
       } catch (error) {

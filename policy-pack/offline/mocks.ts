@@ -11,6 +11,9 @@ import type * as pulumi from '@pulumi/pulumi';
 
 export const MOCK_ACCOUNT_ID = '123456789012';
 
+/** What a program gets for a `secure:` config value offline (the ciphertext cannot be decrypted here). */
+export const SECRET_PLACEHOLDER = 'offline-gate-placeholder';
+
 type Json = Record<string, unknown>;
 
 const shortId = (seed: string, length = 10): string => createHash('sha256').update(seed).digest('hex').slice(0, length);
@@ -58,7 +61,18 @@ export function mockComputed(type: string, name: string, inputs: Json, id: strin
   switch (type) {
     case 'aws:dynamodb/table:Table': {
       const table = physicalName(name, inputs);
-      return { name: table, arn: `arn:aws:dynamodb:${region}:${acct}:table/${table}`, streamArn: `arn:aws:dynamodb:${region}:${acct}:table/${table}/stream/2026-01-01T00:00:00.000` };
+      const stream = (r: string): string => `arn:aws:dynamodb:${r}:${acct}:table/${table}/stream/2026-01-01T00:00:00.000`;
+      // Each replica has its own table and stream ARN in its region (the provider's `replica[].stream_arn`).
+      const replicas = Array.isArray(inputs.replicas)
+        ? {
+            replicas: (inputs.replicas as Json[]).map((r) => {
+              const replica = r as Record<string, Json>;
+              const regionName = String(replica.regionName);
+              return { ...replica, arn: `arn:aws:dynamodb:${regionName}:${acct}:table/${table}`, streamArn: stream(regionName) };
+            }),
+          }
+        : {};
+      return { name: table, arn: `arn:aws:dynamodb:${region}:${acct}:table/${table}`, streamArn: stream(region), ...replicas };
     }
     case 'aws:sqs/queue:Queue': {
       const queue = physicalName(name, inputs);
@@ -136,6 +150,16 @@ export function mockComputed(type: string, name: string, inputs: Json, id: strin
       const alarm = physicalName(name, inputs);
       return { name: alarm, arn: `arn:aws:cloudwatch:${region}:${acct}:alarm:${alarm}` };
     }
+    case 'aws:wafv2/webAcl:WebAcl': {
+      const acl = physicalName(name, inputs);
+      return { name: acl, arn: `arn:aws:wafv2:${region}:${acct}:regional/webacl/${acl}/${shortId(name, 8)}` };
+    }
+    case 'aws:cloudwatch/eventRule:EventRule': {
+      const rule = physicalName(name, inputs);
+      return { name: rule, arn: `arn:aws:events:${region}:${acct}:rule/${rule}` };
+    }
+    case 'aws:apigateway/usagePlan:UsagePlan':
+      return { arn: `arn:aws:apigateway:${region}::/usageplans/${id}` };
     case 'aws:ssm/parameter:Parameter': {
       const parameter = physicalName(name, inputs);
       return { name: parameter, arn: `arn:aws:ssm:${region}:${acct}:parameter${parameter.startsWith('/') ? '' : '/'}${parameter}`, version: 1 };
@@ -205,18 +229,72 @@ export function mockInvoke(token: string, inputs: Json, defaultRegion: string): 
 
 export type MockRecorder = (event: { kind: 'invoke'; token: string; mocked: boolean }) => void;
 
-/** The mocks: `resolved` fills computed attributes, `preview` leaves them unknown. */
-export function createMocks(options: { defaultRegion: string; preview: boolean; onInvoke?: MockRecorder }): pulumi.runtime.Mocks {
+/** What the mocks answered for one resource registration. */
+export interface MockedResource {
+  type: string;
+  name: string;
+  /** Inputs with secrets unwrapped. */
+  inputs: Json;
+  state: Json;
+  id: string;
+  custom: boolean;
+  /** Top-level input keys that were secret. */
+  secretInputs: string[];
+}
+
+/** Pulumi's wire signature of a secret value (`{ [SECRET_SIG]: SECRET_VALUE, value }`). */
+const WIRE_SIG = '4dabf18193072939515e22adb298388d';
+
+/** Replaces secret wrappers by their values (deeply), so policies and tests see plain data. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value !== null && typeof value === 'object' && (value as object).constructor === Object) {
+    const object = value as Json;
+    if (WIRE_SIG in object) return unwrapSecrets(object.value);
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/**
+ * The mocks: `resolved` fills computed attributes, `preview` leaves them unknown. A resource placed
+ * with an explicit provider lives in that provider's region (the region its ARNs and URLs carry).
+ */
+export function createMocks(options: {
+  defaultRegion: string;
+  preview: boolean;
+  onInvoke?: MockRecorder;
+  /** Called with every resource the mocks answered (the unit tests' recorder). */
+  onResource?: (resource: MockedResource) => void;
+  /** Throw on an invoke the mocks do not answer (our own tests), instead of answering `{}` (any program). */
+  strictInvokes?: boolean;
+}): pulumi.runtime.Mocks {
+  /** Region of each aws provider, by the URN the provider reference starts with. */
+  const providerRegions = new Map<string, string>();
+  const providerRegion = (reference: string | undefined): string | undefined => {
+    if (!reference) return undefined;
+    const urn = reference.split('::').slice(0, -1).join('::');
+    return providerRegions.get(urn.split('::').pop() ?? '');
+  };
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Json } {
-      const inputs: Json = { ...args.inputs };
+      const raw = args.inputs as Json;
+      const inputs = unwrapSecrets(raw) as Json;
+      const secretInputs = Object.entries(raw)
+        .filter(([, v]) => v !== null && typeof v === 'object' && WIRE_SIG in (v as Json))
+        .map(([k]) => k);
+      if (args.type === 'pulumi:providers:aws' && text(inputs.region)) providerRegions.set(args.name, inputs.region as string);
       if (options.preview) return { id: args.id || undefined, state: inputs };
-      const id = args.id || mockId(args.type, args.name, inputs, options.defaultRegion);
-      return { id, state: { ...inputs, ...mockComputed(args.type, args.name, inputs, id, options.defaultRegion) } };
+      const region = text(inputs.region) ?? providerRegion(args.provider) ?? options.defaultRegion;
+      const id = args.id || mockId(args.type, args.name, inputs, region);
+      const state = { ...inputs, ...mockComputed(args.type, args.name, inputs, id, region) };
+      options.onResource?.({ type: args.type, name: args.name, inputs, state, id, custom: args.custom ?? true, secretInputs });
+      return { id, state };
     },
     call(args: pulumi.runtime.MockCallArgs): Json {
       const answer = mockInvoke(args.token, { ...args.inputs }, options.defaultRegion);
       options.onInvoke?.({ kind: 'invoke', token: args.token, mocked: answer !== undefined });
+      if (answer === undefined && options.strictInvokes) throw new Error(`unmocked call ${args.token}`);
       return answer ?? {};
     },
   };

@@ -52,20 +52,28 @@ describe('lambda-log-group-retention', () => {
     name: 'create-payment-logs-dev',
     props: { name, region: 'us-east-1', ...(retention === undefined ? {} : { retentionInDays: retention }) },
   });
-  const happy = (): TestResource[] => [fn(), group('/aws/lambda/create-payment-dev-us-east-1', 30)];
+  const happy = (): TestResource[] => [fn(), group('/aws/lambda/create-payment-dev-us-east-1', 365)];
   it('passes a function with its default log group and retention', async () => assert.deepEqual(await violationsOn(lambdaLogRetention, happy()), []));
   it('rejects a function without its log group', async () => {
-    assert.deepEqual(await violationsOn(lambdaLogRetention, [fn(), group('/aws/lambda/other', 30)]), [
+    assert.deepEqual(await violationsOn(lambdaLogRetention, [fn(), group('/aws/lambda/other', 365)]), [
       ['create-payment-dev-us-east-1', 'Lambda function must write to an explicit log group with retention (no aws.cloudwatch.LogGroup named /aws/lambda/<name> or in loggingConfig).'],
     ]);
   });
   it('rejects a log group without retention', async () => {
     assert.deepEqual(await violationsOn(lambdaLogRetention, [fn(), group('/aws/lambda/create-payment-dev-us-east-1')]), [
-      ['create-payment-dev-us-east-1', 'Lambda function log group must set retentionInDays (logs must not be kept forever by accident nor deleted at once).'],
+      ['create-payment-dev-us-east-1', 'Lambda function log group must set retentionInDays of at least 365 days (unset keeps logs forever, by accident rather than by decision).'],
     ]);
   });
+  it('rejects a log group kept 90 days where PCI DSS 10.5.1 asks 12 months', async () => {
+    assert.deepEqual(await violationsOn(lambdaLogRetention, [fn(), group('/aws/lambda/create-payment-dev-us-east-1', 90)]), [
+      ['create-payment-dev-us-east-1', 'Lambda function log group must retain logs for at least 365 days (PCI DSS 10.5.1: 12 months), got 90.'],
+    ]);
+  });
+  it('honours a configured minimum', async () => {
+    assert.deepEqual(await violationsOn(lambdaLogRetention, [fn(), group('/aws/lambda/create-payment-dev-us-east-1', 90)], { minimumRetentionDays: 90 }), []);
+  });
   it('follows loggingConfig.logGroup', async () => {
-    const rs = withChange([fn((p) => (p.loggingConfig = { logFormat: 'JSON', logGroup: '/payments/dev/create-payment' })), group('/payments/dev/create-payment', 30)], () => undefined);
+    const rs = withChange([fn((p) => (p.loggingConfig = { logFormat: 'JSON', logGroup: '/payments/dev/create-payment' })), group('/payments/dev/create-payment', 365)], () => undefined);
     rs[0].dependsOn = { loggingConfig: ['create-payment-logs-dev'] };
     assert.deepEqual(await violationsOn(lambdaLogRetention, rs), []);
   });

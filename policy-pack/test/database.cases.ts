@@ -74,11 +74,11 @@ describe('dynamodb-replica-point-in-time-recovery', () => {
 describe('dynamodb-replicated-to-dr-region', () => {
   it('passes a table replicated to us-east-2', async () => assert.deepEqual(await violations(dynamodbReplicatedToDr, table()), []));
   it('rejects a table without replicas', async () => {
-    assert.deepEqual(await violations(dynamodbReplicatedToDr, table((p) => (p.replicas = []))), ['DynamoDB table must be replicated to the DR region us-east-2 (replicas: none).']);
+    assert.deepEqual(await violations(dynamodbReplicatedToDr, table((p) => (p.replicas = []))), ['DynamoDB table must be replicated to the DR region us-east-2 (replicas: none; the DR region is the policy setting drRegion).']);
   });
   it('rejects a table replicated elsewhere only', async () => {
     assert.deepEqual(await violations(dynamodbReplicatedToDr, table((p) => (p.replicas = [{ regionName: 'eu-west-1', pointInTimeRecovery: true }]))), [
-      'DynamoDB table must be replicated to the DR region us-east-2 (replicas: eu-west-1).',
+      'DynamoDB table must be replicated to the DR region us-east-2 (replicas: eu-west-1; the DR region is the policy setting drRegion).',
     ]);
   });
   it('rejects a table without streams', async () => {
@@ -87,6 +87,6 @@ describe('dynamodb-replicated-to-dr-region', () => {
     ]);
   });
   it('follows the configured DR region', async () => {
-    assert.deepEqual(await violations(dynamodbReplicatedToDr, table(), { drRegion: 'us-west-2' }), ['DynamoDB table must be replicated to the DR region us-west-2 (replicas: us-east-2).']);
+    assert.deepEqual(await violations(dynamodbReplicatedToDr, table(), { drRegion: 'us-west-2' }), ['DynamoDB table must be replicated to the DR region us-west-2 (replicas: us-east-2; the DR region is the policy setting drRegion).']);
   });
 });

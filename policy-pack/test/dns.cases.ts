@@ -83,7 +83,7 @@ describe('route53-failover-pair', () => {
   });
   it('rejects a two-region API without failover records', async () => {
     assert.deepEqual(await violationsOn(route53FailoverPair, pair().slice(0, 2)), [
-      ['stack', 'Stack must front the API of us-east-1 and us-east-2 with a PRIMARY/SECONDARY failover record pair (none found).'],
+      ['stack', 'Stack must front the API of us-east-1 and us-east-2 with a PRIMARY/SECONDARY failover record pair (none found; regions from the policy settings primaryRegion and drRegion).'],
     ]);
   });
 });

@@ -89,7 +89,7 @@ describe('offline gate on fixture programs', () => {
     for (const f of dr.report.findings) assert.ok(dr.stdout.includes(`${f.level} ${f.policy} ${f.urn ?? 'stack'}: ${f.message}\n`), `missing line for ${f.policy}`);
     assert.match(
       dr.stdout,
-      /^mandatory regions-alike urn:pulumi:dev::payments-dr::aws:ssm\/parameter:Parameter::maintenance-dev-us-east-1: Regions must be alike: aws:ssm\/parameter:Parameter exists in us-east-1 but not in us-east-2\.$/m,
+      /^mandatory regions-alike urn:pulumi:dev::payments-dr::aws:ssm\/parameter:Parameter::maintenance-dev-us-east-1: Regions must be alike: aws:ssm\/parameter:Parameter exists in us-east-1 but not in us-east-2 \(regions from the policy settings primaryRegion and drRegion\)\.$/m,
     );
   });
 
@@ -110,6 +110,6 @@ describe('offline gate on fixture programs', () => {
     // The role policy embeds ARNs of new resources: it cannot be checked until apply, and says so.
     assert.ok(unknown.some((f) => f.policy === 'iam-no-wildcard-actions' && f.resource === 'create-payment-policy-dev-us-east-1' && /string value at \.policy can't be known during preview/.test(f.message)));
     assert.match(dr.stdout, /^advisory iam-no-wildcard-actions urn:\S+create-payment-policy-dev-us-east-1: cannot be checked until apply: /m);
-    assert.match(dr.stdout, /^policy gate FAIL: 12 mandatory, 0 advisory, \d+ not checkable until apply, 0 waived; /m);
+    assert.match(dr.stdout, /^policy gate FAIL: 13 mandatory, 0 advisory, \d+ not checkable until apply, 0 waived; /m);
   });
 });

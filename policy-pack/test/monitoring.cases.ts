@@ -39,13 +39,13 @@ describe('dynamodb-replication-latency-alarms', () => {
   it('passes an alarm per direction at 30000 ms', async () => assert.deepEqual(await violationsOn(dynamodbReplicationLatencyAlarms, replicationStack()), []));
   it('rejects a missing direction', async () => {
     assert.deepEqual(await violationsOn(dynamodbReplicationLatencyAlarms, replicationStack().slice(0, 2)), [
-      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-2 -> us-east-1 (AWS/DynamoDB in us-east-2, dimensions TableName and ReceivingRegion us-east-1).'],
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-2 -> us-east-1 (AWS/DynamoDB in us-east-2, dimensions TableName of this table and ReceivingRegion us-east-1).'],
     ]);
   });
   it('rejects an alarm in the wrong region (the metric is published in the source region)', async () => {
     const rs = withChange(replicationStack(), (list) => (list[2].props.region = 'us-east-1'));
     assert.deepEqual(await violationsOn(dynamodbReplicationLatencyAlarms, rs), [
-      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-2 -> us-east-1 (AWS/DynamoDB in us-east-2, dimensions TableName and ReceivingRegion us-east-1).'],
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-2 -> us-east-1 (AWS/DynamoDB in us-east-2, dimensions TableName of this table and ReceivingRegion us-east-1).'],
     ]);
   });
   it('rejects a threshold above 30 seconds', async () => {
@@ -71,8 +71,8 @@ describe('dynamodb-replication-latency-alarms', () => {
       list.push({ type: 'aws:dynamodb/tableReplica:TableReplica', name: 'payments-table-dev-us-west-2', props: { region: 'us-west-2', globalTableArn: list[0].props.arn } });
     });
     assert.deepEqual(await violationsOn(dynamodbReplicationLatencyAlarms, rs), [
-      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-1 -> us-west-2 (AWS/DynamoDB in us-east-1, dimensions TableName and ReceivingRegion us-west-2).'],
-      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-west-2 -> us-east-1 (AWS/DynamoDB in us-west-2, dimensions TableName and ReceivingRegion us-east-1).'],
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-east-1 -> us-west-2 (AWS/DynamoDB in us-east-1, dimensions TableName of this table and ReceivingRegion us-west-2).'],
+      ['payments-table-dev', 'DynamoDB global table must have a ReplicationLatency alarm for us-west-2 -> us-east-1 (AWS/DynamoDB in us-west-2, dimensions TableName of this table and ReceivingRegion us-east-1).'],
     ]);
   });
   it('reads metric queries', async () => {
@@ -96,13 +96,13 @@ describe('lambda-error-throttle-alarms', () => {
   it('passes a function with both alarms', async () => assert.deepEqual(await violationsOn(lambdaErrorThrottleAlarms, happy()), []));
   it('rejects a missing Throttles alarm', async () => {
     assert.deepEqual(await violationsOn(lambdaErrorThrottleAlarms, happy().slice(0, 2)), [
-      ['create-payment-dev-us-east-1', 'Lambda function must have Throttles alarm(s) in us-east-1 (AWS/Lambda, dimension FunctionName create-payment-dev-us-east-1).'],
+      ['create-payment-dev-us-east-1', 'Lambda function must have Throttles alarm(s) in us-east-1 (AWS/Lambda, dimension FunctionName of this function).'],
     ]);
   });
   it('rejects alarms of another function', async () => {
     const rs = withChange(happy(), (list) => ((list[1].props.dimensions = { FunctionName: 'other' }), (list[2].props.dimensions = { FunctionName: 'other' })));
     assert.deepEqual(await violationsOn(lambdaErrorThrottleAlarms, rs), [
-      ['create-payment-dev-us-east-1', 'Lambda function must have Errors and Throttles alarm(s) in us-east-1 (AWS/Lambda, dimension FunctionName create-payment-dev-us-east-1).'],
+      ['create-payment-dev-us-east-1', 'Lambda function must have Errors and Throttles alarm(s) in us-east-1 (AWS/Lambda, dimension FunctionName of this function).'],
     ]);
   });
 });
@@ -113,13 +113,13 @@ describe('apigateway-5xx-alarm', () => {
   it('passes an API with a 5XXError alarm', async () => assert.deepEqual(await violationsOn(apigateway5xxAlarm, [api, fiveXx]), []));
   it('rejects an API without one', async () => {
     assert.deepEqual(await violationsOn(apigateway5xxAlarm, [api]), [
-      ['payments-api-dev-us-east-2', 'API Gateway REST API must have a 5XXError alarm in us-east-2 (AWS/ApiGateway, dimension ApiName payments-api-dev-us-east-2).'],
+      ['payments-api-dev-us-east-2', 'API Gateway REST API must have a 5XXError alarm in us-east-2 (AWS/ApiGateway, dimension ApiName of this API).'],
     ]);
   });
   it('rejects a 4XXError alarm in its place', async () => {
     const rs = withChange([api, fiveXx], (list) => (list[1].props.metricName = '4XXError'));
     assert.deepEqual(await violationsOn(apigateway5xxAlarm, rs), [
-      ['payments-api-dev-us-east-2', 'API Gateway REST API must have a 5XXError alarm in us-east-2 (AWS/ApiGateway, dimension ApiName payments-api-dev-us-east-2).'],
+      ['payments-api-dev-us-east-2', 'API Gateway REST API must have a 5XXError alarm in us-east-2 (AWS/ApiGateway, dimension ApiName of this API).'],
     ]);
   });
 });
@@ -141,12 +141,12 @@ describe('cloudwatch-log-group-retention', () => {
     name: 'api-access-logs-dev-us-east-1',
     props: { name: '/aws/apigateway/payments-api-dev-us-east-1', ...(retention === undefined ? {} : { retentionInDays: retention }) },
   });
-  it('passes 30 days', async () => assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(30)), []));
+  it('passes 365 days (PCI DSS 10.5.1: 12 months)', async () => assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(365)), []));
   it('rejects no retention (never expire)', async () => {
-    assert.deepEqual(await violations(cloudwatchLogGroupRetention, group()), ['CloudWatch log group must set a retention period (retentionInDays of at least 30).']);
+    assert.deepEqual(await violations(cloudwatchLogGroupRetention, group()), ['CloudWatch log group must set a retention period (retentionInDays of at least 365).']);
   });
-  it('rejects 7 days', async () => assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(7)), ['CloudWatch log group must retain logs for at least 30 days, got 7.']));
+  it('rejects 30 days', async () => assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(30)), ['CloudWatch log group must retain logs for at least 365 days, got 30.']));
   it('honours a configured minimum', async () => {
-    assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(30), { minimumRetentionDays: 365 }), ['CloudWatch log group must retain logs for at least 365 days, got 30.']);
+    assert.deepEqual(await violations(cloudwatchLogGroupRetention, group(30), { minimumRetentionDays: 30 }), []);
   });
 });

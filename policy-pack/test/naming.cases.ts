@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { carriesSuffix, resourceNameEnvironmentSuffix, suffixFromStackFile } from '../naming';
+import { carriesSuffix, resourceNameEnvironmentSuffix } from '../naming';
 import { findings, TestResource, violations } from './harness';
 
 const table = (name?: string, logical = 'payments-table'): TestResource => ({ type: 'aws:dynamodb/table:Table', name: logical, props: name === undefined ? {} : { name } });
@@ -8,26 +8,31 @@ const table = (name?: string, logical = 'payments-table'): TestResource => ({ ty
 describe('resource-name-environment-suffix', () => {
   it('passes a physical name carrying the suffix', async () => assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-dev')), []));
   it('rejects a physical name without the suffix', async () => {
-    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table')), ['Resource name must carry the environment suffix "dev", got "payments-table".']);
+    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table')), ['Resource name must carry the environment suffix "dev" (policy setting environmentSuffix), got "payments-table".']);
   });
   it('rejects the suffix only as part of a word', async () => {
-    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-devices')), ['Resource name must carry the environment suffix "dev", got "payments-devices".']);
+    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-devices')), ['Resource name must carry the environment suffix "dev" (policy setting environmentSuffix), got "payments-devices".']);
   });
   it('checks the auto-name (logical name) when no physical name is given', async () => {
     assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table(undefined, 'payments-table')), [
-      'Resource name must carry the environment suffix "dev" (auto-named from "payments-table").',
+      'Resource name must carry the environment suffix "dev" (policy setting environmentSuffix; auto-named from "payments-table").',
     ]);
   });
-  it('reads the suffix of the stack from Pulumi.<stack>.yaml (staging -> stg)', async () => {
-    assert.equal(suffixFromStackFile('staging'), 'stg');
-    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-stg'), undefined, 'staging'), []);
+  it('without a configured suffix, expects the stack name (the pack reads no files)', async () => {
+    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-staging'), undefined, 'staging'), []);
     assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-dev'), undefined, 'staging'), [
-      'Resource name must carry the environment suffix "stg", got "payments-table-dev".',
+      'Resource name must carry the environment suffix "staging" (policy setting environmentSuffix), got "payments-table-dev".',
+    ]);
+  });
+  it('uses the suffix the gate reads from the stack config (staging -> stg)', async () => {
+    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-stg'), { environmentSuffix: 'stg' }, 'staging'), []);
+    assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-dev'), { environmentSuffix: 'stg' }, 'staging'), [
+      'Resource name must carry the environment suffix "stg" (policy setting environmentSuffix), got "payments-table-dev".',
     ]);
   });
   it('uses a configured suffix first', async () => {
     assert.deepEqual(await violations(resourceNameEnvironmentSuffix, table('payments-table-dev'), { environmentSuffix: 'prod' }), [
-      'Resource name must carry the environment suffix "prod", got "payments-table-dev".',
+      'Resource name must carry the environment suffix "prod" (policy setting environmentSuffix), got "payments-table-dev".',
     ]);
   });
   it('exempts names AWS dictates (API Gateway execution logs)', async () => {

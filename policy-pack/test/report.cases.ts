@@ -38,9 +38,15 @@ describe('gate report', () => {
   it('renders Markdown grouped by control, waivers shown', () => {
     const md = renderMarkdown(report);
     assert.match(md, /^# Policy gate report: FAIL$/m);
-    assert.match(md, /^\| SEC-02 \| Encryption in transit \| \*\*FAIL\*\* \| `s3-bucket-tls-only`, `apigateway-domain-tls12` \|$/m);
+    assert.match(md, /^\| SEC-02 \| Encryption in transit \| \*\*FAIL\*\* \| 4\.2\.1 \| `s3-bucket-tls-only`, `apigateway-domain-tls12` \|$/m);
+    // Nothing of their kind in the program: never "pass".
+    assert.match(md, /^\| CAP-01 \| Elastic capacity \| not applicable \| 12\.10\.1 \| `dynamodb-on-demand-billing` \|$/m);
+    assert.equal(report.controls.find((c) => c.id === 'CAP-01')?.status, 'not applicable');
+    // Each finding carries its remediation, in the JSON and in the Markdown.
+    assert.match(report.findings[0].remediation, /^Add an aws\.s3\.BucketPolicy with a statement/);
+    assert.match(md, /^\| mandatory \| `s3-bucket-tls-only` \| [^|]+ \| S3 bucket must deny requests without TLS [^|]+ \| Add an aws\.s3\.BucketPolicy with a statement/m);
     assert.match(md, /^### OPS-03 Supported and traceable runtime$/m);
-    assert.match(md, /^\| waived until 2026-12-31 \(payments-team\) \| `lambda-tracing-active` \| fn-dev \| .* Justification: Tracing rollout tracked in CHG-2201 \|$/m);
+    assert.match(md, /^\| waived until 2026-12-31 \(payments-team\) \| `lambda-tracing-active` \| fn-dev \| .* Justification: Tracing rollout tracked in CHG-2201 \| \|$/m);
     assert.match(md, /^\| `apigateway-domain-tls12` \| domain-dev \| edge-team \| 2026-01-31 \| expired \| Legacy client migration CHG-1999 \|$/m);
   });
 });
@@ -59,7 +65,7 @@ describe('gate command line', () => {
     assert.equal(options.preview, true);
   });
   it('rejects unknown options and missing values', () => {
-    assert.throws(() => parseArgs(['--stak', 'dev']), new UsageError('unknown option --stak (see the header of scripts/gate.ts)'));
+    assert.throws(() => parseArgs(['--stak', 'dev']), new UsageError('unknown option --stak (npm run gate -- --help lists the options)'));
     assert.throws(() => parseArgs(['--program']), new UsageError('--program needs a value'));
   });
 });

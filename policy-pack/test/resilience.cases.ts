@@ -78,11 +78,11 @@ describe('regions-alike', () => {
   it('passes regions with the same kinds', async () => assert.deepEqual(await violationsOn(regionsAlike, regions()), []));
   it('rejects a kind missing in the DR region', async () => {
     const rs = regions().filter((r) => r.name !== 'fn-dev-us-east-2');
-    assert.deepEqual(await violationsOn(regionsAlike, rs), [['fn-dev-us-east-1', 'Regions must be alike: aws:lambda/function:Function exists in us-east-1 but not in us-east-2.']]);
+    assert.deepEqual(await violationsOn(regionsAlike, rs), [['fn-dev-us-east-1', 'Regions must be alike: aws:lambda/function:Function exists in us-east-1 but not in us-east-2 (regions from the policy settings primaryRegion and drRegion).']]);
   });
   it('rejects a kind missing in the primary region', async () => {
     const rs = regions().filter((r) => !r.name.startsWith('errors-dev-us-east-1') && r.name !== 'primary-health-dev');
-    assert.deepEqual(await violationsOn(regionsAlike, rs), [['errors-dev-us-east-2', 'Regions must be alike: aws:cloudwatch/metricAlarm:MetricAlarm exists in us-east-2 but not in us-east-1.']]);
+    assert.deepEqual(await violationsOn(regionsAlike, rs), [['errors-dev-us-east-2', 'Regions must be alike: aws:cloudwatch/metricAlarm:MetricAlarm exists in us-east-2 but not in us-east-1 (regions from the policy settings primaryRegion and drRegion).']]);
   });
   it('rejects different protection settings', async () => {
     const rs = withChange(regions(), (list) => ((list.find((r) => r.name === 'dlq-dev-us-east-1') as TestResource).props.deletionProtection = true));

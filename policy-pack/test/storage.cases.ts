@@ -132,7 +132,7 @@ describe('s3-bucket-replicated-to-dr-region', () => {
   it('passes a primary bucket replicating with RTC to the DR bucket', async () => assert.deepEqual(await violationsOn(s3BucketReplicatedToDr, stack()), []));
   it('rejects a primary bucket without replication', async () => {
     assert.deepEqual(await violationsOn(s3BucketReplicatedToDr, without(`${PRIMARY}-replication`)), [
-      [PRIMARY, 'S3 bucket must replicate to a bucket in the DR region us-east-2 (no aws.s3.BucketReplicationConfig refers to it).'],
+      [PRIMARY, 'S3 bucket must replicate to a bucket in the DR region us-east-2 (no aws.s3.BucketReplicationConfig refers to it; the DR region is the policy setting drRegion).'],
     ]);
   });
   it('does not require the DR bucket to replicate (failback replication is the stack\'s choice)', async () => {
@@ -141,7 +141,7 @@ describe('s3-bucket-replicated-to-dr-region', () => {
   it('rejects a disabled rule', async () => {
     const rs = change(`${PRIMARY}-replication`, (r) => ((r.props.rules as Array<Record<string, unknown>>)[0].status = 'Disabled'));
     assert.deepEqual(await violationsOn(s3BucketReplicatedToDr, rs), [
-      [PRIMARY, 'S3 bucket must replicate to a bucket in the DR region us-east-2 (no enabled replication rule has a DR-region destination).'],
+      [PRIMARY, 'S3 bucket must replicate to a bucket in the DR region us-east-2 (no enabled replication rule has a DR-region destination; the DR region is the policy setting drRegion).'],
     ]);
   });
   it('rejects replication without Replication Time Control', async () => {

@@ -6,10 +6,26 @@ import { CONTROL_IDS, CONTROLS, ControlId } from '../../policy-pack/controls';
 import { controlOf, PackPolicy } from '../../policy-pack/lib/policy';
 import type { Evaluation, Finding, Waived } from '../../policy-pack/offline/evaluate';
 import { isExpired, Waiver } from '../../policy-pack/lib/waivers';
+import type { SettingSource } from './stackSettings';
+
+/** A control's verdict: `not applicable` when none of its policies found anything to check. */
+export type ControlStatus = 'pass' | 'fail' | 'advisory' | 'not applicable';
+
+/** A finding with what to do about it. */
+export type ReportedFinding = Finding & { remediation: string };
 
 export interface GateRun {
   program: string;
+  /** The program's project name and directory (it ran there, with its own config). */
+  project?: string;
+  projectDir?: string;
   stack: string;
+  /** The stack config file it ran with, if any. */
+  configFile?: string;
+  /** The `--policy-pack-config` file, if any. */
+  policyPackConfig?: string;
+  /** The stack-describing settings in effect and where each came from. */
+  settings?: SettingSource[];
   preview: boolean;
   generatedAt: string;
   resourceCount: number;
@@ -19,20 +35,22 @@ export interface GateRun {
 export interface GateReport extends GateRun {
   result: 'pass' | 'fail';
   summary: { mandatory: number; advisory: number; unknown: number; waived: number; expiredWaivers: number; unusedWaivers: number };
-  findings: Finding[];
+  findings: ReportedFinding[];
   waived: Waived[];
   waivers: Array<Waiver & { status: 'applied' | 'expired' | 'unused' }>;
   controls: Array<{
     id: ControlId;
     title: string;
-    status: 'pass' | 'fail' | 'advisory';
+    status: ControlStatus;
+    /** PCI DSS requirements its policies cite. */
+    pci: string[];
     policies: Array<{
       name: string;
       enforcementLevel: string;
       severity: string;
       pci: string;
-      /** Resources a resource policy was evaluated on (0 = nothing of its type in the program); `stack` for stack policies. */
-      checked: number | 'stack';
+      /** Resources the policy was evaluated on (0 = nothing of its kind in the program). */
+      checked: number;
       mandatory: number;
       advisory: number;
       waived: number;
@@ -65,17 +83,20 @@ export function buildReport(run: GateRun, evaluation: Evaluation, policies: read
         enforcementLevel: p.enforcementLevel,
         severity: p.severity,
         pci: `${p.framework.name} ${p.framework.version} ${p.framework.reference}`,
-        checked: ((): number | 'stack' => {
-          const c = evaluation.coverage.find((x) => x.policy === p.name);
-          return c === undefined ? 0 : c.kind === 'stack' ? 'stack' : c.applied;
-        })(),
+        checked: evaluation.coverage.find((x) => x.policy === p.name)?.applied ?? 0,
         mandatory: fs.filter(isBlocking).length,
         advisory: fs.filter((f) => !isBlocking(f)).length,
         waived: waived.filter((w) => w.policy === p.name).length,
       };
     });
-    const status: 'pass' | 'fail' | 'advisory' = rows.some((r) => r.mandatory > 0) ? 'fail' : rows.some((r) => r.advisory > 0) ? 'advisory' : 'pass';
-    return { id, title: CONTROLS[id].title, status, policies: rows };
+    const status: ControlStatus = rows.some((r) => r.mandatory > 0)
+      ? 'fail'
+      : rows.some((r) => r.advisory > 0)
+        ? 'advisory'
+        : rows.every((r) => r.checked === 0 && r.waived === 0)
+          ? 'not applicable'
+          : 'pass';
+    return { id, title: CONTROLS[id].title, status, pci: [...new Set(mine.map((p) => p.framework.reference))], policies: rows };
   });
   const mandatory = findings.filter(isBlocking).length;
   return {
@@ -89,7 +110,7 @@ export function buildReport(run: GateRun, evaluation: Evaluation, policies: read
       expiredWaivers: waiverStatus.filter((w) => w.status === 'expired').length,
       unusedWaivers: waiverStatus.filter((w) => w.status === 'unused').length,
     },
-    findings,
+    findings: findings.map((f) => ({ ...f, remediation: policies.find((p) => p.name === f.policy)?.remediationSteps ?? '' })),
     waived,
     waivers: waiverStatus,
     controls,
@@ -102,8 +123,12 @@ export function renderMarkdown(report: GateReport): string {
   const lines: string[] = [];
   lines.push(`# Policy gate report: ${report.result === 'pass' ? 'PASS' : 'FAIL'}`);
   lines.push('');
-  lines.push(`- Program: \`${report.program}\``);
-  lines.push(`- Stack config: \`${report.stack}\`${report.preview ? ' (preview mode: computed values unknown, as in a first `pulumi preview`)' : ' (resolved plan under mocks)'}`);
+  lines.push(`- Program: \`${report.program}\`${report.project ? ` (project \`${report.project}\`, run in \`${report.projectDir ?? '.'}\`)` : ''}`);
+  lines.push(
+    `- Stack: \`${report.stack}\`${report.configFile ? ` (config \`${report.configFile}\`)` : ' (no stack config file)'}${report.preview ? '; preview mode: computed values unknown, as in a first `pulumi preview`' : '; resolved plan under mocks (attributes the mocks do not model stay unknown)'}`,
+  );
+  if (report.policyPackConfig) lines.push(`- Policy pack config: \`${report.policyPackConfig}\``);
+  for (const s of report.settings ?? []) lines.push(`- Setting \`${s.setting}\`: ${s.value === undefined ? 'unset' : `\`${s.value}\``} (${s.source})`);
   lines.push(`- Generated: ${report.generatedAt}; resources evaluated: ${report.resourceCount}`);
   lines.push(
     `- Mandatory violations: **${report.summary.mandatory}**; advisory: ${report.summary.advisory}; not checkable until apply: ${report.summary.unknown}; waived: ${report.summary.waived}; expired waivers: ${report.summary.expiredWaivers}`,
@@ -112,11 +137,13 @@ export function renderMarkdown(report: GateReport): string {
   lines.push('');
   lines.push('## Controls');
   lines.push('');
-  lines.push('| Control | Title | Status | Policies |');
-  lines.push('|---|---|---|---|');
+  lines.push('A control is "not applicable" when none of its policies found anything of its kind in the program (nothing was checked).');
+  lines.push('');
+  lines.push('| Control | Title | Status | PCI DSS | Policies |');
+  lines.push('|---|---|---|---|---|');
   for (const c of report.controls) {
-    const icon = c.status === 'pass' ? 'pass' : c.status === 'fail' ? '**FAIL**' : 'advisory';
-    lines.push(`| ${c.id} | ${cell(c.title)} | ${icon} | ${c.policies.map((p) => `\`${p.name}\``).join(', ')} |`);
+    const icon = c.status === 'fail' ? '**FAIL**' : c.status;
+    lines.push(`| ${c.id} | ${cell(c.title)} | ${icon} | ${c.pci.join(', ')} | ${c.policies.map((p) => `\`${p.name}\``).join(', ')} |`);
   }
   for (const c of report.controls) {
     const fs = report.findings.filter((f) => f.control === c.id);
@@ -125,17 +152,19 @@ export function renderMarkdown(report: GateReport): string {
     lines.push('');
     lines.push(`### ${c.id} ${c.title}`);
     lines.push('');
-    lines.push('| Level | Policy | Resource | Message |');
-    lines.push('|---|---|---|---|');
-    for (const f of fs) lines.push(`| ${f.kind === 'unknown' ? 'advisory (unknown until apply)' : f.level} | \`${f.policy}\` | ${cell(f.resource ?? 'stack')} | ${cell(f.message)} |`);
+    lines.push('| Level | Policy | Resource | Message | Remediation |');
+    lines.push('|---|---|---|---|---|');
+    for (const f of fs) {
+      lines.push(`| ${f.kind === 'unknown' ? 'advisory (unknown until apply)' : f.level} | \`${f.policy}\` | ${cell(f.resource ?? 'stack')} | ${cell(f.message)} | ${cell(f.remediation)} |`);
+    }
     for (const w of ws) {
-      lines.push(`| waived until ${w.waiver.expires} (${cell(w.waiver.owner)}) | \`${w.policy}\` | ${cell(w.resource ?? 'stack')} | ${cell(w.message)} Justification: ${cell(w.waiver.justification)} |`);
+      lines.push(`| waived until ${w.waiver.expires} (${cell(w.waiver.owner)}) | \`${w.policy}\` | ${cell(w.resource ?? 'stack')} | ${cell(w.message)} Justification: ${cell(w.waiver.justification)} | |`);
     }
   }
   lines.push('');
   lines.push('## Coverage');
   lines.push('');
-  lines.push('Resources each policy was evaluated on (a resource policy with 0 found nothing of its type in the program; stack policies see the whole stack).');
+  lines.push('Resources each policy was evaluated on (0: nothing of its kind in the program, so nothing was checked).');
   lines.push('');
   lines.push('| Control | Policy | Enforcement | Severity | Requirement | Checked | Mandatory | Advisory | Waived |');
   lines.push('|---|---|---|---|---|---|---|---|---|');

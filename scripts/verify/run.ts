@@ -5,8 +5,12 @@
  * support code between runs, as the API recommends for several runs in one process).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { controlOf } from '../../policy-pack/lib/policy';
+import { BASE_POLICIES } from '../../policy-pack/policies';
+import type { GateReport } from '../gate/report';
+import { renderAuditorHtml, renderJunit, type RequirementsByControl } from './auditor';
 import { PassThrough, type Writable } from 'node:stream';
 import { loadConfiguration, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { tagExpression, type VerifyOptions } from './options';
@@ -15,11 +19,24 @@ import { parseNdjson, summarise, type VerificationSummary } from './summary';
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
 export const REPORT_FILES = {
+  /** The auditor's view (scripts/verify/auditor.ts): verdicts per control on the first screen. */
   html: 'verification.html',
+  /** Cucumber's own HTML report: every step and attachment. */
+  details: 'verification-details.html',
   messages: 'verification.ndjson',
   junit: 'verification.junit.xml',
   summary: 'verification-summary.json',
 } as const;
+
+/** PCI DSS requirements per control, from the policies' metadata. */
+export function requirementsByControl(): RequirementsByControl {
+  const out: RequirementsByControl = {};
+  for (const p of BASE_POLICIES) {
+    const id = controlOf(p);
+    out[id] = [...new Set([...(out[id] ?? []), p.framework.reference])].sort();
+  }
+  return out;
+}
 
 export interface RunRequest extends Omit<VerifyOptions, 'help'> {
   /** Extra world parameters (tests: sandboxControlUrl, planProgram...). */
@@ -52,12 +69,23 @@ export function currentCommit(cwd = REPO_ROOT): string {
 export async function runVerification(request: RunRequest): Promise<RunResult> {
   const reportsDir = resolve(REPO_ROOT, request.reportsDir);
   mkdirSync(reportsDir, { recursive: true });
-  const files = {
-    html: join(reportsDir, REPORT_FILES.html),
-    messages: join(reportsDir, REPORT_FILES.messages),
-    junit: join(reportsDir, REPORT_FILES.junit),
-    summary: join(reportsDir, REPORT_FILES.summary),
-  };
+  // The run writes into a staging directory; the reports replace the last ones only once complete.
+  const staging = mkdtempSync(join(reportsDir, '.verification-run-'));
+  const staged = Object.fromEntries(Object.entries(REPORT_FILES).map(([k, f]) => [k, join(staging, f)])) as Record<keyof typeof REPORT_FILES, string>;
+  const files = Object.fromEntries(Object.entries(REPORT_FILES).map(([k, f]) => [k, join(reportsDir, f)])) as Record<keyof typeof REPORT_FILES, string>;
+  try {
+    return await runInto(request, reportsDir, staged, files);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function runInto(
+  request: RunRequest,
+  reportsDir: string,
+  staged: Record<keyof typeof REPORT_FILES, string>,
+  files: Record<keyof typeof REPORT_FILES, string>,
+): Promise<RunResult> {
   const env = request.env ?? process.env;
   const { runConfiguration, useConfiguration } = await loadConfiguration(
     { file: 'cucumber.js', profiles: [request.profile] },
@@ -84,13 +112,13 @@ export async function runVerification(request: RunRequest): Promise<RunResult> {
       formats: {
         ...runConfiguration.formats,
         publish: false,
-        files: { [files.html]: 'html', [files.messages]: 'message', [files.junit]: 'junit' },
+        files: { [staged.details]: 'html', [staged.messages]: 'message' },
       },
     },
     { cwd: REPO_ROOT, env, stdout, stderr: process.stderr },
   );
   const finishedAt = new Date().toISOString();
-  const summary = summarise(parseNdjson(readFileSync(files.messages, 'utf8')), {
+  const summary = summarise(parseNdjson(readFileSync(staged.messages, 'utf8')), {
     profile: request.profile,
     stack,
     commit: currentCommit(),
@@ -98,7 +126,12 @@ export async function runVerification(request: RunRequest): Promise<RunResult> {
     finishedAt,
     tagExpression: tags,
   });
-  writeFileSync(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(staged.summary, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(staged.junit, renderJunit(summary));
+  const gateFile = join(reportsDir, 'policy-report.json');
+  const gate = existsSync(gateFile) ? (JSON.parse(readFileSync(gateFile, 'utf8')) as GateReport) : undefined;
+  writeFileSync(staged.html, renderAuditorHtml({ summary, gate: gate?.controls ? gate : undefined, requirements: requirementsByControl(), detailsFile: REPORT_FILES.details }));
+  for (const key of Object.keys(REPORT_FILES) as Array<keyof typeof REPORT_FILES>) renameSync(staged[key], files[key]);
   return { success: success && summary.result === 'passed', summary, files, support };
 }
 
@@ -115,7 +148,7 @@ export function formatSummary(summary: VerificationSummary): string {
       .join(', ')}`,
   ];
   for (const s of summary.scenarios) {
-    const m = s.measurements.map((x) => `${x.name} ${x.modelledSeconds} s`).join('; ');
+    const m = s.measurements.map((x) => `${x.name} ${x.seconds} s ${x.clock === 'modelled' ? `modelled at time scale ${x.timeScale}` : 'real time'}`).join('; ');
     lines.push(`  ${s.status.padEnd(7)} [${s.answeredBy?.kind ?? '-'}] ${s.name}${m ? ` (${m})` : ''}`);
   }
   lines.push('controls:');

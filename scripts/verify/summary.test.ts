@@ -29,7 +29,7 @@ function messages(scenarios: Array<{ name: string; tags: string[]; steps: string
 
 describe('verification summary', () => {
   it('gives each scenario the worst step status, its target and measurements', () => {
-    const measurement = JSON.stringify({ name: 'failover time', wallClockMs: 6000, modelledSeconds: 120, budgetSeconds: 150, timeScale: 0.05 });
+    const measurement = JSON.stringify({ name: 'failover time', wallClockMs: 6000, seconds: 120, clock: 'modelled', budgetSeconds: 150, timeScale: 0.05 });
     const s = summarise(
       messages([
         { name: 'drill', tags: ['@runtime', '@control-DR-03'], steps: ['PASSED', 'PASSED'], attachments: [[TARGET_MEDIA_TYPE, target('sandbox', 0.05)], [MEASUREMENT_MEDIA_TYPE, measurement]] },
@@ -39,7 +39,8 @@ describe('verification summary', () => {
     );
     assert.equal(s.result, 'failed');
     assert.deepEqual(s.scenarios.map((x) => [x.name, x.status, x.answeredBy?.kind]), [['drill', 'passed', 'sandbox'], ['pitr', 'failed', 'plan']]);
-    assert.equal(s.scenarios[0].measurements[0].modelledSeconds, 120);
+    assert.equal(s.scenarios[0].measurements[0].seconds, 120);
+    assert.equal(s.scenarios[0].measurements[0].clock, 'modelled');
     assert.equal(s.scenarios[1].error, 'boom\nat line');
     assert.deepEqual(s.timeScale, { sandbox: 0.05, plan: 1 });
     assert.deepEqual(s.regions, { primary: 'us-east-1', secondary: 'us-east-2' });

@@ -26,11 +26,13 @@ export interface AnsweredBy {
 export interface MeasurementRecord {
   name: string;
   wallClockMs: number;
-  modelledSeconds: number;
+  /** Seconds of the clock `clock` names: `real-time` (wall-clock) or `modelled` (wall-clock / timeScale). */
+  seconds: number;
+  clock: 'real-time' | 'modelled';
   limitSeconds?: number;
   budgetSeconds?: number;
-  realTime?: boolean;
   timeScale: number;
+  judgedAgainst?: { budget: 'rto' | 'rpo'; exercised: string[]; notExercised: Array<{ term: string; why: string }> };
 }
 
 export interface ScenarioSummary {

@@ -3,8 +3,10 @@
  *
  * Reads `pulumi stack output --json` (or the file named by DR_STACK_OUTPUTS_FILE) and talks to AWS
  * with SDK v3 clients on the default credential chain (in CI: the OIDC role). Failover drills use
- * the real mechanism — the primary's maintenance flag in SSM, which its /health (the Route 53
- * health check's target) reads — and observe the switch with Route 53's TestDNSAnswer. Least
+ * the runbook's mechanism — the failover switch in the DR region (a CloudWatch metric whose alarm
+ * gates the primary's Route 53 record), which needs neither the primary region nor us-east-1 —
+ * and observe the switch with Route 53's TestDNSAnswer (GET /health through the failover hostname
+ * when that control-plane call is unavailable). Least
  * privilege is asked of IAM's policy simulator, alarms of CloudWatch.
  *
  * Nothing here can run without AWS; the pure parts (output parsing, fact mapping) are unit-tested
@@ -13,7 +15,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
@@ -138,8 +140,8 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
   const buckets = need(both(['bucketNames', 'transactionLogBuckets'], ['primaryBucketName'], ['secondaryBucketName']), 'bucketNames');
   const retryQueueUrls = need(both(['retryQueueUrls', 'queueUrls'], ['primaryRetryQueueUrl'], ['secondaryRetryQueueUrl']), 'retryQueueUrls');
   const deadLetterQueueUrls = both(['deadLetterQueueUrls', 'dlqUrls'], ['primaryDeadLetterQueueUrl'], ['secondaryDeadLetterQueueUrl']);
+  // Absent when the stack has no custom domains: no failover hostname exists (drills say so).
   const failoverEndpoint = str(pick(outputs, ['failoverEndpoint', 'failoverApiUrl', 'failoverUrl'])) ?? '';
-  if (!failoverEndpoint) missing.push('failoverEndpoint');
   const hostedZoneId = str(pick(outputs, ['hostedZoneId', 'zoneId'])) ?? '';
   if (!hostedZoneId) missing.push('hostedZoneId');
   const tableName = str(pick(outputs, ['tableName'])) ?? '';
@@ -150,7 +152,7 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
     secondaryRegion: secondary,
     apiUrls,
     failoverEndpoint,
-    failoverHostname: new URL(failoverEndpoint).hostname,
+    failoverHostname: failoverEndpoint ? new URL(failoverEndpoint).hostname : '',
     hostedZoneId,
     hostedZoneName: str(pick(outputs, ['hostedZoneName'])),
     tableName,
@@ -296,6 +298,8 @@ export class LiveTarget implements DrTarget {
       regions: { primary: this.o.primaryRegion, secondary: this.o.secondaryRegion },
       account: this.accountId,
       timeScale: 1,
+      notExercised: [],
+      replication: 'DynamoDB global table and S3 replication as deployed in AWS',
     };
   }
 
@@ -319,6 +323,7 @@ export class LiveTarget implements DrTarget {
   }
 
   submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
+    this.requireFailoverEndpoint();
     return postPayment(this.o.failoverEndpoint, request, REQUEST_TIMEOUT_MS, this.apiHeaders());
   }
 
@@ -363,8 +368,14 @@ export class LiveTarget implements DrTarget {
    * fallback and the confirmation.
    */
   async observeFailover(): Promise<FailoverObservation> {
+    this.requireFailoverEndpoint();
     const regions = [this.o.primaryRegion, this.o.secondaryRegion];
-    const failover = await this.dnsAnswer(this.o.failoverHostname);
+    // TestDNSAnswer is a Route 53 control-plane call (us-east-1): when it cannot answer, the
+    // region that GET /health through the failover hostname reports decides.
+    const failover = await this.dnsAnswer(this.o.failoverHostname).catch((error: unknown) => ({
+      values: [] as string[],
+      detail: `unavailable (${error instanceof Error ? error.name : String(error)})`,
+    }));
     let dnsRegion = regions.find((r) => failover.values.some((v) => v.includes(`.${r}.`)));
     if (!dnsRegion && this.o.hostedZoneName) {
       for (const region of regions) {
@@ -399,7 +410,33 @@ export class LiveTarget implements DrTarget {
     return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? `${parameterPath(PROJECT, this.o.environmentSuffix, region)}maintenance`;
   }
 
+  /** Throws the reason no drill can run when the stack publishes no failover hostname. */
+  private requireFailoverEndpoint(): void {
+    if (!this.o.failoverEndpoint) {
+      throw new Error('the stack publishes no failover hostname (customDomainsEnabled is false): no HTTPS client can call one, so there is no failover to drill');
+    }
+  }
+
+  /**
+   * Fails the primary over the way the runbook does: the failover switch in the DR region (stack
+   * output `failoverSwitch`, a CloudWatch metric whose alarm gates the primary's record), which
+   * needs neither the primary region nor us-east-1. Other regions (or a stack without the switch)
+   * use the region's maintenance flag.
+   */
   async makeUnhealthy(region: string): Promise<RestoreAction> {
+    const sw = this.o.raw.failoverSwitch;
+    if (region === this.o.primaryRegion && isObject(sw) && str(sw.region) && str(sw.namespace) && str(sw.metricName) && isObject(sw.dimensions)) {
+      this.requireFailoverEndpoint();
+      const cloudwatch = this.c.cloudwatch(str(sw.region)!);
+      const dimensions = Object.entries(sw.dimensions).map(([Name, Value]) => ({ Name, Value: String(Value) }));
+      const publish = (value: number) =>
+        cloudwatch.send(new PutMetricDataCommand({ Namespace: str(sw.namespace), MetricData: [{ MetricName: str(sw.metricName), Dimensions: dimensions, Value: value }] }));
+      await publish(1);
+      return {
+        description: `publish ${str(sw.metricName)} = 0 in ${str(sw.region)} (fail back through the failover switch)`,
+        restore: async () => void (await publish(0)),
+      };
+    }
     const name = this.maintenanceParameter(region);
     const ssm = this.c.ssm(region);
     const before = await ssm.send(new GetParameterCommand({ Name: name }));

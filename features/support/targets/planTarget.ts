@@ -161,6 +161,8 @@ export class PlanTarget implements DrTarget {
       regions: { primary: settings.primaryRegion, secondary: settings.secondaryRegion },
       account: 'mock',
       timeScale: 1,
+      notExercised: [{ term: 'all', why: 'the plan target answers configuration questions only; it runs nothing' }],
+      replication: 'not exercised (configuration only)',
     };
   }
 

@@ -16,6 +16,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { join } from 'node:path';
 import { loadStackSettings } from '../../../infra/settings';
 import { budgetFromSettings } from '../budget';
+import { sandboxMerchant } from '../../../sandbox/merchants';
 import { fetchWithDeadline, isObject, postPayment, readJson, str, num } from '../http';
 import { parseSandboxReady, SandboxContractError, type SandboxReady, type SandboxRegion } from '../sandboxReady';
 import {
@@ -147,6 +148,14 @@ export class SandboxTarget implements DrTarget {
       regions: { primary: this.regionWithRole('primary'), secondary: this.regionWithRole('secondary') },
       account: 'local',
       timeScale: ready.timeScale,
+      notExercised: [
+        { term: 'propagationSeconds', why: 'the sandbox switches its failover endpoint at once; it does not model Route 53 change propagation' },
+        { term: 'dnsCacheSeconds', why: 'the sandbox has no DNS resolvers, so no answer is cached for the TTL' },
+      ],
+      replication:
+        ready.consistencyMode === 'strong'
+          ? 'synchronous to the peer region (sandbox emulation of DynamoDB multi-Region strong consistency)'
+          : 'asynchronous (sandbox emulation of DynamoDB global table eventual replication)',
     };
   }
 
@@ -195,12 +204,20 @@ export class SandboxTarget implements DrTarget {
     return client;
   }
 
+  /** The request as the sandbox merchant it is sent for (the named one if seeded, else the first) and its credential headers. */
+  private asMerchant(request: PaymentRequest): { request: PaymentRequest; headers: Record<string, string> } {
+    const merchant = sandboxMerchant(this.ready, this.ready.merchants.some((m) => m.merchantId === request.merchantId) ? request.merchantId : undefined);
+    return { request: { ...request, merchantId: merchant.merchantId }, headers: merchant.headers };
+  }
+
   submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
-    return postPayment(this.regionNamed(region).api, request, REQUEST_TIMEOUT_MS);
+    const m = this.asMerchant(request);
+    return postPayment(this.regionNamed(region).api, m.request, REQUEST_TIMEOUT_MS, m.headers);
   }
 
   submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
-    return postPayment(this.ready.frontDoor, request, REQUEST_TIMEOUT_MS);
+    const m = this.asMerchant(request);
+    return postPayment(this.ready.frontDoor, m.request, REQUEST_TIMEOUT_MS, m.headers);
   }
 
   async readPayment(region: string, transactionId: string): Promise<StoredPayment | undefined> {

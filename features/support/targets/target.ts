@@ -35,6 +35,13 @@ export interface TargetDescription {
   account: string;
   /** Wall-clock seconds per modelled second: 1 for live and plan. */
   timeScale: number;
+  /**
+   * Terms of the stack's RTO/RPO budget (keys of `DrBudget.breakdown`) this target does not exercise,
+   * each with why; a figure measured here is never judged to prove them.
+   */
+  notExercised: Array<{ term: string; why: string }>;
+  /** How replication happens on this target, e.g. "asynchronous (sandbox emulation of eventual mode)". */
+  replication: string;
 }
 
 /** The stack's disaster-recovery budget (stack outputs `rtoBudget`/`rpoBudget` or computed from settings). */

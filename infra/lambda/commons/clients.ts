@@ -1,7 +1,7 @@
 /**
  * AWS SDK v3 client factories. Handlers call them once at module scope, so connections (keep-alive)
  * are reused across invocations. Every client has bounded connect/request timeouts and attempts:
- * API Gateway gives up after 29 s and Route 53 after 4 s, so no call may hang.
+ * API Gateway gives up after 29 s and Route 53's checker 2 s after connecting, so no call may hang.
  * Local endpoints (AWS_ENDPOINT_URL_<SERVICE>, never set in AWS) come through config.ts, read once.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,17 +21,32 @@ export interface ClientTuning {
 }
 
 /**
- * The request path: a few fast attempts, then the handler queues the payment (202) rather than wait.
- * DynamoDB answers in milliseconds, so 1 s per attempt is generous. Worst case when DynamoDB hangs
- * after the in-progress record was written: payment write 3 x ~1.1 s, Powertools' cleanup 3 x ~1.1 s,
- * SQS 2 x ~1.1 s: about 9 s, inside createPayment's 10 s function timeout (and API Gateway's 29 s).
+ * The request path: a few fast attempts on this region's replica, then the peer region's replica,
+ * then the pending path. DynamoDB answers in milliseconds, so 1 s per attempt is generous; one
+ * retry per replica (the peer is the better second chance than a third attempt on a throttled
+ * replica). Worst case when both replicas hang: local 2 x ~1.1 s + peer 2 x ~1.1 s + markers
+ * ~1.5 s + queues ~1.5 s, about 7.5 s, inside createPayment's 10 s function timeout (and API
+ * Gateway's 29 s).
  */
-export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 3 };
-/** The retry queue on the request path: it is already the fallback, so one retry only. */
+export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
+/** The peer region's replica on the request path: already the fallback, so one retry only. */
+export const PEER_REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
+/** The retry queues on the request path: the last fallback, so one retry only. */
 export const REQUEST_PATH_QUEUE_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
-/** The health check must answer well inside Route 53's 4 s: one attempt, short timeouts. */
-export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 1 };
-/** The transaction log is best effort on the request path; failures are re-emitted through the retry queue. */
+/**
+ * The health check: Route 53's HTTPS checker fails a check that does not answer within 2 s once
+ * connected, so each dependency gets one attempt of at most 700 ms (the handler also caps each
+ * check at HEALTH_CHECK_BUDGET_MS), leaving room for API Gateway and Lambda overhead.
+ */
+export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 300, requestTimeoutMs: 700, maxAttempts: 1 };
+/** S3 on the request path: pending-payment markers only (never on the success path). */
+export const PENDING_MARKER_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
+/**
+ * Pending-marker reads on GET's not-found path: nothing to fall back to, so a little more patience
+ * (a slow answer is better than a 503 for a payment that may be pending).
+ */
+export const MARKER_READ_TUNING: ClientTuning = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 2 };
+/** Transaction-log writes (S3). */
 export const TRANSACTION_LOG_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The retry processor has no client waiting; SQS redelivers what fails. */
 export const BACKGROUND_TUNING: ClientTuning = { connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000, maxAttempts: 3 };
@@ -66,7 +81,7 @@ export function createSsmClient(region: string, tuning: ClientTuning = HEALTH_CH
 }
 
 /** S3 client; S3_FORCE_PATH_STYLE=true switches to path-style addressing for local S3 servers. */
-export function createS3Client(region: string, tuning: ClientTuning = TRANSACTION_LOG_TUNING, env: ClientEnvironment = readClientEnvironment()): S3Client {
+export function createS3Client(region: string, tuning: ClientTuning = PENDING_MARKER_TUNING, env: ClientEnvironment = readClientEnvironment()): S3Client {
   return tracer.captureAWSv3Client(
     new S3Client({
       ...common(region, tuning, env.endpoints.s3),

@@ -4,7 +4,8 @@
  * Handlers call these readers at module scope, so a misconfigured function fails at cold start
  * (an init error that the Lambda Errors alarm catches) instead of answering wrongly later.
  * Every reader names all the problems it finds in one ConfigError.
- * The variables are the Handler contract's (see /tmp/team/CONTRACTS.md and the stack's Lambda component).
+ * The stack's Lambda component (infra/components/region.ts) and the sandbox's environment builder
+ * (sandbox/region.ts) set the same variables; each reader below documents the ones it reads.
  */
 
 /** A read-only view of `process.env` (injectable for tests). */
@@ -23,6 +24,7 @@ export const CONFIG_DEFAULTS = {
   idempotencyTtlSeconds: 86_400,
   maxAmountMinor: 100_000_000,
   allowedCurrencies: ['USD', 'EUR', 'GBP'] as readonly string[],
+  pendingPrefix: 'pending/',
 } as const;
 
 class Reader {
@@ -62,7 +64,7 @@ class Reader {
 export interface CoreConfig {
   /** The function's region (Lambda sets AWS_REGION). */
   readonly region: string;
-  /** The payments table (payments and Powertools idempotency records). */
+  /** The payments table (payment items, one per transaction, plus one health-probe item per region). */
   readonly tableName: string;
 }
 
@@ -130,6 +132,69 @@ export function readMaintenanceConfig(env: Env = process.env): MaintenanceConfig
   if (explicit === undefined && path === undefined) r.problems.push('MAINTENANCE_PARAMETER (or PARAMETER_PATH) is required');
   const parameterName = explicit ?? `${path ?? ''}${path?.endsWith('/') ? '' : '/'}maintenance`;
   return r.done({ parameterName });
+}
+
+/**
+ * The peer region: where createPayment commits when its own replica refuses the write, and where it
+ * queues a payment (besides its own region) when neither replica accepts it.
+ * - `PEER_REGION` (required by createPayment): the other replica region of the payments global table,
+ *   e.g. `us-east-2` for the function in `us-east-1`. The table has the same name there (`TABLE_NAME`).
+ * - `PEER_RETRY_QUEUE_URL` (required by createPayment): the peer region's retry queue URL.
+ * - `PENDING_BUCKET` (required by createPayment and getPayment): this region's bucket for pending-payment
+ *   markers (the stack uses the transaction-log bucket; markers live under `PENDING_PREFIX`).
+ * - `PEER_PENDING_BUCKET` (required by createPayment and getPayment): the peer region's bucket for markers.
+ * - `PENDING_PREFIX` (optional, default `pending/`): key prefix of the markers, `<prefix><transactionId>.json`.
+ * Local runs only (never set in AWS, where the SDK resolves each region's endpoint itself):
+ * `PEER_ENDPOINT_URL_DYNAMODB`, `PEER_ENDPOINT_URL_SQS`, `PEER_ENDPOINT_URL_S3`.
+ */
+export interface PeerConfig {
+  readonly peerRegion: string;
+  readonly peerRetryQueueUrl: string;
+  readonly pendingBucket: string;
+  readonly peerPendingBucket: string;
+  readonly pendingPrefix: string;
+  /** Local endpoint overrides for the peer region's clients (empty in AWS). */
+  readonly peerEndpoints: Readonly<Partial<Record<'dynamodb' | 'sqs' | 's3', string>>>;
+}
+
+export function readPeerConfig(env: Env = process.env): PeerConfig {
+  const r = new Reader(env);
+  const peerRegion = r.required('PEER_REGION');
+  if (peerRegion !== '' && peerRegion === env.AWS_REGION?.trim()) r.problems.push(`PEER_REGION must differ from AWS_REGION, got "${peerRegion}"`);
+  let pendingPrefix = r.optional('PENDING_PREFIX') ?? CONFIG_DEFAULTS.pendingPrefix;
+  if (pendingPrefix.startsWith('/')) r.problems.push(`PENDING_PREFIX must not start with "/", got "${pendingPrefix}"`);
+  if (!pendingPrefix.endsWith('/')) pendingPrefix = `${pendingPrefix}/`;
+  const peerEndpoints: Partial<Record<'dynamodb' | 'sqs' | 's3', string>> = {};
+  for (const service of ['dynamodb', 'sqs', 's3'] as const) {
+    const name = `PEER_ENDPOINT_URL_${service.toUpperCase()}`;
+    const value = r.optional(name);
+    if (value === undefined) continue;
+    if (!/^https?:\/\/[^\s]+$/.test(value)) r.problems.push(`${name} must be an http(s) URL, got "${value}"`);
+    peerEndpoints[service] = value;
+  }
+  return r.done({
+    peerRegion,
+    peerRetryQueueUrl: r.required('PEER_RETRY_QUEUE_URL'),
+    pendingBucket: r.required('PENDING_BUCKET'),
+    peerPendingBucket: r.required('PEER_PENDING_BUCKET'),
+    pendingPrefix,
+    peerEndpoints,
+  });
+}
+
+/**
+ * The merchant credentials global table the authorizer reads (`CREDENTIALS_TABLE_NAME`, required by
+ * the authorizer): one item per credential, `pk = CREDENTIAL#<keyId>`, holding only the SHA-256 of
+ * the secret (see commons/credentials.ts). Same name in every replica region.
+ */
+export interface CredentialsConfig {
+  readonly region: string;
+  readonly credentialsTableName: string;
+}
+
+export function readCredentialsConfig(env: Env = process.env): CredentialsConfig {
+  const r = new Reader(env);
+  return r.done({ region: r.required('AWS_REGION'), credentialsTableName: r.required('CREDENTIALS_TABLE_NAME') });
 }
 
 export type ServiceName = 'dynamodb' | 's3' | 'sqs' | 'ssm';

@@ -6,6 +6,8 @@
 export interface FieldIssue {
   readonly field: string;
   readonly issue: string;
+  /** Machine-readable kind of the problem (e.g. `DUPLICATE_KEY`, `NUMBER_FRACTION`), when it has one. */
+  readonly reason?: string;
 }
 
 export abstract class PaymentsError extends Error {
@@ -34,8 +36,44 @@ export class ValidationError extends PaymentsError {
 export class MalformedJsonError extends PaymentsError {
   readonly statusCode = 400;
   readonly code = 'MALFORMED_JSON';
+  constructor(details?: readonly FieldIssue[]) {
+    super('The request body must be a JSON object.', { details });
+  }
+}
+
+/** 415: the body is not declared as JSON (`Content-Type: application/json`), or declared twice differently. */
+export class UnsupportedMediaTypeError extends PaymentsError {
+  readonly statusCode = 415;
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(issue: string, reason: string) {
+    super('The request body must be sent as Content-Type: application/json.', { details: [{ field: 'Content-Type', issue, reason }] });
+  }
+}
+
+/** A header sent more than once with different values (which one the client meant is unknowable). */
+export class ConflictingHeaderError extends PaymentsError {
+  readonly statusCode = 400;
+  readonly code = 'CONFLICTING_HEADERS';
+  constructor(header: string) {
+    super(`The ${header} header was sent more than once with different values.`, { details: [{ field: header, issue: 'sent more than once with different values', reason: 'CONFLICTING_DUPLICATE_HEADER' }] });
+  }
+}
+
+/** No merchant identity from the authorizer (the API must not route payment requests without it). */
+export class UnauthenticatedError extends PaymentsError {
+  readonly statusCode = 401;
+  readonly code = 'UNAUTHENTICATED';
   constructor() {
-    super('The request body must be a JSON object.');
+    super('The request carries no authenticated merchant.');
+  }
+}
+
+/** The body names another merchant than the credential's. */
+export class MerchantMismatchError extends PaymentsError {
+  readonly statusCode = 403;
+  readonly code = 'MERCHANT_MISMATCH';
+  constructor() {
+    super('merchantId must be the merchant of the credential (or be omitted).', { details: [{ field: 'merchantId', issue: 'differs from the authenticated merchant', reason: 'MERCHANT_MISMATCH' }] });
   }
 }
 

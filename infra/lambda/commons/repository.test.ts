@@ -42,9 +42,9 @@ describe('PaymentRepository on dynalite', () => {
     assert.equal(await repository.get('00000000-0000-8000-8000-000000000000'), undefined);
   });
 
-  it('dynalite ignores ReturnValuesOnConditionCheckFailure (so the old item must be read back)', async () => {
-    // This is why the repository re-reads after a conditional failure, and why Powertools'
-    // fallback read (when the error carries no Item) is the path exercised against dynalite.
+  it('dynalite ignores ReturnValuesOnConditionCheckFailure (so the old item must be read back there)', async () => {
+    // This is why the repository reads the item when the failure carries none; DynamoDB returns it
+    // with the ConditionalCheckFailedException, so in AWS a duplicate costs no read.
     const error = await engine.client
       .send(new PutItemCommand({ TableName: 'payments-repo', Item: toAttributes(item), ConditionExpression: 'attribute_not_exists(pk)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }))
       .then(() => undefined, (e: unknown) => e as { name: string; Item?: unknown });
@@ -52,8 +52,17 @@ describe('PaymentRepository on dynalite', () => {
     assert.equal(error?.Item, undefined);
   });
 
-  it('probes the table, and fails the probe when the table is missing', async () => {
-    await repository.probe();
-    await assert.rejects(new PaymentRepository(engine.client, 'payments-missing').probe(), { name: 'ResourceNotFoundException' });
+  it('the health probe goes through the write path but never changes data (nothing to replicate or stream)', async () => {
+    // Prepare
+    const before = await engine.scan('payments-repo');
+    // Act
+    await repository.probeWrite('us-east-1', new Date('2026-11-30T00:00:00.000Z'));
+    await repository.probeWrite('us-east-2', new Date('2026-11-30T00:00:01.000Z'));
+    // Assess
+    assert.deepEqual(await engine.scan('payments-repo'), before);
+  });
+
+  it('fails the health probe when the table is missing', async () => {
+    await assert.rejects(new PaymentRepository(engine.client, 'payments-missing').probeWrite('us-east-1', new Date()), { name: 'ResourceNotFoundException' });
   });
 });

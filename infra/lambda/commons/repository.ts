@@ -1,17 +1,29 @@
-/** The payments table: conditional inserts, consistent reads and the health probe. */
-import { GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+/**
+ * The payments table: the conditional insert that IS the commit, consistent reads and the health
+ * write probe.
+ *
+ * The table holds payment items only (`pk = PAYMENT#<transactionId>`); the health probe's write never
+ * changes data (see `probeWrite`).
+ */
+import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paymentPk, type PaymentItem, type PaymentStatus } from './payment';
 import { PARTITION_KEY } from './tableSchema';
 
 export type InsertOutcome = { readonly created: true; readonly item: PaymentItem } | { readonly created: false; readonly existing: PaymentItem };
 
-/** The key the health check reads: a real data-plane read that needs no item to exist. */
-export const HEALTH_PROBE_PK = 'HEALTH#probe';
+/**
+ * The key a region's health probe targets (never written: see `probeWrite`). One per region, so the
+ * two regions' probes never address the same item (in multi-Region strong consistency, concurrent
+ * writes to one item from two Regions can fail with ReplicatedWriteConflictException).
+ */
+export function healthProbePk(region: string): string {
+  return `HEALTH#${region}`;
+}
 
 type Attributes = Record<string, AttributeValue>;
 
-function isConditionalCheckFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+function isConditionalCheckFailure(error: unknown): error is Error & { Item?: Attributes } {
+  return error instanceof ConditionalCheckFailedException || (error instanceof Error && error.name === 'ConditionalCheckFailedException');
 }
 
 /**
@@ -67,10 +79,14 @@ export class PaymentRepository {
   ) {}
 
   /**
-   * Writes the payment only if no item has its key (`attribute_not_exists(pk)`); otherwise returns
-   * the stored item, read strongly consistently, so the caller can tell a replay from a key reuse.
-   * (DynamoDB could return the old item with ReturnValuesOnConditionCheckFailure; dynalite ignores it,
-   * so the read keeps one code path that works on both.)
+   * The commit: one PutItem of the payment, only if no item has its key (`attribute_not_exists(pk)`).
+   * On a conditional-check failure DynamoDB returns the stored item with the error
+   * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so a duplicate costs no further request; where
+   * the engine does not return it (dynalite ignores the parameter) one strongly consistent read does.
+   * Nothing ever overwrites a stored payment. Source: DynamoDB API Reference, PutItem
+   * (ConditionExpression, ReturnValuesOnConditionCheckFailure),
+   * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html
+   * Throws the SDK error on anything else (the caller classifies it with isRetryableAwsError).
    */
   async insert(item: PaymentItem): Promise<InsertOutcome> {
     try {
@@ -80,11 +96,13 @@ export class PaymentRepository {
           Item: toAttributes(item),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { created: true, item };
     } catch (error) {
       if (!isConditionalCheckFailure(error)) throw error;
+      if (error.Item !== undefined && error.Item.pk !== undefined) return { created: false, existing: fromAttributes(error.Item) };
     }
     const existing = await this.get(item.transactionId);
     if (existing === undefined) {
@@ -99,8 +117,32 @@ export class PaymentRepository {
     return result.Item === undefined ? undefined : fromAttributes(result.Item);
   }
 
-  /** One eventually consistent GetItem: proves the table exists and answers in this region. */
-  async probe(): Promise<void> {
-    await this.client.send(new GetItemCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: { S: HEALTH_PROBE_PK } } }));
+  /**
+   * The health probe: one PutItem through this replica's write path whose condition can never hold
+   * (`#pk = :never` on the item `HEALTH#<region>`), so it never changes data: nothing replicates,
+   * nothing reaches the table's stream, and a healthy replica answers ConditionalCheckFailedException
+   * (the condition was evaluated by the partition that would have taken the write). Throttling, an
+   * unavailable replica, a 5xx or a timeout throw instead, which is what a read would not show.
+   * Resolves when the write path answered; throws the SDK error otherwise.
+   * (Whether a lost MRSC quorum fails a condition-failing write is confirmed only in AWS: see README.)
+   */
+  async probeWrite(region: string, now: Date, abortSignal?: AbortSignal): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: { [PARTITION_KEY]: { S: healthProbePk(region) }, probedAt: { S: now.toISOString() } },
+          ConditionExpression: '#pk = :never',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ExpressionAttributeValues: { ':never': { S: 'HEALTH#never' } },
+        }),
+        abortSignal === undefined ? undefined : { abortSignal },
+      );
+    } catch (error) {
+      if (isConditionalCheckFailure(error)) return;
+      throw error;
+    }
+    // The impossible condition held: the table is not what this code expects.
+    throw Object.assign(new Error('health probe condition unexpectedly held'), { name: 'HealthProbeWrote' });
   }
 }

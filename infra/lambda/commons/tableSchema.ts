@@ -5,9 +5,9 @@
  */
 import type { CreateTableCommandInput, UpdateTimeToLiveCommandInput } from '@aws-sdk/client-dynamodb';
 
-/** Partition key of every item (no sort key): `PAYMENT#<transactionId>` or a Powertools idempotency key. */
+/** Partition key of every item (no sort key): `PAYMENT#<transactionId>`. */
 export const PARTITION_KEY = 'pk';
-/** TTL attribute (epoch seconds); only Powertools idempotency records carry it. */
+/** TTL attribute (epoch seconds); no item the handlers write carries it (payments never expire). */
 export const TTL_ATTRIBUTE = 'expiration';
 
 /** The CreateTable input for a table named `tableName`. */

@@ -1,173 +1,85 @@
 /**
- * POST /payments: validate, then commit exactly once.
+ * POST /payments: validate, then commit with ONE DynamoDB write.
  *
- * Exactly-once has two layers:
- * 1. Powertools idempotency (DynamoDB persistence on the payments table, key `pk`, TTL `expiration`)
- *    keyed by (merchantId, Idempotency-Key) and validated against the request hash: a replay gets the
- *    stored response, a different body gets 422, a concurrent duplicate waits briefly for the result.
- * 2. The transactionId is derived from (merchantId, Idempotency-Key) and the payment is written with
- *    `attribute_not_exists(pk)`: even when the idempotency record has not replicated yet (a retry in
- *    the other region) or has expired, the write cannot create a second transaction; the stored item
- *    answers instead (same hash: the original transaction; different hash: 422).
- *
- * A retryable DynamoDB failure queues the payment (202 PENDING, same transactionId); if the queue
- * fails too the client gets 503 + Retry-After and nothing was accepted. After the commit the
- * transaction log is written with a bounded wait; if S3 is slow or failing the record is handed to
- * the retry queue for re-emission, and the payment still succeeds.
+ * 1. The merchant is the authorizer's (`requestContext.authorizer.merchantId`); the transactionId is
+ *    a pure function of (merchant, Idempotency-Key), so every retry, in either region, targets the
+ *    same item.
+ * 2. The commit is a conditional PutItem (`attribute_not_exists(pk)`): it is the payment and the
+ *    idempotency record at once. If the key exists, DynamoDB hands back the stored item with the
+ *    failure (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): same request hash -> the same 201
+ *    body (replay), another -> 422 IDEMPOTENCY_KEY_REUSED. Nothing ever overwrites a stored payment.
+ *    The transaction log is written from the table's stream (transactionLogWriter), not here: the
+ *    success path makes no S3 or SQS call.
+ * 3. If this region's replica refuses the write retryably (throttling, 5xx, timeout), the same
+ *    conditional write goes to the peer region's replica: a global table accepts writes in every
+ *    replica Region, in both consistency modes -> 201 if it commits there.
+ * 4. Only if neither replica accepts it: the payment is durably queued. A pending-payment marker is
+ *    claimed in S3 (conditional create, both regions' buckets) and the payment is sent to BOTH
+ *    regions' retry queues; 202 PENDING if a marker and a queue accepted it, else 503 + Retry-After
+ *    with nothing accepted. A same-key request meanwhile finds the marker: same body -> the same
+ *    202, another body -> 422. Either region's retry processor then commits it with the same
+ *    conditional write, so the 202 does not depend on the accepting region coming back.
  */
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  IdempotencyInconsistentStateError,
-  IdempotencyItemNotFoundError,
-  IdempotencyValidationError,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createDynamoDbClient, createS3Client, createSqsClient, REQUEST_PATH_QUEUE_TUNING, REQUEST_PATH_TUNING, TRANSACTION_LOG_TUNING } from '../commons/clients';
-import { readCoreConfig, readPaymentRules, readRetryQueueConfig, readTransactionLogConfig } from '../commons/config';
-import {
-  describeError,
-  IdempotencyKeyReusedError,
-  isRetryableAwsError,
-  PaymentsError,
-  RequestInProgressError,
-  ServiceUnavailableError,
-} from '../commons/errors';
-import { errorResponse, internalErrorResponse, jsonResponse } from '../commons/http';
-import { isPaymentView, newPaymentItem, toView, type PaymentItem, type PaymentView } from '../commons/payment';
+import { createDynamoDbClient, createS3Client, createSqsClient, PEER_REQUEST_PATH_TUNING, REQUEST_PATH_QUEUE_TUNING, REQUEST_PATH_TUNING, PENDING_MARKER_TUNING } from '../commons/clients';
+import { readClientEnvironment, readCoreConfig, readPaymentRules, readPeerConfig, readRetryQueueConfig } from '../commons/config';
+import { describeError, IdempotencyKeyReusedError, isRetryableAwsError, PaymentsError, ServiceUnavailableError, UnauthenticatedError } from '../commons/errors';
+import { authenticatedMerchant, errorResponse, internalErrorResponse, jsonResponse } from '../commons/http';
+import { newPaymentItem, toView, type PaymentItem } from '../commons/payment';
+import { PendingMarkers, type MarkerClaim } from '../commons/pendingMarkers';
 import { flushMetrics, logger, METRIC, metrics } from '../commons/powertools';
-import { PaymentRepository } from '../commons/repository';
+import { PaymentRepository, type InsertOutcome } from '../commons/repository';
 import { RetryQueue } from '../commons/retryQueue';
-import { PARTITION_KEY, TTL_ATTRIBUTE } from '../commons/tableSchema';
-import { TransactionLog } from '../commons/transactionLog';
-import { readIdempotencyKey, parsePaymentRequest } from '../commons/validation';
+import { parsePaymentRequest, readIdempotencyKey } from '../commons/validation';
 
 const core = readCoreConfig();
 const rules = readPaymentRules();
 const queueConfig = readRetryQueueConfig();
-const logConfig = readTransactionLogConfig();
+const peer = readPeerConfig();
+const clientEnv = readClientEnvironment();
+const peerClientEnv = { s3ForcePathStyle: clientEnv.s3ForcePathStyle, endpoints: peer.peerEndpoints };
 
-const dynamodb = createDynamoDbClient(core.region, REQUEST_PATH_TUNING);
-const repository = new PaymentRepository(dynamodb, core.tableName);
-const retryQueue = new RetryQueue(createSqsClient(core.region, REQUEST_PATH_QUEUE_TUNING), queueConfig.retryQueueUrl);
-const transactionLog = new TransactionLog(createS3Client(core.region, TRANSACTION_LOG_TUNING), logConfig);
+const local = new PaymentRepository(createDynamoDbClient(core.region, REQUEST_PATH_TUNING, clientEnv), core.tableName);
+const peerReplica = new PaymentRepository(createDynamoDbClient(peer.peerRegion, PEER_REQUEST_PATH_TUNING, peerClientEnv), core.tableName);
+const queues = [
+  { region: core.region, queue: new RetryQueue(createSqsClient(core.region, REQUEST_PATH_QUEUE_TUNING, clientEnv), queueConfig.retryQueueUrl) },
+  { region: peer.peerRegion, queue: new RetryQueue(createSqsClient(peer.peerRegion, REQUEST_PATH_QUEUE_TUNING, peerClientEnv), peer.peerRetryQueueUrl) },
+];
+const markers = [
+  { region: core.region, markers: new PendingMarkers(createS3Client(core.region, PENDING_MARKER_TUNING, clientEnv), peer.pendingBucket, peer.pendingPrefix) },
+  { region: peer.peerRegion, markers: new PendingMarkers(createS3Client(peer.peerRegion, PENDING_MARKER_TUNING, peerClientEnv), peer.peerPendingBucket, peer.pendingPrefix) },
+];
 
-/** How long the transaction-log write may add to a payment before it is deferred to the retry queue. */
-export const TRANSACTION_LOG_BUDGET_MS = 1_000;
-/** How long a concurrent duplicate waits for the first request's result before answering 409. */
-export const IN_PROGRESS_WAIT_MS = 2_000;
+/** Per call budget of the pending path's S3 and SQS calls (whatever the SDK's own timeouts say). */
+export const PENDING_CALL_BUDGET_MS = 1_500;
 
-/** What the idempotent function receives; only merchantId, idempotencyKey and requestHash are hashed. */
-interface CommitRequest {
-  readonly merchantId: string;
-  readonly idempotencyKey: string;
-  readonly requestHash: string;
-  readonly item: PaymentItem;
-}
-
-/** Per-invocation facts the handler needs whatever Powertools throws around them. */
-interface InvocationState {
-  executed: boolean;
-  committed?: PaymentItem;
-  rejection?: PaymentsError;
-}
-
-const persistenceStore = new DynamoDBPersistenceLayer({
-  tableName: core.tableName,
-  keyAttr: PARTITION_KEY,
-  expiryAttr: TTL_ATTRIBUTE,
-  awsSdkV3Client: dynamodb,
-});
-
-const idempotencyConfig = new IdempotencyConfig({
-  eventKeyJmesPath: '[merchantId, idempotencyKey]',
-  payloadValidationJmesPath: 'requestHash',
-  throwOnNoIdempotencyKey: true,
-  expiresAfterSeconds: rules.idempotencyTtlSeconds,
-});
-
-async function writeTransactionLog(item: PaymentItem): Promise<void> {
-  try {
-    await transactionLog.write(item, TRANSACTION_LOG_BUDGET_MS);
-    metrics.addMetric(METRIC.transactionLogWritten, MetricUnit.Count, 1);
-    return;
-  } catch (error) {
-    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.transactionLogFailed, MetricUnit.Count, 1);
-    logger.warn('transaction log write failed; deferring to the retry queue', { transactionId: item.transactionId, ...describeError(error) });
-  }
-  try {
-    await retryQueue.send('transaction-log', item);
-  } catch (error) {
-    // The payment is committed in DynamoDB (PITR, both regions); only its log object is missing.
-    // This error log and metric are what an operator re-emits from (alarm on TransactionLogWriteFailed).
-    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.retryQueueFailed, MetricUnit.Count, 1);
-    logger.error('transaction log record could not be written nor queued', { transactionId: item.transactionId, ...describeError(error) });
-  }
-}
-
-async function commit(request: CommitRequest, state: InvocationState): Promise<PaymentView> {
-  state.executed = true;
-  const outcome = await repository.insert(request.item);
+function committedResponse(outcome: InsertOutcome, item: PaymentItem, where: 'local' | 'peer'): APIGatewayProxyResult {
   if (outcome.created) {
-    state.committed = outcome.item;
     metrics.addMetric(METRIC.paymentCommitted, MetricUnit.Count, 1);
-    logger.info('payment committed', { transactionId: outcome.item.transactionId });
-    await writeTransactionLog(outcome.item);
-    return toView(outcome.item);
+    if (where === 'peer') metrics.addMetric(METRIC.paymentCommittedInPeer, MetricUnit.Count, 1);
+    logger.info('payment committed', { transactionId: item.transactionId, replica: where });
+    return jsonResponse(201, toView(item));
   }
-  const existing = outcome.existing;
-  if (existing.requestHash !== request.requestHash) {
-    state.rejection = new IdempotencyKeyReusedError();
-    throw state.rejection;
-  }
-  // Same request already committed: here by an earlier attempt whose answer was lost (or which
-  // timed out before writing its log), or in the other region and replicated. The idempotency
-  // record that normally answers replays was missing, so this path is rare; re-writing the log
-  // object (same key, same content) guarantees no committed payment is missing from the log.
+  if (outcome.existing.requestHash !== item.requestHash) throw new IdempotencyKeyReusedError();
   metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
-  logger.info('payment already committed; returning it', { transactionId: existing.transactionId, committedIn: existing.region });
-  await writeTransactionLog(existing);
-  return toView(existing);
+  logger.info('payment already committed; returning it', { transactionId: item.transactionId, committedIn: outcome.existing.region });
+  return jsonResponse(201, toView(outcome.existing));
 }
 
-const commitOnce = makeIdempotent(commit, {
-  persistenceStore,
-  config: idempotencyConfig,
-  // A fixed prefix (not the function name, which differs per region) keeps the idempotency record's
-  // key identical in both regions, so a replicated record answers a retry in the other region.
-  keyPrefix: 'payments-createPayment',
-});
-
-/**
- * Another invocation holds the key (or just released it: the record vanished between Powertools'
- * failed conditional put and its read). Either way, trying again shortly is right.
- */
-function isInProgress(error: unknown): boolean {
-  return (
-    error instanceof IdempotencyAlreadyInProgressError ||
-    error instanceof IdempotencyInconsistentStateError ||
-    error instanceof IdempotencyItemNotFoundError
-  );
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Runs the idempotent commit; a concurrent duplicate polls for the first request's result, bounded. */
-async function commitWithBoundedWait(request: CommitRequest, state: InvocationState, context: Context): Promise<PaymentView> {
-  const deadline = Date.now() + Math.min(IN_PROGRESS_WAIT_MS, Math.max(0, context.getRemainingTimeInMillis() - 3_000));
-  for (let delay = 50; ; delay = Math.min(delay * 2, 400)) {
-    try {
-      return await commitOnce(request, state);
-    } catch (error) {
-      if (!isInProgress(error)) throw error;
-      if (Date.now() + delay > deadline) throw new RequestInProgressError(1);
-      await sleep(delay);
-    }
+/** The conditional write against this region's replica, then against the peer's on a retryable failure. */
+async function commit(item: PaymentItem): Promise<APIGatewayProxyResult | { readonly failed: unknown }> {
+  try {
+    return committedResponse(await local.insert(item), item, 'local');
+  } catch (error) {
+    if (!isRetryableAwsError(error)) throw error;
+    logger.warn('local replica refused the write; trying the peer region', { transactionId: item.transactionId, ...describeError(error) });
+  }
+  try {
+    return committedResponse(await peerReplica.insert(item), item, 'peer');
+  } catch (error) {
+    if (!isRetryableAwsError(error)) throw error;
+    return { failed: error };
   }
 }
 
@@ -175,54 +87,75 @@ function pendingResponse(item: PaymentItem): APIGatewayProxyResult {
   return jsonResponse(202, toView({ ...item, status: 'PENDING' }));
 }
 
-/** 202 PENDING once the payment is on the retry queue; 503 + Retry-After if the queue fails too. */
-async function queueForRetry(item: PaymentItem, cause: unknown, requestId: string): Promise<APIGatewayProxyResult> {
-  try {
-    await retryQueue.send('payment', item);
-  } catch (error) {
-    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-    metrics.addMetric(METRIC.retryQueueFailed, MetricUnit.Count, 1);
-    logger.error('payment could not be stored nor queued; client must retry', { transactionId: item.transactionId, ...describeError(error), dynamodb: describeError(cause) });
-    return errorResponse(new ServiceUnavailableError('Payments are temporarily unavailable; retry with the same Idempotency-Key.', 2, error), requestId);
+function unavailable(requestId: string, cause: unknown): APIGatewayProxyResult {
+  metrics.addMetric(METRIC.paymentUnavailable, MetricUnit.Count, 1);
+  return errorResponse(new ServiceUnavailableError('Payments are temporarily unavailable; retry with the same Idempotency-Key.', 2, cause), requestId);
+}
+
+/**
+ * Neither replica took the write: claim the pending markers, then queue to both regions.
+ * 202 once at least one marker and one queue hold it; 422 if a marker holds another request.
+ */
+async function queuePending(item: PaymentItem, requestId: string, cause: unknown): Promise<APIGatewayProxyResult> {
+  const claims = await Promise.allSettled(markers.map((m) => m.markers.claim(item, PENDING_CALL_BUDGET_MS)));
+  const held: MarkerClaim[] = [];
+  claims.forEach((c, i) => {
+    if (c.status === 'fulfilled') held.push(c.value);
+    else {
+      metrics.addMetric(METRIC.pendingMarkerFailed, MetricUnit.Count, 1);
+      logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: markers[i]!.region, ...describeError(c.reason) });
+    }
+  });
+  const existing = held.flatMap((c) => (c.outcome === 'exists' ? [c.existing] : []));
+  const withdraw = () =>
+    Promise.allSettled(claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.remove(item.transactionId, PENDING_CALL_BUDGET_MS) : undefined)));
+  if (existing.some((e) => e.requestHash !== item.requestHash)) {
+    await withdraw();
+    throw new IdempotencyKeyReusedError();
   }
-  metrics.addMetric(METRIC.paymentQueued, MetricUnit.Count, 1);
-  logger.warn('payment queued for retry after a retryable DynamoDB failure', { transactionId: item.transactionId, ...describeError(cause) });
-  return pendingResponse(item);
+  if (held.length === 0) {
+    logger.error('payment could not be committed nor marked pending; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(requestId, cause);
+  }
+  // A pending replay queues the original item again (same content; the processors' write is idempotent).
+  const payment = existing[0] ?? item;
+  const sends = await Promise.allSettled(queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
+  sends.forEach((s, i) => {
+    if (s.status === 'rejected') {
+      metrics.addMetric(METRIC.retryQueueFailed, MetricUnit.Count, 1);
+      logger.warn('retry queue refused the payment', { transactionId: item.transactionId, queueRegion: queues[i]!.region, ...describeError(s.reason) });
+    }
+  });
+  if (!sends.some((s) => s.status === 'fulfilled')) {
+    if (existing.length === 0) await withdraw();
+    logger.error('payment could not be committed nor queued; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(requestId, cause);
+  }
+  metrics.addMetric(existing.length > 0 ? METRIC.paymentReplayed : METRIC.paymentQueued, MetricUnit.Count, 1);
+  logger.warn('payment queued: no replica accepted the write', { transactionId: item.transactionId, ...describeError(cause) });
+  return pendingResponse(payment);
 }
 
 export async function handler(event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
   logger.addContext(context);
-  idempotencyConfig.registerLambdaContext(context);
   const requestId = event.requestContext?.requestId ?? context.awsRequestId;
-  const state: InvocationState = { executed: false };
-  let item: PaymentItem | undefined;
   try {
+    const merchantId = authenticatedMerchant(event);
+    if (merchantId === undefined) throw new UnauthenticatedError();
     const idempotencyKey = readIdempotencyKey(event);
-    const request = parsePaymentRequest(event, rules);
-    item = newPaymentItem({ request, idempotencyKey, region: core.region, now: new Date() });
-    logger.appendKeys({ transactionId: item.transactionId, merchantId: item.merchantId });
-
-    const view = await commitWithBoundedWait({ merchantId: item.merchantId, idempotencyKey, requestHash: item.requestHash, item }, state, context);
-    if (!isPaymentView(view)) throw new Error('stored idempotent response is not a payment');
-    if (!state.executed) {
-      metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
-      logger.info('idempotent replay', { transactionId: view.transactionId });
-    }
-    return jsonResponse(201, toView(view));
+    const request = parsePaymentRequest(event, rules, merchantId);
+    const item = newPaymentItem({ request, idempotencyKey, region: core.region, now: new Date() });
+    logger.appendKeys({ transactionId: item.transactionId, merchantId });
+    const committed = await commit(item);
+    if (!('failed' in committed)) return committed;
+    return await queuePending(item, requestId, committed.failed);
   } catch (error) {
-    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
-    if (state.committed !== undefined) {
-      // Committed, but Powertools could not record the result: the payment stands; a retry finds it.
-      logger.warn('payment committed but idempotency record not completed', { transactionId: state.committed.transactionId, ...describeError(error) });
-      return jsonResponse(201, toView(state.committed));
-    }
-    const known = state.rejection ?? (error instanceof IdempotencyValidationError ? new IdempotencyKeyReusedError() : error);
-    if (known instanceof PaymentsError) {
+    if (error instanceof PaymentsError) {
       metrics.addMetric(METRIC.paymentRejected, MetricUnit.Count, 1);
-      logger.info('payment request refused', { code: known.code, statusCode: known.statusCode });
-      return errorResponse(known, requestId);
+      logger.info('payment request refused', { code: error.code, statusCode: error.statusCode });
+      return errorResponse(error, requestId);
     }
-    if (item !== undefined && isRetryableAwsError(error)) return await queueForRetry(item, error, requestId);
+    metrics.addMetric(METRIC.error, MetricUnit.Count, 1);
     logger.error('create payment failed', describeError(error));
     return internalErrorResponse(requestId);
   } finally {

@@ -1,15 +1,19 @@
-/** GET /payments/{id} against dynalite: 200 with the stored transaction, 404, 400, 503 on throttling. */
+/**
+ * GET /payments/{id} against dynalite and s3rver: 200 with the authenticated merchant's transaction,
+ * 404 for an unknown one or another merchant's, 400, 503 on throttling. (PENDING answers for queued
+ * payments are proved in createPayment.test.ts, with both regions.)
+ */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { transactionIdFor } from '../commons/payment';
 import { loadFresh, saveEnv } from '../testkit/env';
-import { apiEvent, lambdaContext, postPayment } from '../testkit/lambda';
+import { getPaymentEvent, lambdaContext, postPayment } from '../testkit/lambda';
 import { startRegion, type RegionFixture } from '../testkit/region';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-const getEvent = (id: string) => apiEvent({ method: 'GET', path: `/payments/${id}`, resource: '/payments/{id}', pathParameters: { id } });
+const getEvent = (id: string, merchantId = 'm-get') => getPaymentEvent(id, merchantId);
 
 describe('getPayment handler', () => {
   let restoreEnv: () => void;
@@ -48,6 +52,15 @@ describe('getPayment handler', () => {
     const id = transactionIdFor('m-get', 'get-key-1');
     const result = await getPayment(getEvent(id.toUpperCase()), lambdaContext());
     assert.equal(result.statusCode, 200);
+  });
+
+  it('answers another merchant\'s payment exactly like a missing one (404), without revealing it exists', async () => {
+    const id = transactionIdFor('m-get', 'get-key-1');
+    const unknown = await getPayment(getEvent(transactionIdFor('m-other', 'never-used'), 'm-other'), lambdaContext());
+    const others = await getPayment(getEvent(id, 'm-other'), lambdaContext());
+    assert.equal(others.statusCode, 404);
+    assert.equal(JSON.parse(others.body).error.code, JSON.parse(unknown.body).error.code);
+    assert.ok(!others.body.includes('GBP') && !others.body.includes('"amount"'), 'no payment data in the answer');
   });
 
   it('returns 404 NOT_FOUND for an unknown transaction', async () => {

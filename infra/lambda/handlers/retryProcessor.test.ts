@@ -1,13 +1,15 @@
 /**
  * The retry processor against dynalite and s3rver. Its input is an SQS event (built here, as the
  * Lambda event source mapping would deliver it); SQS itself has no local engine and is not needed.
+ * Messages are built exactly as createPayment builds them (RetryQueue's body shape, version 2).
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
-import type { RetryMessage } from '../commons/retryQueue';
+import { RETRY_MESSAGE_VERSION, type RetryMessage } from '../commons/retryQueue';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadFresh, saveEnv } from '../testkit/env';
 import { lambdaContext, sqsEvent } from '../testkit/lambda';
 import { startRegion, type RegionFixture } from '../testkit/region';
@@ -24,7 +26,7 @@ function queuedItem(overrides: Partial<{ amount: number; key: string }> = {}): P
   });
 }
 
-const message = (kind: RetryMessage['kind'], item: PaymentItem) => JSON.stringify({ version: 1, kind, item } satisfies RetryMessage);
+const message = (kind: RetryMessage['kind'], item: PaymentItem) => JSON.stringify({ version: RETRY_MESSAGE_VERSION, kind, item } satisfies RetryMessage);
 
 describe('retryProcessor handler', () => {
   let restoreEnv: () => void;
@@ -34,7 +36,6 @@ describe('retryProcessor handler', () => {
   async function stored(item: PaymentItem): Promise<Record<string, { S?: string; N?: string }> | undefined> {
     return (await region.dynamodb.scan(region.tableName)).find((i) => i.pk?.S === item.pk);
   }
-  const logKey = (item: PaymentItem) => `transactions/2026/11/29/${item.transactionId}.json`;
 
   before(async () => {
     restoreEnv = saveEnv();
@@ -50,20 +51,18 @@ describe('retryProcessor handler', () => {
 
   beforeEach(() => region.reset());
 
-  it('commits queued payments and writes their transaction-log objects', async () => {
+  it('commits queued payments, as they were accepted', async () => {
     // Prepare
     const items = [queuedItem(), queuedItem()];
     // Act
     const result = await processRetries(sqsEvent(items.map((i) => message('payment', i))), lambdaContext('payments-retry'));
     // Assess
     assert.deepEqual(result.batchItemFailures, []);
-    const keys = await region.s3.list(region.bucket);
     for (const item of items) {
       const row = await stored(item);
       assert.equal(row?.status?.S, 'COMMITTED');
       assert.equal(row?.amount?.N, '700');
       assert.equal(row?.createdAt?.S, '2026-11-29T10:00:00.000Z', 'the time the client was answered, not the retry time');
-      assert.ok(keys.includes(logKey(item)));
     }
   });
 
@@ -73,7 +72,7 @@ describe('retryProcessor handler', () => {
     await processRetries(sqsEvent([message('payment', item)]), lambdaContext());
     const before = await stored(item);
     // Act: redelivery
-    const result = await processRetries(sqsEvent([message('payment', { ...item, createdAt: '2026-11-29T10:05:00.000Z' })]), lambdaContext());
+    const result = await processRetries(sqsEvent([message('payment', item)]), lambdaContext());
     // Assess
     assert.deepEqual(result.batchItemFailures, []);
     assert.deepEqual(await stored(item), before, 'the stored item is untouched');
@@ -122,21 +121,39 @@ describe('retryProcessor handler', () => {
     assert.equal((await stored(item))?.status?.S, 'COMMITTED');
   });
 
-  it('re-emits a transaction-log record from the stored item, and fails the record while S3 is down', async () => {
-    // Prepare
-    const item = queuedItem();
-    await processRetries(sqsEvent([message('payment', item)]), lambdaContext());
-    const event = sqsEvent([message('transaction-log', item)]);
-    region.s3Proxy.fault = { kind: 'status', status: 500 };
+  it('refuses a message it did not produce (a forged amount, a currency outside the rules) and never commits it', async () => {
+    // Prepare: the issue's hostile messages: amount -500000000, currency XXX
+    const negative = { ...queuedItem(), amount: -500_000_000 };
+    const xxx = { ...queuedItem(), currency: 'XXX' };
+    const event = sqsEvent([message('payment', negative), message('payment', xxx)]);
     // Act
-    const whileDown = await processRetries(event, lambdaContext());
-    region.s3Proxy.fault = { kind: 'none' };
-    const afterwards = await processRetries(event, lambdaContext());
+    const result = await processRetries(event, lambdaContext());
     // Assess
-    assert.equal(whileDown.batchItemFailures.length, 1);
-    assert.deepEqual(afterwards.batchItemFailures, []);
-    const record = JSON.parse(await region.s3.getText(region.bucket, logKey(item))) as { transactionId: string; amount: number };
-    assert.equal(record.transactionId, item.transactionId);
-    assert.equal(record.amount, 700);
+    assert.equal(result.batchItemFailures.length, 2, 'both kept for the DLQ');
+    assert.equal(await stored(negative), undefined);
+    assert.equal(await stored(xxx), undefined);
+  });
+
+  it('refuses a message whose request hash does not match its fields (a changed body under a pending key)', async () => {
+    const item = queuedItem();
+    const tampered = { ...item, amount: item.amount + 1 };
+    const result = await processRetries(sqsEvent([message('payment', tampered)]), lambdaContext());
+    assert.equal(result.batchItemFailures.length, 1);
+    assert.equal(await stored(item), undefined);
+  });
+
+  it('never commits a payment whose key has a pending marker for another request', async () => {
+    // Prepare: the marker holds request A; the message is a valid request B under the same key
+    const key = `retry-marker-${process.pid}`;
+    const a = queuedItem({ key, amount: 700 });
+    const b = queuedItem({ key, amount: 900 });
+    await region.s3.client.send(new PutObjectCommand({ Bucket: region.bucket, Key: `pending/${a.transactionId}.json`, Body: JSON.stringify(a) }));
+    // Act
+    const conflicting = await processRetries(sqsEvent([message('payment', b)]), lambdaContext());
+    const original = await processRetries(sqsEvent([message('payment', a)]), lambdaContext());
+    // Assess
+    assert.equal(conflicting.batchItemFailures.length, 1);
+    assert.deepEqual(original.batchItemFailures, []);
+    assert.equal((await stored(a))?.amount?.N, '700');
   });
 });

@@ -18,11 +18,34 @@ export interface RegionEnv {
   bucket: string;
   retryQueueUrl?: string;
   maintenanceParameter?: string;
+  credentialsTableName?: string;
+  /** The other region (peer replica, peer retry queue, peer bucket); default: an unreachable one. */
+  peer?: { region: string; dynamodbEndpoint: string; sqsEndpoint: string; s3Endpoint: string; bucket: string; retryQueueUrl: string };
 }
+
+/** A peer that refuses connections at once (port 9, discard): every call to it fails retryably. */
+export const UNREACHABLE_PEER = {
+  region: 'us-west-2',
+  dynamodbEndpoint: 'http://127.0.0.1:9',
+  sqsEndpoint: 'http://127.0.0.1:9',
+  s3Endpoint: 'http://127.0.0.1:9',
+  bucket: 'txlog-unreachable',
+  retryQueueUrl: 'http://127.0.0.1:9/000000000000/payments-retry-us-west-2',
+} as const;
 
 /** Sets what the stack (or the sandbox) sets on the functions of one region. */
 export function applyRegionEnv(r: RegionEnv): void {
+  const peer = r.peer ?? UNREACHABLE_PEER;
   Object.assign(process.env, {
+    PEER_REGION: peer.region,
+    PEER_RETRY_QUEUE_URL: peer.retryQueueUrl,
+    PENDING_BUCKET: r.bucket,
+    PEER_PENDING_BUCKET: peer.bucket,
+    PENDING_PREFIX: 'pending/',
+    PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodbEndpoint,
+    PEER_ENDPOINT_URL_SQS: peer.sqsEndpoint,
+    PEER_ENDPOINT_URL_S3: peer.s3Endpoint,
+    CREDENTIALS_TABLE_NAME: r.credentialsTableName ?? 'merchant-credentials-test',
     AWS_REGION: r.region,
     // s3rver accepts only this key pair; dynalite and the doubles accept any.
     AWS_ACCESS_KEY_ID: 'S3RVER',

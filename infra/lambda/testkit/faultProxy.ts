@@ -17,6 +17,12 @@ export type Fault =
 export interface FaultProxy {
   readonly endpoint: string;
   fault: Fault;
+  /**
+   * Emulate DynamoDB's `ReturnValuesOnConditionCheckFailure: ALL_OLD` (dynalite ignores it): when a
+   * PutItem asking for it fails its condition, the stored item is added to the error as `Item`, as
+   * DynamoDB documents (API_PutItem). Default true; the engine's own read is not counted in `requests`.
+   */
+  returnOldItemOnConditionFailure: boolean;
   /** Only matching requests are faulted (default: all); gets the request and its full body. */
   match: (req: IncomingMessage, body: string) => boolean;
   /** Requests seen (after matching or not). */
@@ -36,6 +42,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const proxy: FaultProxy = {
     endpoint: '',
     fault: { kind: 'none' },
+    returnOldItemOnConditionFailure: true,
     match: () => true,
     requests: () => seen,
     close: async () => undefined,
@@ -76,11 +83,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       res.on('close', () => hanging.delete(res));
       return;
     }
+    const wantsOldItem = proxy.returnOldItemOnConditionFailure && String(req.headers['x-amz-target']).endsWith('.PutItem') && body.includes('"ReturnValuesOnConditionCheckFailure":"ALL_OLD"');
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        if (!wantsOldItem || up.statusCode !== 400) {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => void withOldItem(req, body, up.headers, Buffer.concat(chunks), res));
       },
     );
     forward.on('error', () => {
@@ -89,6 +103,37 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     forward.end(body);
   }
+  /** Adds the stored item to a ConditionalCheckFailedException answer (read from the engine, consistently). */
+  async function withOldItem(req: IncomingMessage, requestBody: Buffer, headers: IncomingMessage['headers'], answer: Buffer, res: ServerResponse): Promise<void> {
+    let out = answer;
+    try {
+      const error = JSON.parse(answer.toString('utf8')) as { __type?: string; Item?: unknown };
+      if (String(error.__type).endsWith('ConditionalCheckFailedException')) {
+        const put = JSON.parse(requestBody.toString('utf8')) as { TableName: string; Item: Record<string, unknown> };
+        const getBody = JSON.stringify({ TableName: put.TableName, Key: { pk: put.Item.pk }, ConsistentRead: true });
+        const got = await new Promise<string>((resolve, reject) => {
+          const get = request(
+            { host: upstream.hostname, port: upstream.port, method: 'POST', path: '/', headers: { ...req.headers, 'x-amz-target': 'DynamoDB_20120810.GetItem', 'content-length': String(Buffer.byteLength(getBody)) } },
+            (up) => {
+              const parts: Buffer[] = [];
+              up.on('data', (c: Buffer) => parts.push(c));
+              up.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+            },
+          );
+          get.on('error', reject);
+          get.end(getBody);
+        });
+        const item = (JSON.parse(got) as { Item?: unknown }).Item;
+        if (item !== undefined) out = Buffer.from(JSON.stringify({ ...error, Item: item }));
+      }
+    } catch {
+      // answer as the engine did
+    }
+    const { 'content-length': _length, 'x-amz-crc32': _crc, ...rest } = headers;
+    res.writeHead(400, { ...rest, 'content-length': String(out.length) });
+    res.end(out);
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   Object.assign(proxy, {

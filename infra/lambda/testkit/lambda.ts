@@ -28,6 +28,8 @@ export function apiEvent(args: {
   headers?: Record<string, string>;
   pathParameters?: Record<string, string>;
   isBase64Encoded?: boolean;
+  /** The authorizer's merchant (`requestContext.authorizer.merchantId`); omitted: no authorizer context. */
+  merchantId?: string;
 }): APIGatewayProxyEvent {
   const headers = args.headers ?? {};
   return {
@@ -45,7 +47,7 @@ export function apiEvent(args: {
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: undefined,
+      authorizer: args.merchantId === undefined ? undefined : { merchantId: args.merchantId, principalId: args.merchantId },
       protocol: 'HTTP/1.1',
       httpMethod: args.method,
       identity: {
@@ -75,10 +77,25 @@ export function apiEvent(args: {
   };
 }
 
-export function postPayment(body: unknown, idempotencyKey?: string, extraHeaders: Record<string, string> = {}): APIGatewayProxyEvent {
+/** The merchant the test authorizer context names when a test does not say. */
+export const TEST_MERCHANT = 'merchant-1';
+
+/**
+ * A POST /payments event as API Gateway passes it after the authorizer: the authenticated merchant
+ * is `opts.merchantId`, else the body's `merchantId` (the body must name the credential's merchant
+ * anyway), else TEST_MERCHANT.
+ */
+export function postPayment(body: unknown, idempotencyKey?: string, extraHeaders: Record<string, string> = {}, opts: { merchantId?: string } = {}): APIGatewayProxyEvent {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...extraHeaders };
   if (idempotencyKey !== undefined) headers['Idempotency-Key'] = idempotencyKey;
-  return apiEvent({ method: 'POST', path: '/payments', body: typeof body === 'string' ? body : JSON.stringify(body), headers });
+  const bodyMerchant = typeof body === 'object' && body !== null ? (body as { merchantId?: unknown }).merchantId : undefined;
+  const merchantId = opts.merchantId ?? (typeof bodyMerchant === 'string' && bodyMerchant !== '' ? bodyMerchant : TEST_MERCHANT);
+  return apiEvent({ method: 'POST', path: '/payments', body: typeof body === 'string' ? body : JSON.stringify(body), headers, merchantId });
+}
+
+/** A GET /payments/{id} event for the authenticated `merchantId`. */
+export function getPaymentEvent(id: string, merchantId: string = TEST_MERCHANT): APIGatewayProxyEvent {
+  return apiEvent({ method: 'GET', path: `/payments/${id}`, resource: '/payments/{id}', pathParameters: { id }, merchantId });
 }
 
 export function sqsEvent(bodies: string[]): SQSEvent {

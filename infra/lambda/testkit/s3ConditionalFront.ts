@@ -1,0 +1,101 @@
+/**
+ * Emulated S3 conditional create in front of s3rver, which ignores `If-None-Match` on PutObject
+ * (s3rver 3.7 honours it on GET/HEAD only). Amazon S3 documents the behaviour this reproduces
+ * ("How to prevent object overwrites with conditional writes",
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html, and the PutObject
+ * API reference): a PUT with `If-None-Match: *` writes the object only if the key does not exist;
+ * otherwise S3 answers `412 PreconditionFailed` and the object is untouched.
+ *
+ * Atomicity: conditional PUTs of one key are serialised here (check, then write), so two concurrent
+ * creators of the same key get one success and one 412, as in S3. (S3 may also answer
+ * 409 ConditionalRequestConflict to a concurrent writer; the client code treats 409 like 412.)
+ * Everything else is forwarded untouched. Used by the handler tests and the sandbox.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface S3ConditionalFront {
+  readonly endpoint: string;
+  readonly server: Server;
+  /** Conditional PUTs refused with 412 so far. */
+  readonly preconditionFailures: () => number;
+  close(): Promise<void>;
+}
+
+function forward(upstream: URL, req: IncomingMessage, body: Buffer, res: ServerResponse): void {
+  const headers = req.headers;
+  const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers }, (up) => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  });
+  out.on('error', () => {
+    if (!res.headersSent) res.writeHead(502);
+    res.end();
+  });
+  out.end(body);
+}
+
+function exists(upstream: URL, req: IncomingMessage): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    // An anonymous HEAD (s3rver serves unsigned requests): the PUT's signature would not verify for it.
+    const head = request({ host: upstream.hostname, port: upstream.port, method: 'HEAD', path: (req.url ?? '/').split('?')[0], headers: { host: req.headers.host ?? upstream.host } }, (up) => {
+      up.resume();
+      up.on('end', () => resolve(up.statusCode === 200));
+    });
+    head.on('error', reject);
+    head.end();
+  });
+}
+
+export async function startS3ConditionalFront(target: string, port = 0): Promise<S3ConditionalFront> {
+  const upstream = new URL(target);
+  const locks = new Map<string, Promise<void>>();
+  let refused = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const conditional = req.method === 'PUT' && req.headers['if-none-match'] === '*' && !req.headers['x-amz-copy-source'];
+      if (!conditional) {
+        forward(upstream, req, body, res);
+        return;
+      }
+      const key = (req.url ?? '').split('?')[0] ?? '';
+      const previous = locks.get(key) ?? Promise.resolve();
+      const run = previous.then(async () => {
+        if (await exists(upstream, req)) {
+          refused++;
+          res.writeHead(412, { 'Content-Type': 'application/xml' });
+          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>');
+          return;
+        }
+        // Forwarded as signed (s3rver ignores If-None-Match on PUT; removing it would break the signature).
+        await new Promise<void>((resolve) => {
+          res.on('finish', resolve);
+          res.on('close', resolve);
+          forward(upstream, req, body, res);
+        });
+      });
+      const settled = run.catch(() => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      locks.set(key, settled);
+      void settled.then(() => {
+        if (locks.get(key) === settled) locks.delete(key);
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    server,
+    preconditionFailures: () => refused,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
