@@ -43,13 +43,28 @@ export const XRAY_WRITE_STATEMENT: PolicyStatement = {
 };
 
 /**
+ * DynamoDB Streams' ListStreams has no resource-level permissions (the service authorization
+ * reference lists no resource type for it): `*` is the only Resource that grants it. It lists
+ * stream ARNs, nothing of their records; Lambda's stream event source mapping uses it with the
+ * function's role (AWSLambdaDynamoDBExecutionRole grants it the same way).
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+ * https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html
+ */
+export const LIST_STREAMS_STATEMENT: PolicyStatement = {
+  Sid: 'ListStreamsNoResourceLevelPermissions',
+  Effect: 'Allow',
+  Action: ['dynamodb:ListStreams'],
+  Resource: '*',
+};
+
+/**
  * The wildcards this stack uses, by kind. Used by tests (and available to the policy pack):
  * - `*` resource: only for the actions listed in `WILDCARD_RESOURCE_ACTIONS` (no resource-level form),
  *   and in KMS key policies, where `*` means "this key".
  * - scoped suffix wildcards: log streams of one exact log group (stream names are chosen by Lambda
  *   and API Gateway at run time), and objects of one exact bucket (object keys are data).
  */
-export const WILDCARD_RESOURCE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+export const WILDCARD_RESOURCE_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:ListStreams'];
 
 /** ARN of all log streams of exactly one log group (`<group arn>:log-stream:*`). */
 export function logStreamsArn(logGroupArn: pulumi.Input<string>): pulumi.Output<string> {

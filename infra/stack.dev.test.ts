@@ -5,12 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { iamSuite } from './testing/iamSuite';
 import { stackSuite } from './testing/stackSuite';
 
 delete process.env.PAYMENTS_DR_BUNDLE_CACHE;
 // No cache of any kind: infra/lambda/build.ts's bundleHandlerSync keeps its own .bundle-cache/ too.
 process.env.PAYMENTS_DR_BUNDLE_NO_CACHE = 'true';
 const suite = stackSuite('dev');
+iamSuite('dev', suite.settings, () => suite.run());
 
 describe('stack dev: bundles', () => {
   it('built every deployed handler with esbuild in this run, no cache consulted', async () => {

@@ -9,10 +9,12 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from './settings';
 import { one } from './testing/harness';
+import { iamSuite } from './testing/iamSuite';
 import { stackSuite } from './testing/stackSuite';
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const suite = stackSuite('staging');
+iamSuite('staging', suite.settings, () => suite.run());
 
 describe('stack staging: configuration specifics', () => {
   it('reads the committed staging settings', () => {

@@ -17,6 +17,8 @@ import { tokenOf } from './lib/stack';
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html
  * - ssm:DescribeParameters: no resource types:
  *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html
+ * - dynamodb:ListStreams: no resource types (a stream event source mapping's role needs it):
+ *   https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
  */
 export const DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
   'xray:PutTraceSegments',
@@ -26,6 +28,7 @@ export const DEFAULT_WILDCARD_RESOURCE_ACTIONS = [
   'xray:GetSamplingStatisticSummaries',
   'cloudwatch:PutMetricData',
   'ssm:DescribeParameters',
+  'dynamodb:ListStreams',
 ];
 
 /**

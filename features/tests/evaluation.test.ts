@@ -9,7 +9,8 @@ import type { AlarmFacts, RegionalResources } from '../support/targets/target';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:123456789012:table/payments';
 
-describe('IAM evaluation (plan target)', () => {
+describe('IAM evaluation (plan target): the IAM simulator over the service authorization reference', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/create-payment';
   const doc = parsePolicy(
     JSON.stringify({
       Statement: [
@@ -21,25 +22,30 @@ describe('IAM evaluation (plan target)', () => {
     }),
     'test',
   );
-  const decide = (action: string, resource: string) => evaluate([doc], { action, resource }).decision;
+  const decide = async (action: string, resource: string) => (await evaluate([doc], { action, resource }, ROLE)).decision;
 
-  it('allows exactly the listed actions on the listed resources, with IAM wildcards', () => {
-    assert.equal(decide('dynamodb:GetItem', TABLE), 'allowed');
-    assert.equal(decide('DynamoDB:PutItem', TABLE), 'allowed', 'actions match case-insensitively');
-    assert.equal(decide('dynamodb:DeleteTable', TABLE), 'implicitDeny');
-    assert.equal(decide('dynamodb:GetItem', TABLE.replace('us-east-1', 'us-east-2')), 'implicitDeny');
-    assert.equal(decide('s3:PutObject', 'arn:aws:s3:::logs/transactions/a.json'), 'allowed');
-    assert.equal(decide('s3:PutObject', 'arn:aws:s3:::logs/other/a.json'), 'implicitDeny');
+  it('allows exactly the listed actions on the listed resources, with IAM wildcards', async () => {
+    assert.equal(await decide('dynamodb:GetItem', TABLE), 'allowed');
+    assert.equal(await decide('DynamoDB:PutItem', TABLE), 'allowed', 'actions match case-insensitively');
+    assert.equal(await decide('dynamodb:DeleteTable', TABLE), 'implicitDeny');
+    assert.equal(await decide('dynamodb:GetItem', TABLE.replace('us-east-1', 'us-east-2')), 'implicitDeny');
+    assert.equal(await decide('s3:PutObject', 'arn:aws:s3:::logs/transactions/a.json'), 'allowed');
+    assert.equal(await decide('s3:PutObject', 'arn:aws:s3:::logs/other/a.json'), 'implicitDeny');
   });
 
-  it('lets an unconditional Deny win, and never counts a conditional Deny as denying', () => {
-    assert.equal(decide('s3:GetObject', 'arn:aws:s3:::logs/transactions/a.json'), 'explicitDeny');
-    assert.equal(decide('dynamodb:PutItem', TABLE), 'allowed');
+  it('lets a Deny win, and evaluates conditions on the context an SDK call over HTTPS carries', async () => {
+    assert.equal(await decide('s3:GetObject', 'arn:aws:s3:::logs/transactions/a.json'), 'explicitDeny');
+    assert.equal(await decide('dynamodb:PutItem', TABLE), 'allowed', 'aws:SecureTransport is true, so the TLS deny does not apply');
   });
 
-  it('treats * as everything', () => {
+  it('treats * as everything', async () => {
     const star = parsePolicy({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, 'star');
-    assert.equal(evaluate([star], { action: 'iam:CreateUser', resource: 'arn:aws:iam::1:user/x' }).decision, 'allowed');
+    assert.equal((await evaluate([star], { action: 'iam:CreateUser', resource: 'arn:aws:iam::123456789012:user/x' }, ROLE)).decision, 'allowed');
+  });
+
+  it('refuses a question about an action that does not exist or a resource the action does not take', async () => {
+    await assert.rejects(decide('dynamodb:GetItems', TABLE), /dynamodb:GetItems on .* was refused: .*invalid\.action/);
+    await assert.rejects(decide('dynamodb:GetItem', 'arn:aws:s3:::logs/transactions/a.json'), /was refused: .*no\.resource\.types/);
   });
 
   it('rejects a statement without a valid Effect', () => {
@@ -117,12 +123,12 @@ describe('plan facts', () => {
     ]);
   });
 
-  it('collects a function role\'s inline and attached policies, known AWS managed ones included', () => {
+  it('collects a function role\'s inline and attached policies, known AWS managed ones included', async () => {
     const [fn] = functionsOf(plan, 'us-east-1');
     const { documents, unknown } = policiesOfRole(plan, fn.roleArn);
     assert.equal(documents.length, 2);
     assert.deepEqual(unknown, []);
-    assert.equal(evaluate(documents, { action: 'xray:PutTraceSegments', resource: '*' }).decision, 'allowed');
+    assert.equal((await evaluate(documents, { action: 'xray:PutTraceSegments', resource: '*' }, fn.roleArn)).decision, 'allowed');
     assert.deepEqual(functionsOf(plan, 'us-east-2'), []);
   });
 

@@ -9,7 +9,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { type PolicyStatement } from '../iam';
+import { LIST_STREAMS_STATEMENT, type PolicyStatement } from '../iam';
 import { PAYMENT_PK_PREFIX } from '../lambda/commons/payment';
 import type { HandlerName } from '../lambdaCode';
 import { bucketName, failoverHostname, kebab, parameterPath, regionalHostname, resourceName } from '../naming';
@@ -289,9 +289,11 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         statements.push({
           Sid: 'ReadOwnReplicaStream',
           Effect: 'Allow',
-          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           Resource: args.streamArn,
         });
+        // ListStreams takes no resource type, so on the stream ARN it would grant nothing.
+        statements.push(LIST_STREAMS_STATEMENT);
         // Lambda sends the on-failure record with the function's role (execution role needs sqs:SendMessage):
         // https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
         statements.push({

@@ -67,7 +67,9 @@ for (const stack of ['dev']) {
           { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:${region}:${A}:log-group:/aws/lambda/${fnName}:log-stream:*` },
           // X-Ray has no resource-level permissions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsx-ray.html
           { Sid: 'XRayWriteNoResourceLevelPermissions', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
-          { Sid: 'ReadOwnReplicaStream', Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'], Resource: streamArn(region) },
+          { Sid: 'ReadOwnReplicaStream', Effect: 'Allow', Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'], Resource: streamArn(region) },
+          // ListStreams takes no resource type: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+          { Sid: 'ListStreamsNoResourceLevelPermissions', Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: '*' },
           { Sid: 'RecordDiscardedBatches', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: `arn:aws:sqs:${region}:${A}:payments-log-failures-${S}-${region}` },
           { Sid: 'WriteOwnRegionTransactionLog', Effect: 'Allow', Action: ['s3:PutObject'], Resource: `arn:aws:s3:::transaction-logs-${S}-${region}-${A}/transactions/${region}/*` },
         ]);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { computeDrBudget } from '../budget';
+import { WILDCARD_RESOURCE_ACTIONS } from '../iam';
 import { loadStackSettings, type StackSettings } from '../settings';
 import { MOCK_ACCOUNT_ID, ofType, one, runProgram, type ProgramRun, type RecordedResource } from './harness';
 
@@ -724,7 +725,7 @@ export function stackSuite(stack: string): StackSuite {
           for (const action of actions) assert.ok(!action.includes('*') || (keyPolicy && action === 'kms:GenerateDataKey*'), `${where}: wildcard action ${action}`);
           for (const resource of resources) {
             if (resource === '*') {
-              assert.ok(keyPolicy || actions.every((a) => ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(a)), `${where}: "*" resource for ${actions.join(',')}`);
+              assert.ok(keyPolicy || actions.every((a) => WILDCARD_RESOURCE_ACTIONS.includes(a)), `${where}: "*" resource for ${actions.join(',')}`);
             } else if (resource.includes('*')) {
               assert.match(resource, /(:log-stream:\*|^arn:aws:s3:::transaction-logs-[a-z0-9-]+\/(transactions\/([a-z]{2}-[a-z]+-\d\/)?|pending\/)?\*|^arn:aws:execute-api:.*)$/, `${where}: wildcard resource ${resource}`);
             }

@@ -198,7 +198,7 @@ export class PlanTarget implements DrTarget {
   async simulate(fn: FunctionFacts, questions: AccessQuestion[]): Promise<AccessAnswer[]> {
     const { documents, unknown } = policiesOfRole(this.p, fn.roleArn);
     if (unknown.length > 0) throw new Error(`${fn.name}'s role attaches managed policies the plan cannot read: ${unknown.join(', ')}`);
-    return questions.map((q) => evaluate(documents, q));
+    return Promise.all(questions.map((q) => evaluate(documents, q, fn.roleArn)));
   }
 
   private cannot(question: string): never {
