@@ -42,7 +42,7 @@ export interface ApiFirewallArgs {
   stageName: string;
   /** Requests per source IP per 5 minutes on the payment routes. Default 6000. */
   rateLimitPerIp?: number;
-  /** Retention of the WAF log group, days. Default 30. */
+  /** Retention of the WAF log group, days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -121,7 +121,7 @@ export class ApiFirewall extends pulumi.ComponentResource {
     // https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
     const logs = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { region, name: `aws-waf-logs-${aclName}`, retentionInDays: args.logRetentionDays ?? 30, tags: args.tags },
+      { region, name: `aws-waf-logs-${aclName}`, retentionInDays: args.logRetentionDays ?? 365, tags: args.tags },
       { parent: this },
     );
     new aws.wafv2.WebAclLoggingConfiguration(

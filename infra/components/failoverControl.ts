@@ -148,7 +148,7 @@ export interface PeerProbeArgs {
   peerHealthUrl: pulumi.Input<string>;
   /** This region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
-  /** Log retention of the probe, days. Default 30. */
+  /** Log retention of the probe, days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -68,7 +68,7 @@ export interface PaymentApiArgs {
   allowedCurrencies: string[];
   /** Stage name (part of the execute-api URL). Default `v1`. */
   stageName?: string;
-  /** Log retention (days) of the access and execution log groups. Default 30. */
+  /** Log retention (days) of the access and execution log groups. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays?: number;
   /** Stage-wide steady-state requests per second. Default 100. */
   throttlingRateLimit?: number;
@@ -180,7 +180,7 @@ export class PaymentApi extends pulumi.ComponentResource {
     const region = args.region;
     const suffix = args.environmentSuffix;
     const stageName = args.stageName ?? 'v1';
-    const retentionInDays = args.logRetentionDays ?? 30;
+    const retentionInDays = args.logRetentionDays ?? 365;
     const tags = args.tags;
     const parent = { parent: this };
     this.apiName = resourceName('payments-api', suffix, region);

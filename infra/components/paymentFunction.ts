@@ -31,7 +31,7 @@ export interface PaymentFunctionArgs {
    * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
    */
   reservedConcurrentExecutions?: number;
-  /** Log retention in days. Default 30. */
+  /** Log retention in days. Default 365 (PCI DSS 10.5.1: 12 months). */
   logRetentionDays?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -52,7 +52,7 @@ export class PaymentFunction extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { region, name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays ?? 30, tags: args.tags },
+      { region, name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays ?? 365, tags: args.tags },
       { parent: this },
     );
     this.role = new aws.iam.Role(
