@@ -1,6 +1,6 @@
 /**
  * The handlers' code, bundled with esbuild from infra/lambda while the program runs (no separate
- * build step before `pulumi up`), through the handler engineer's `bundleHandlerSync` contract.
+ * build step before `pulumi up`), through `bundleHandlerSync` (infra/lambda/build.ts).
  *
  * Bundles are memoised per process (both regions deploy the same bytes). When
  * PAYMENTS_DR_BUNDLE_CACHE names a directory (the unit tests set `.bundle-cache/`), bundles are

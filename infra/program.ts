@@ -167,7 +167,7 @@ const failover = new DnsFailover('payments-failover', {
 
 const byRegion = <T>(pick: (d: RegionalDeployment) => T): Record<string, T> => Object.fromEntries(deployments.map((d) => [d.region, pick(d)]));
 
-/** The stack outputs (point 10 of the issue). */
+/** The stack outputs (the live verification target and the runbook read them). */
 export const outputs = {
   primaryRegion: settings.primaryRegion,
   secondaryRegion: settings.secondaryRegion,

@@ -90,6 +90,7 @@ Starts the local two-region sandbox and prints one JSON ready line on stdout; lo
 Options:
   --time-scale <n>            wall-clock seconds per modelled second, in (0, 1] (default 1)
   --stack <name>              stack whose Pulumi.<name>.yaml settings the sandbox runs (default dev)
+  --consistency-mode <mode>   strong (multi-Region strong consistency) or eventual (default: the stack's consistencyMode)
   --replication-delay-ms <n>  extra delay of cross-region replication, milliseconds (default 0)
   --api-key <key>             API key the payment routes require
   --no-object-replication     do not emulate S3 cross-region replication

@@ -1,6 +1,6 @@
 /**
  * Parses the sandbox's ready description (the `sandbox.ready` line / `SandboxHandle.endpoints`,
- * CONTRACTS.md "Sandbox contract") into a typed value, so a contract drift fails with a clear
+ * docs/sandbox.md "The ready line") into a typed value, so a contract drift fails with a clear
  * message instead of an undefined deep inside a step.
  */
 import { isObject, num, str } from './http';

@@ -1,6 +1,6 @@
 /**
- * The DynamoDB global table: payments and Powertools idempotency records in one table
- * (schema per CONTRACTS.md and infra/lambda/commons/tableSchema.ts: `pk` (S) only, TTL attribute
+ * The DynamoDB global table of payments (each conditional write is the payment and its idempotency
+ * record; schema in infra/lambda/commons/tableSchema.ts: `pk` (S) only, TTL attribute
  * `expiration`, streams NEW_AND_OLD_IMAGES, on-demand).
  *
  * Two consistency modes:

@@ -1,7 +1,7 @@
 /**
  * The assertions every stack configuration must pass, run against the REAL program under mocks
  * (`runProgram`). Each stack file (`infra/stack.<stack>.test.ts`) runs it in its own process.
- * Expected values are spelled out literally from the issue and CONTRACTS.md; only what the
+ * Expected values are spelled out literally from docs/architecture.md and the handler contract modules; only what the
  * configuration decides (suffix, days, intervals, modes) is read from the committed stack file.
  */
 import assert from 'node:assert/strict';

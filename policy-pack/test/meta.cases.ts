@@ -7,7 +7,7 @@ import { BREAKAGES } from '../fixtures/lib/breakages';
 import { controlOf, isStackPolicy } from '../lib/policy';
 import { BASE_POLICIES, buildPolicies, initialConfig, POLICY_NAMES } from '../policies';
 
-/** The mandatory policies issue 4 asks for, by subject (each must exist, mandatory). */
+/** The mandatory policies the DR controls need, by subject (each must exist, mandatory). */
 const REQUIRED_MANDATORY = [
   'dynamodb-on-demand-billing',
   'dynamodb-point-in-time-recovery',
@@ -63,7 +63,7 @@ describe('pack metadata', () => {
       assert.ok(policy.tags.includes(`domain:${policy.tags.find((t) => t.startsWith('domain:'))?.slice(7)}`));
     });
   }
-  it('contains every mandatory policy of issue 4, mandatory', () => {
+  it('contains every mandatory policy the DR controls need, mandatory', () => {
     for (const name of REQUIRED_MANDATORY) {
       const policy = BASE_POLICIES.find((p) => p.name === name);
       assert.ok(policy, `missing policy ${name}`);

@@ -63,7 +63,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 /** 100 alarms a page: 50 pages is 5000 alarms, far beyond one stack's. */
 const MAX_ALARM_PAGES = 50;
 
-/** The stack outputs the live target needs (issue 3, "Outputs"), normalised. */
+/** The stack outputs the live target needs (infra/program.ts `outputs`), normalised. */
 export interface LiveOutputs {
   primaryRegion: string;
   secondaryRegion: string;

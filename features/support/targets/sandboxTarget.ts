@@ -1,5 +1,5 @@
 /**
- * The `sandbox` target: the local two-region sandbox (sandbox/, CONTRACTS.md "Sandbox contract").
+ * The `sandbox` target: the local two-region sandbox (sandbox/, docs/sandbox.md).
  *
  * Started by the suite through `startSandbox()` unless `SANDBOX_CONTROL_URL` points to a running
  * one. Payments go through each region's API Gateway emulation, table reads go straight to the

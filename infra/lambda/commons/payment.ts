@@ -14,7 +14,7 @@ export interface PaymentRequest {
 
 export type PaymentStatus = 'COMMITTED' | 'PENDING';
 
-/** The DynamoDB item (see the Handler contract's table schema). */
+/** The DynamoDB item (schema: tableSchema.ts). */
 export interface PaymentItem extends PaymentRequest {
   readonly pk: string;
   readonly transactionId: string;
