@@ -220,6 +220,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         bucketName: pulumi.output(args.accountId).apply((account) => bucketName('transaction-logs', suffix, region, account)),
         lifecycle: s.lifecycle,
+        pendingMarkerPrefix: PENDING_PREFIX,
         tags,
       },
       parent,

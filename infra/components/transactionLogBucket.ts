@@ -7,6 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { policyJson } from '../iam';
 import type { LifecycleSettings } from '../settings';
+import { DLQ_RETENTION_SECONDS } from './retryQueues';
 
 /**
  * S3 lifecycle transitions skip objects smaller than 128 KB by default (since September 2024,
@@ -19,6 +20,15 @@ import type { LifecycleSettings } from '../settings';
  */
 export const LIFECYCLE_MINIMUM_TRANSITION_BYTES = 128 * 1024;
 
+/**
+ * Days a pending-payment marker is kept: one day beyond the longest a message naming it can live.
+ * A queued payment lives at most the dead-letter queue's retention (14 days), because SQS counts a
+ * dead-lettered message's expiry from its original enqueue time ("The expiration of a message is
+ * always based on its original enqueue timestamp",
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+ */
+export const PENDING_MARKER_EXPIRATION_DAYS = Math.ceil(DLQ_RETENTION_SECONDS / 86_400) + 1;
+
 export interface TransactionLogBucketArgs {
   /** Region of the bucket. Required. */
   region: string;
@@ -26,6 +36,8 @@ export interface TransactionLogBucketArgs {
   bucketName: pulumi.Input<string>;
   /** Lifecycle days (transitions, noncurrent expiry, aborted uploads). Required. */
   lifecycle: LifecycleSettings;
+  /** Key prefix of pending-payment markers, expired after PENDING_MARKER_EXPIRATION_DAYS. Default none (no such rule). */
+  pendingMarkerPrefix?: string;
   /** Empty the bucket on destroy so the stack stays destroyable. Default true. */
   forceDestroy?: boolean;
   /** Tags. Default none. */
@@ -107,6 +119,16 @@ export class TransactionLogBucket extends pulumi.ComponentResource {
             filter: { prefix: '' },
             noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionExpirationDays },
           },
+          ...(args.pendingMarkerPrefix === undefined
+            ? []
+            : [{
+                // A marker outlives every message that can name it, then goes (current and noncurrent versions).
+                id: 'expire-pending-markers',
+                status: 'Enabled',
+                filter: { prefix: args.pendingMarkerPrefix },
+                expiration: { days: PENDING_MARKER_EXPIRATION_DAYS },
+                noncurrentVersionExpiration: { noncurrentDays: 1 },
+              }]),
           {
             id: 'abort-incomplete-multipart-uploads',
             status: 'Enabled',

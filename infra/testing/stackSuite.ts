@@ -498,6 +498,8 @@ export function stackSuite(stack: string): StackSuite {
             { id: 'transition-transaction-logs-128kb-and-larger', status: 'Enabled', filter: { objectSizeGreaterThan: 131071 }, transitions: [
               { days: l.transitionToInfrequentAccessDays, storageClass: 'STANDARD_IA' }, { days: l.transitionToGlacierDays, storageClass: 'GLACIER_IR' }] },
             { id: 'expire-noncurrent-versions', status: 'Enabled', filter: { prefix: '' }, noncurrentVersionExpiration: { noncurrentDays: l.noncurrentVersionExpirationDays } },
+            // Pending-payment markers outlive the dead-letter queue's 14 days by one, then go.
+            { id: 'expire-pending-markers', status: 'Enabled', filter: { prefix: 'pending/' }, expiration: { days: 15 }, noncurrentVersionExpiration: { noncurrentDays: 1 } },
             { id: 'abort-incomplete-multipart-uploads', status: 'Enabled', filter: { prefix: '' }, abortIncompleteMultipartUpload: { daysAfterInitiation: l.abortIncompleteMultipartUploadDays } },
           ],
         });
