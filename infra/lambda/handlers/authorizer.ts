@@ -20,12 +20,13 @@
  * Never logs the credential; logs the key id only.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../commons/clients';
 import { readCredentialsConfig } from '../commons/config';
 import { CredentialStore, parseCredential, verifyCredential } from '../commons/credentials';
 import { describeError } from '../commons/errors';
-import { flushMetrics, logger, METRIC, metrics } from '../commons/powertools';
+import { instrumented } from '../commons/instrumentation';
+import { logger, METRIC, metrics } from '../commons/powertools';
 
 const config = readCredentialsConfig();
 const store = new CredentialStore(createDynamoDbClient(config.region, REQUEST_PATH_TUNING), config.credentialsTableName);
@@ -62,33 +63,29 @@ function refuse(reason: string, keyId?: string): never {
   throw new Error(UNAUTHORIZED);
 }
 
-export async function handler(event: APIGatewayRequestAuthorizerEvent, context?: Context): Promise<APIGatewayAuthorizerResult> {
-  if (context !== undefined) logger.addContext(context);
+export const handler = instrumented('authorizer', async (event: APIGatewayRequestAuthorizerEvent, _context, scope): Promise<APIGatewayAuthorizerResult> => {
+  const presented = bearer(event);
+  if (presented === undefined) return refuse('MISSING_OR_MALFORMED');
+  const credential = parseCredential(presented);
+  if (credential === undefined) return refuse('MALFORMED');
+  let record;
   try {
-    const presented = bearer(event);
-    if (presented === undefined) return refuse('MISSING_OR_MALFORMED');
-    const credential = parseCredential(presented);
-    if (credential === undefined) return refuse('MALFORMED');
-    let record;
-    try {
-      record = await store.get(credential.keyId);
-    } catch (error) {
-      // Not the client's fault: API Gateway answers 500 and the client retries.
-      logger.error('credential lookup failed', { keyId: credential.keyId, ...describeError(error) });
-      throw new Error('credential store unavailable');
-    }
-    if (record === undefined) return refuse('UNKNOWN_KEY', credential.keyId);
-    const verdict = verifyCredential(credential, record, new Date());
-    if (!verdict.ok) {
-      if (verdict.reason === 'REVOKED') {
-        metrics.addMetric(METRIC.credentialRejected, MetricUnit.Count, 1);
-        logger.warn('revoked credential used', { keyId: credential.keyId, merchantId: record.merchantId });
-        return policy(record.merchantId, 'Deny', event.methodArn, {});
-      }
-      return refuse(verdict.reason, credential.keyId);
-    }
-    return policy(verdict.merchantId, 'Allow', event.methodArn, { merchantId: verdict.merchantId, keyId: credential.keyId });
-  } finally {
-    flushMetrics();
+    record = await store.get(credential.keyId);
+  } catch (error) {
+    // Not the client's fault: API Gateway answers 500 and the client retries.
+    logger.error('credential lookup failed', { keyId: credential.keyId, ...describeError(error) });
+    throw new Error('credential store unavailable');
   }
-}
+  if (record === undefined) return refuse('UNKNOWN_KEY', credential.keyId);
+  scope.annotate({ merchantId: record.merchantId });
+  const verdict = verifyCredential(credential, record, new Date());
+  if (!verdict.ok) {
+    if (verdict.reason === 'REVOKED') {
+      metrics.addMetric(METRIC.credentialRejected, MetricUnit.Count, 1);
+      logger.warn('revoked credential used', { keyId: credential.keyId, merchantId: record.merchantId });
+      return policy(record.merchantId, 'Deny', event.methodArn, {});
+    }
+    return refuse(verdict.reason, credential.keyId);
+  }
+  return policy(verdict.merchantId, 'Allow', event.methodArn, { merchantId: verdict.merchantId, keyId: credential.keyId });
+});

@@ -16,12 +16,13 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { createDynamoDbClient, createSsmClient, HEALTH_CHECK_TUNING } from '../commons/clients';
 import { readCoreConfig, readMaintenanceConfig } from '../commons/config';
 import { describeError, rootErrorName } from '../commons/errors';
 import { jsonResponse } from '../commons/http';
-import { flushMetrics, logger, METRIC, metrics } from '../commons/powertools';
+import { instrumented } from '../commons/instrumentation';
+import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
 
 const core = readCoreConfig();
@@ -67,8 +68,7 @@ async function checkMaintenance(): Promise<HealthBody['checks']['maintenance']> 
   }
 }
 
-export async function handler(_event: APIGatewayProxyEvent, context: Context): Promise<APIGatewayProxyResult> {
-  logger.addContext(context);
+export const handler = instrumented('health', async (_event: APIGatewayProxyEvent, _context, scope): Promise<APIGatewayProxyResult> => {
   let body: HealthBody;
   try {
     const [dynamodbWrite, maintenanceFlag] = await Promise.all([checkWrite(), checkMaintenance()]);
@@ -76,12 +76,9 @@ export async function handler(_event: APIGatewayProxyEvent, context: Context): P
     body = { status: healthy ? 'healthy' : 'unhealthy', region: core.region, checks: { dynamodbWrite, maintenance: maintenanceFlag } };
   } catch (error) {
     logger.error('health check crashed', describeError(error));
+    scope.recordError(error);
     body = { status: 'unhealthy', region: core.region, checks: { dynamodbWrite: 'failing', maintenance: 'unknown' } };
   }
-  try {
-    if (body.status !== 'healthy') metrics.addMetric(METRIC.healthCheckFailed, MetricUnit.Count, 1);
-    return jsonResponse(body.status === 'healthy' ? 200 : 503, body);
-  } finally {
-    flushMetrics();
-  }
-}
+  if (body.status !== 'healthy') metrics.addMetric(METRIC.healthCheckFailed, MetricUnit.Count, 1);
+  return jsonResponse(body.status === 'healthy' ? 200 : 503, body);
+});

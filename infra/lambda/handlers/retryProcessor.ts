@@ -21,7 +21,8 @@ import { BACKGROUND_TUNING, createDynamoDbClient, createS3Client } from '../comm
 import { readCoreConfig, readPaymentRules, readPeerConfig } from '../commons/config';
 import { ConflictingPaymentError, describeError } from '../commons/errors';
 import { PendingMarkers } from '../commons/pendingMarkers';
-import { flushMetrics, logger, METRIC, metrics } from '../commons/powertools';
+import { instrumented } from '../commons/instrumentation';
+import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
 import { InvalidRetryMessageError, parseRetryMessage } from '../commons/retryQueue';
 
@@ -64,14 +65,9 @@ async function processRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-export async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
-  logger.addContext(context);
-  try {
-    // A processor per batch: it holds the batch's results, and a local host (the sandbox) may run
-    // batches concurrently in one process, which Lambda never does.
-    const processor = new BatchProcessor(EventType.SQS);
-    return await processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
-  } finally {
-    flushMetrics();
-  }
-}
+export const handler = instrumented('retryProcessor', async (event: SQSEvent, context: Context | undefined): Promise<SQSBatchResponse> => {
+  // A processor per batch: it holds the batch's results, and a local host (the sandbox) may run
+  // batches concurrently in one process, which Lambda never does.
+  const processor = new BatchProcessor(EventType.SQS);
+  return processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+});

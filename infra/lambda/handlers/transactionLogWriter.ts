@@ -16,11 +16,12 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { BACKGROUND_TUNING, createS3Client } from '../commons/clients';
 import { ConfigError, readTransactionLogConfig, type Env } from '../commons/config';
 import { describeError } from '../commons/errors';
-import { flushMetrics, logger, metrics } from '../commons/powertools';
+import { instrumented } from '../commons/instrumentation';
+import { logger, metrics } from '../commons/powertools';
 import {
   batchObjectKey,
   classify,
@@ -63,50 +64,46 @@ async function put(key: string, body: Buffer | string, contentType: string): Pro
   await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
-export async function handler(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
-  logger.addContext(context);
+export const handler = instrumented('transactionLogWriter', async (event: DynamoDBStreamEvent, _context, scope): Promise<DynamoDBBatchResponse> => {
   const records = event.Records ?? [];
-  try {
-    const lines: LogLine[] = [];
-    const conflicts: ConflictRecord[] = [];
-    for (const record of records) {
-      const c = classify(record, config.region);
-      if (c.kind === 'log') lines.push(c.line);
-      else if (c.kind === 'conflict') {
-        conflicts.push(c.conflict);
-        if (c.line) lines.push(c.line);
-      }
+  const lines: LogLine[] = [];
+  const conflicts: ConflictRecord[] = [];
+  for (const record of records) {
+    const c = classify(record, config.region);
+    if (c.kind === 'log') lines.push(c.line);
+    else if (c.kind === 'conflict') {
+      conflicts.push(c.conflict);
+      if (c.line) lines.push(c.line);
     }
-    try {
-      // Conflicts first: when a later write fails, the retry rewrites them at the same keys.
-      for (const conflict of conflicts) {
-        const key = conflictObjectKey(config.prefix, config.region, conflict);
-        await put(key, JSON.stringify(conflict), 'application/json');
-        // Identifiers only: the images are in the object.
-        logger.error('committed payment changed after commit; both versions kept', {
-          transactionId: conflict.transactionId,
-          conflictKind: conflict.kind,
-          key,
-        });
-      }
-      if (lines.length > 0) await put(batchObjectKey(config.prefix, config.region, records), encodeLines(lines), 'application/gzip');
-    } catch (error) {
-      metrics.addMetric(LOG_WRITER_METRIC.failed, MetricUnit.Count, 1);
-      logger.warn('transaction-log batch not written; Lambda retries it from its first record', {
-        records: records.length,
-        firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
-        ...describeError(error),
-      });
-      const first = records[0]?.dynamodb?.SequenceNumber;
-      // No sequence number to report means the event is malformed: fail the whole batch.
-      if (first === undefined) throw error;
-      return { batchItemFailures: [{ itemIdentifier: first }] };
-    }
-    if (conflicts.length > 0) metrics.addMetric(LOG_WRITER_METRIC.conflict, MetricUnit.Count, conflicts.length);
-    if (lines.length > 0) metrics.addMetric(LOG_WRITER_METRIC.written, MetricUnit.Count, lines.length);
-    logger.info('transaction-log batch written', { records: records.length, logged: lines.length, conflicts: conflicts.length });
-    return { batchItemFailures: [] };
-  } finally {
-    flushMetrics();
   }
-}
+  try {
+    // Conflicts first: when a later write fails, the retry rewrites them at the same keys.
+    for (const conflict of conflicts) {
+      const key = conflictObjectKey(config.prefix, config.region, conflict);
+      await put(key, JSON.stringify(conflict), 'application/json');
+      // Identifiers only: the images are in the object.
+      logger.error('committed payment changed after commit; both versions kept', {
+        transactionId: conflict.transactionId,
+        conflictKind: conflict.kind,
+        key,
+      });
+    }
+    if (lines.length > 0) await put(batchObjectKey(config.prefix, config.region, records), encodeLines(lines), 'application/gzip');
+  } catch (error) {
+    metrics.addMetric(LOG_WRITER_METRIC.failed, MetricUnit.Count, 1);
+    logger.warn('transaction-log batch not written; Lambda retries it from its first record', {
+      records: records.length,
+      firstSequenceNumber: records[0]?.dynamodb?.SequenceNumber,
+      ...describeError(error),
+    });
+    const first = records[0]?.dynamodb?.SequenceNumber;
+    // No sequence number to report means the event is malformed: fail the whole batch.
+    if (first === undefined) throw error;
+    scope.recordError(error);
+    return { batchItemFailures: [{ itemIdentifier: first }] };
+  }
+  if (conflicts.length > 0) metrics.addMetric(LOG_WRITER_METRIC.conflict, MetricUnit.Count, conflicts.length);
+  if (lines.length > 0) metrics.addMetric(LOG_WRITER_METRIC.written, MetricUnit.Count, lines.length);
+  logger.info('transaction-log batch written', { records: records.length, logged: lines.length, conflicts: conflicts.length });
+  return { batchItemFailures: [] };
+});

@@ -1,0 +1,148 @@
+/**
+ * Committing a new payment, whatever region answers: the business logic behind POST /payments,
+ * free of HTTP (the adapter is handlers/createPayment.ts, which maps each outcome to a status code).
+ *
+ * 1. The commit is a conditional PutItem (`attribute_not_exists(pk)`): it is the payment and the
+ *    idempotency record at once (one write, no lock). If the key exists, DynamoDB hands back the
+ *    stored item with the failure (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): same request
+ *    hash -> the stored payment (replay), another -> IdempotencyKeyReusedError. Nothing ever
+ *    overwrites a stored payment. The transaction log is written from the table's stream
+ *    (transactionLogWriter), not here: the success path makes no S3 or SQS call.
+ * 2. If this region's replica refuses the write retryably (throttling, 5xx, timeout), the same
+ *    conditional write goes to the peer region's replica: a global table accepts writes in every
+ *    replica Region, in both consistency modes.
+ * 3. Only if neither replica accepts it: the payment is durably queued. A pending-payment marker is
+ *    claimed in S3 (conditional create, both regions' buckets) and the payment is sent to BOTH
+ *    regions' retry queues; `queued` if a marker and a queue accepted it, else `unavailable` with
+ *    nothing accepted. A same-key request meanwhile finds the marker: same body -> `queued` again
+ *    (replay), another body -> IdempotencyKeyReusedError. Either region's retry processor then
+ *    commits it with the same conditional write.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
+import type { PaymentItem } from '../commons/payment';
+import type { MarkerClaim } from '../commons/pendingMarkers';
+import { logger, METRIC, metrics } from '../commons/powertools';
+import type { InsertOutcome } from '../commons/repository';
+
+/** Per call budget of the pending path's S3 and SQS calls, ms (whatever the SDK's own timeouts say). */
+export const PENDING_CALL_BUDGET_MS = 1_500;
+
+/** A replica of the payments table (commons/repository.ts's PaymentRepository). */
+export interface Replica {
+  insert(item: PaymentItem): Promise<InsertOutcome>;
+}
+/** A region's pending-payment markers (commons/pendingMarkers.ts's PendingMarkers). */
+export interface MarkerStore {
+  claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim>;
+  remove(transactionId: string, timeoutMs: number): Promise<void>;
+}
+/** A region's retry queue (commons/retryQueue.ts's RetryQueue). */
+export interface Queue {
+  send(item: PaymentItem, abortSignal?: AbortSignal): Promise<void>;
+}
+
+/** What committing needs: both replicas, and both regions' markers and queues (own region first). */
+export interface CommitPorts {
+  readonly local: Replica;
+  readonly peer: Replica;
+  readonly markers: readonly { readonly region: string; readonly markers: MarkerStore }[];
+  readonly queues: readonly { readonly region: string; readonly queue: Queue }[];
+}
+
+/**
+ * - `committed`: this call wrote the payment, in this region's replica or the peer's;
+ * - `replayed`: the key already holds this very request, committed (the stored payment);
+ * - `queued`: no replica took it; a marker and a retry queue hold it (`replay`: a marker already did);
+ * - `unavailable`: nothing accepted it; the client must retry with the same key.
+ */
+export type CommitOutcome =
+  | { readonly kind: 'committed'; readonly payment: PaymentItem; readonly replica: 'local' | 'peer' }
+  | { readonly kind: 'replayed'; readonly payment: PaymentItem }
+  | { readonly kind: 'queued'; readonly payment: PaymentItem; readonly replay: boolean }
+  | { readonly kind: 'unavailable'; readonly cause: unknown };
+
+function committed(outcome: InsertOutcome, item: PaymentItem, replica: 'local' | 'peer'): CommitOutcome {
+  if (outcome.created) {
+    metrics.addMetric(METRIC.paymentCommitted, MetricUnit.Count, 1);
+    if (replica === 'peer') metrics.addMetric(METRIC.paymentCommittedInPeer, MetricUnit.Count, 1);
+    logger.info('payment committed', { transactionId: item.transactionId, replica });
+    return { kind: 'committed', payment: item, replica };
+  }
+  if (outcome.existing.requestHash !== item.requestHash) throw new IdempotencyKeyReusedError();
+  metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
+  logger.info('payment already committed; returning it', { transactionId: item.transactionId, committedIn: outcome.existing.region });
+  return { kind: 'replayed', payment: outcome.existing };
+}
+
+function unavailable(cause: unknown): CommitOutcome {
+  metrics.addMetric(METRIC.paymentUnavailable, MetricUnit.Count, 1);
+  return { kind: 'unavailable', cause };
+}
+
+/**
+ * Neither replica took the write: claim the pending markers, then queue to both regions.
+ * Throws IdempotencyKeyReusedError if a marker holds another request under the key.
+ */
+async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPorts): Promise<CommitOutcome> {
+  const { markers, queues } = ports;
+  const claims = await Promise.allSettled(markers.map((m) => m.markers.claim(item, PENDING_CALL_BUDGET_MS)));
+  const held: MarkerClaim[] = [];
+  claims.forEach((c, i) => {
+    if (c.status === 'fulfilled') held.push(c.value);
+    else {
+      metrics.addMetric(METRIC.pendingMarkerFailed, MetricUnit.Count, 1);
+      logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: markers[i]!.region, ...describeError(c.reason) });
+    }
+  });
+  const existing = held.flatMap((c) => (c.outcome === 'exists' ? [c.existing] : []));
+  const withdraw = () =>
+    Promise.allSettled(claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.remove(item.transactionId, PENDING_CALL_BUDGET_MS) : undefined)));
+  if (existing.some((e) => e.requestHash !== item.requestHash)) {
+    await withdraw();
+    throw new IdempotencyKeyReusedError();
+  }
+  if (held.length === 0) {
+    logger.error('payment could not be committed nor marked pending; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(cause);
+  }
+  // A pending replay queues the original item again (same content; the processors' write is idempotent).
+  const payment = existing[0] ?? item;
+  const sends = await Promise.allSettled(queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
+  sends.forEach((s, i) => {
+    if (s.status === 'rejected') {
+      metrics.addMetric(METRIC.retryQueueFailed, MetricUnit.Count, 1);
+      logger.warn('retry queue refused the payment', { transactionId: item.transactionId, queueRegion: queues[i]!.region, ...describeError(s.reason) });
+    }
+  });
+  if (!sends.some((s) => s.status === 'fulfilled')) {
+    if (existing.length === 0) await withdraw();
+    logger.error('payment could not be committed nor queued; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(cause);
+  }
+  metrics.addMetric(existing.length > 0 ? METRIC.paymentReplayed : METRIC.paymentQueued, MetricUnit.Count, 1);
+  logger.warn('payment queued: no replica accepted the write', { transactionId: item.transactionId, ...describeError(cause) });
+  return { kind: 'queued', payment, replay: existing.length > 0 };
+}
+
+/**
+ * Commits a new payment item (built by commons/payment.ts's newPaymentItem): this region's replica,
+ * then the peer's on a retryable failure, then the pending path. Throws IdempotencyKeyReusedError
+ * (the key holds another request) and any non-retryable AWS error (the adapter answers 500).
+ */
+export async function commitPayment(item: PaymentItem, ports: CommitPorts): Promise<CommitOutcome> {
+  try {
+    return committed(await ports.local.insert(item), item, 'local');
+  } catch (error) {
+    if (!isRetryableAwsError(error)) throw error;
+    logger.warn('local replica refused the write; trying the peer region', { transactionId: item.transactionId, ...describeError(error) });
+  }
+  let cause: unknown;
+  try {
+    return committed(await ports.peer.insert(item), item, 'peer');
+  } catch (error) {
+    if (!isRetryableAwsError(error)) throw error;
+    cause = error;
+  }
+  return queuePending(item, cause, ports);
+}
