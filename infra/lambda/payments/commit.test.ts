@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IdempotencyKeyReusedError } from '../commons/errors';
+import { logger } from '../commons/powertools';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import type { InsertOutcome } from '../commons/repository';
 import { commitPayment, type CommitPorts, type MarkerStore, type Queue, type Replica } from './commit';
@@ -62,6 +63,8 @@ function ports(opts: { local?: Replica; peer?: Replica; markersFail?: [boolean, 
   };
   return { p, markers, queues };
 }
+
+logger.setLogLevel(process.env.TEST_LOG_LEVEL === undefined ? 'SILENT' : (process.env.TEST_LOG_LEVEL as 'INFO'));
 
 describe('commitPayment', () => {
   it('commits in the local replica with one write and touches nothing else', async () => {

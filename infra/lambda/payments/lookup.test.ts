@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ServiceUnavailableError } from '../commons/errors';
+import { logger } from '../commons/powertools';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import { findPayment, type LookupPorts } from './lookup';
 
@@ -14,6 +15,8 @@ const id = payment.transactionId;
 type Source = PaymentItem | undefined | 'fails';
 const source = (s: Source) => ({ get: async () => { if (s === 'fails') throw new Error('unreadable'); return s; } });
 const ports = (replica: Source, markers: Source, peerMarkers: Source): LookupPorts => ({ replica: source(replica), markers: source(markers), peerMarkers: source(peerMarkers) });
+
+logger.setLogLevel(process.env.TEST_LOG_LEVEL === undefined ? 'SILENT' : (process.env.TEST_LOG_LEVEL as 'INFO'));
 
 describe('findPayment', () => {
   it('answers COMMITTED from the replica before any marker', async () => {
