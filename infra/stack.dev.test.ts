@@ -6,12 +6,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { iamSuite } from './testing/iamSuite';
-import { stackSuite } from './testing/stackSuite';
+import { stackContracts } from './testing/stackContracts';
+import { stackInvariants } from './testing/stackInvariants';
 
 delete process.env.PAYMENTS_DR_BUNDLE_CACHE;
 // No cache of any kind: infra/lambda/build.ts's bundleHandlerSync keeps its own .bundle-cache/ too.
 process.env.PAYMENTS_DR_BUNDLE_NO_CACHE = 'true';
-const suite = stackSuite('dev');
+const suite = stackInvariants('dev');
+stackContracts(suite);
 iamSuite('dev', suite.settings, () => suite.run());
 
 describe('stack dev: bundles', () => {

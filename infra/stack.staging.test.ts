@@ -10,10 +10,12 @@ import { describe, it } from 'node:test';
 import { REPO_ROOT } from './settings';
 import { one } from './testing/harness';
 import { iamSuite } from './testing/iamSuite';
-import { stackSuite } from './testing/stackSuite';
+import { stackContracts } from './testing/stackContracts';
+import { stackInvariants } from './testing/stackInvariants';
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
-const suite = stackSuite('staging');
+const suite = stackInvariants('staging');
+stackContracts(suite);
 iamSuite('staging', suite.settings, () => suite.run());
 
 describe('stack staging: configuration specifics', () => {
