@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
-import { mockComponents, ofType, settle, type ProgramRun } from '../testing/harness';
+import { mockComponents, ofType, one, settle, type ProgramRun } from '../testing/harness';
 import { CrossRegionReplication } from './bucketReplication';
 
 class Marker extends pulumi.CustomResource {
@@ -15,12 +15,14 @@ class Marker extends pulumi.CustomResource {
   }
 }
 
+const tags = { Project: 'payments-dr', Environment: 't' };
+
 describe('cross-region replication rule', () => {
   let run: ProgramRun;
   before(async () => {
     run = await mockComponents();
     const bucket = (region: string) => ({ region, bucketName: `b-${region}`, bucketArn: `arn:aws:s3:::b-${region}`, versioning: new Marker(`v-${region}`), alarmTopicArn: `arn:aws:sns:${region}:1:t` });
-    new CrossRegionReplication('rep', { environmentSuffix: 't', buckets: [bucket('us-east-1'), bucket('us-east-2')] });
+    new CrossRegionReplication('rep', { environmentSuffix: 't', buckets: [bucket('us-east-1'), bucket('us-east-2')], tags });
     await settle(run);
   });
 
@@ -32,4 +34,35 @@ describe('cross-region replication rule', () => {
       assert.deepEqual(c.inputs.rules[0].deleteMarkerReplication, { status: 'Enabled' });
     }
   });
+
+  for (const [source, destination] of [['us-east-1', 'us-east-2'], ['us-east-2', 'us-east-1']]) {
+    it(`replicates ${source} to ${destination} with RTC (15 min by default), metrics, delete markers and replica modification sync`, () => {
+      const config = one(run, 'aws:s3/bucketReplicationConfig:BucketReplicationConfig', (r) => r.inputs.region === source);
+      assert.deepEqual(config.inputs, {
+        region: source, bucket: `b-${source}`, role: one(run, 'aws:iam/role:Role', () => true).state.arn,
+        rules: [{
+          id: `replicate-to-${destination}`, priority: 1, status: 'Enabled', filter: { prefix: '' },
+          deleteMarkerReplication: { status: 'Enabled' },
+          sourceSelectionCriteria: { replicaModifications: { status: 'Enabled' } },
+          destination: {
+            bucket: `arn:aws:s3:::b-${destination}`, storageClass: 'STANDARD',
+            replicationTime: { status: 'Enabled', time: { minutes: 15 } }, metrics: { status: 'Enabled', eventThreshold: { minutes: 15 } },
+          },
+        }],
+      });
+    });
+
+    it(`alarms in ${source} when replication to ${destination} exceeds the RTC threshold or fails`, () => {
+      const topic = `arn:aws:sns:${source}:1:t`;
+      const dimensions = { SourceBucket: `b-${source}`, DestinationBucket: `b-${destination}`, RuleId: `replicate-to-${destination}` };
+      const alarm = (name: string) => {
+        const { alarmDescription, ...rest } = one(run, 'aws:cloudwatch/metricAlarm:MetricAlarm', (r) => r.inputs.name === name).inputs;
+        assert.match(alarmDescription, /runbook/);
+        return rest;
+      };
+      const common = { region: source, dimensions, period: 300, evaluationPeriods: 1, comparisonOperator: 'GreaterThanThreshold', treatMissingData: 'notBreaching', alarmActions: [topic], okActions: [topic], tags };
+      assert.deepEqual(alarm(`s3-replication-latency-to-${destination}-t-${source}`), { ...common, name: `s3-replication-latency-to-${destination}-t-${source}`, namespace: 'AWS/S3', metricName: 'ReplicationLatency', statistic: 'Maximum', threshold: 900 });
+      assert.deepEqual(alarm(`s3-replication-failed-to-${destination}-t-${source}`), { ...common, name: `s3-replication-failed-to-${destination}-t-${source}`, namespace: 'AWS/S3', metricName: 'OperationsFailedReplication', statistic: 'Sum', threshold: 0 });
+    });
+  }
 });
