@@ -172,6 +172,28 @@ export function stackContracts(suite: StackRun): void {
     });
   });
 
+  describe(`stack ${label} contract: SSM parameters`, () => {
+    for (const { region } of regions) {
+      it(`${region}: endpoint, table name and regional endpoint, payment rules, settings, manual failover flag (operators own its value)`, () => {
+        const path = `/payments-dr/${S}/${region}/`;
+        const api = named(run(), 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`);
+        const params = ofType(run(), 'aws:ssm/parameter:Parameter').filter((p) => p.inputs.region === region);
+        assert.deepEqual(Object.fromEntries(params.map((p) => [p.inputs.name, [p.inputs.type, p.inputs.value]])), {
+          [`${path}api-endpoint`]: ['String', s.customDomainsEnabled ? `https://${region}.api.${s.domainName}` : `https://${api.id}.execute-api.${region}.amazonaws.com/v1`],
+          [`${path}table-name`]: ['String', `payments-table-${S}`],
+          [`${path}table-endpoint`]: ['String', `https://dynamodb.${region}.amazonaws.com`],
+          [`${path}max-amount-minor`]: ['String', String(s.maxAmountMinor)],
+          [`${path}allowed-currencies`]: ['StringList', s.allowedCurrencies.join(',')],
+          [`${path}idempotency-ttl-seconds`]: ['String', '86400'],
+          [`${path}transaction-log-prefix`]: ['String', 'transactions/'],
+          [`${path}maintenance`]: ['String', 'false'],
+        });
+        for (const p of params) assert.deepEqual([p.inputs.tier, p.inputs.tags], ['Standard', regionTags(region)], p.inputs.name);
+        assert.deepEqual(run().options.find((o) => o.name === `payments-${region}-parameters-maintenance`)?.ignoreChanges, ['value']);
+      });
+    }
+  });
+
   describe(`stack ${label} contract: Route 53 failover`, () => {
     const invoke = (region: string) => `${named(run(), 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`).id}.execute-api.${region}.amazonaws.com`;
     const checkOf = (name: string) => one(run(), 'aws:route53/healthCheck:HealthCheck', (r) => r.inputs.tags.Name === name);

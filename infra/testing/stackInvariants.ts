@@ -20,7 +20,7 @@ import { MOCK_ACCOUNT_ID, ofType, one, runProgram, stackConfig, type ProgramRun,
 const A = MOCK_ACCOUNT_ID;
 
 /** Types that are global in AWS and so carry no `region` input. */
-export const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
+export const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolicy', 'aws:iam/rolePolicyAttachment:RolePolicyAttachment', 'aws:route53/zone:Zone', 'aws:route53/record:Record', 'aws:route53/healthCheck:HealthCheck']);
 
 /** Every component type of the program, with how many the stack declares (`perRegion` ones once per region). */
 export const COMPONENTS: Record<string, { global?: number; perRegion?: number }> = {
@@ -58,7 +58,7 @@ export interface StackRun {
   run(): ProgramRun;
   /** The settings the run used. */
   settings: StackSettings;
-  /** The stack file the run started from. */
+  /** How the tests name this run: the stack file's name, or `name` for a run with overrides. */
   stack: string;
   /** The two regions, with their failover role and peer. */
   regions: readonly { region: string; role: 'primary' | 'secondary'; peer: string }[];
@@ -84,17 +84,18 @@ export function policyDocuments(run: ProgramRun): { where: string; doc: { Versio
 }
 
 /**
- * Runs the program for `stack` (with `overrides`) and registers the whole-stack rules. Returns the
+ * Runs the program for `stack` (with `overrides`; `name` labels the tests) and registers the whole-stack rules. Returns the
  * run for the caller's own configuration-specific tests and ./stackContracts.ts.
  */
-export function stackInvariants(stack: string, overrides: Record<string, string> = {}): StackRun {
+export function stackInvariants(stack: string, overrides: Record<string, string> = {}, name?: string): StackRun {
   const s = settingsOf(stack, overrides);
   const S = s.environmentSuffix;
   const regions = [
     { region: s.primaryRegion, role: 'primary' as const, peer: s.secondaryRegion },
     { region: s.secondaryRegion, role: 'secondary' as const, peer: s.primaryRegion },
   ];
-  const label = Object.keys(overrides).length === 0 ? stack : `${stack}+${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',')}`;
+  const usesUsEast1 = regions.some((r) => r.region === 'us-east-1');
+  const label = name ?? (Object.keys(overrides).length === 0 ? stack : `${stack}+${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',')}`);
   let run: ProgramRun;
 
   before(async () => {
@@ -104,7 +105,10 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
   describe(`stack ${label}: structure`, () => {
     it('declares one component of each global kind and each regional kind once per region', () => {
       const counts = Object.fromEntries(Object.keys(COMPONENTS).map((t) => [t, ofType(run, t).length]));
-      assert.deepEqual(counts, Object.fromEntries(Object.entries(COMPONENTS).map(([t, n]) => [t, (n.global ?? 0) + 2 * (n.perRegion ?? 0)])));
+      const expected = Object.fromEntries(Object.entries(COMPONENTS).map(([t, n]) => [t, (n.global ?? 0) + 2 * (n.perRegion ?? 0)]));
+      // Route 53 publishes health-check metrics in us-east-1 only: a stack without that region gets a topic there.
+      if (!usesUsEast1) expected['payments-dr:monitoring:AlarmTopic'] += 1;
+      assert.deepEqual(counts, expected);
     });
 
     it('names each regional deployment after its region', () => {
@@ -113,7 +117,7 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
 
     it('puts only the global components, the regional deployments and the peer probes at the top level', () => {
       const topLevel = run.options.filter((o) => !o.hasParent).map((o) => o.type).sort();
-      assert.deepEqual(topLevel, [...TOP_LEVEL, 'payments-dr:dns:PeerProbe', 'payments-dr:dns:PeerProbe', 'payments-dr:regional:RegionalDeployment', 'payments-dr:regional:RegionalDeployment'].sort());
+      assert.deepEqual(topLevel, [...TOP_LEVEL, ...(usesUsEast1 ? [] : ['payments-dr:monitoring:AlarmTopic']), 'payments-dr:dns:PeerProbe', 'payments-dr:dns:PeerProbe', 'payments-dr:regional:RegionalDeployment', 'payments-dr:regional:RegionalDeployment'].sort());
     });
 
     it('derives every AWS resource\'s logical name from a component\'s name', () => {
@@ -134,10 +138,10 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
     });
 
     it('uses us-east-1 only for what Route 53 publishes there, unless it is one of the stack\'s regions', () => {
-      if (regions.some((r) => r.region === 'us-east-1')) return;
+      if (usesUsEast1) return;
       const inUsEast1 = awsResources(run).filter((r) => r.inputs.region === 'us-east-1').map((r) => r.type);
       assert.ok(inUsEast1.length > 0, 'health-check alarms live in us-east-1');
-      for (const type of inUsEast1) assert.ok(['aws:cloudwatch/metricAlarm:MetricAlarm', 'aws:sns/topic:Topic', 'aws:kms/key:Key', 'aws:sns/topicSubscription:TopicSubscription'].includes(type), type);
+      for (const type of inUsEast1) assert.ok(['aws:cloudwatch/metricAlarm:MetricAlarm', 'aws:sns/topic:Topic', 'aws:kms/key:Key', 'aws:kms/alias:Alias', 'aws:sns/topicSubscription:TopicSubscription'].includes(type), type);
     });
 
     for (const { region } of regions) {
@@ -371,6 +375,27 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
     }
   });
 
+  describe(`stack ${label}: queues and buckets`, () => {
+    for (const { region } of regions) {
+      it(`${region}: hides a retry message six times its consumer's timeout, and dead-letters it after 5 receives`, () => {
+        const q = one(run, 'aws:sqs/queue:Queue', (r) => r.inputs.name === `payments-retry-${S}-${region}`).inputs;
+        const consumer = one(run, 'aws:lambda/function:Function', (f) => f.inputs.name === `retry-processor-${S}-${region}`).inputs;
+        assert.equal(q.visibilityTimeoutSeconds, 6 * consumer.timeout);
+        assert.deepEqual(JSON.parse(q.redrivePolicy), { deadLetterTargetArn: `arn:aws:sqs:${region}:${A}:payments-retry-dlq-${S}-${region}`, maxReceiveCount: 5 });
+      });
+      it(`${region}: applies the stack's lifecycle days to the transaction log and expires the functions' pending markers`, () => {
+        const rules = one(run, 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', (r) => r.inputs.bucket === `transaction-logs-${S}-${region}-${A}`).inputs.rules;
+        const byId = Object.fromEntries(rules.map((r: { id: string }) => [r.id, r]));
+        const l = s.lifecycle;
+        assert.deepEqual(byId['transition-transaction-logs-128kb-and-larger'].transitions.map((t: { days: number }) => t.days), [l.transitionToInfrequentAccessDays, l.transitionToGlacierDays]);
+        assert.equal(byId['expire-noncurrent-versions'].noncurrentVersionExpiration.noncurrentDays, l.noncurrentVersionExpirationDays);
+        assert.equal(byId['abort-incomplete-multipart-uploads'].abortIncompleteMultipartUpload.daysAfterInitiation, l.abortIncompleteMultipartUploadDays);
+        const fn = one(run, 'aws:lambda/function:Function', (f) => f.inputs.name === `create-payment-${S}-${region}`).inputs;
+        assert.deepEqual(byId['expire-pending-markers'].filter, { prefix: fn.environment.variables.PENDING_PREFIX });
+      });
+    }
+  });
+
   describe(`stack ${label}: creation order AWS requires`, () => {
     const deps = (name: string) => run.options.find((o) => o.name === name)?.dependsOn ?? [];
     for (const { region, peer } of regions) {
@@ -411,6 +436,20 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
       const key = (x: Record<string, any>): string => x.topic;
       assert.deepEqual(subscriptions.map((x) => x.inputs).sort((a, b) => key(a).localeCompare(key(b))), expected.sort((a, b) => key(a).localeCompare(key(b))));
     });
+    for (const { region, peer } of regions) {
+      it(`${region}: watches every handler's errors and throttles, the API stage, the dead-letter queue and replication to ${peer}, on one dashboard`, () => {
+        const alarm = (name: string) => one(run, 'aws:cloudwatch/metricAlarm:MetricAlarm', (a) => a.inputs.name === name).inputs;
+        for (const h of HANDLERS) {
+          for (const metric of ['errors', 'throttles']) assert.deepEqual(alarm(`${handlerKey(h)}-${metric}-${S}-${region}`).dimensions, { FunctionName: `${handlerKey(h)}-${S}-${region}` });
+        }
+        assert.deepEqual(alarm(`api-5xx-${S}-${region}`).dimensions, { ApiName: `payments-api-${S}-${region}`, Stage: 'v1' });
+        assert.deepEqual(alarm(`retry-dlq-depth-${S}-${region}`).dimensions, { QueueName: `payments-retry-dlq-${S}-${region}` });
+        assert.deepEqual(alarm(`table-replication-latency-to-${peer}-${S}-${region}`).dimensions, { TableName: `payments-table-${S}`, ReceivingRegion: peer });
+        const dashboard = one(run, 'aws:cloudwatch/dashboard:Dashboard', (d) => d.inputs.dashboardName === `payments-dashboard-${S}-${region}`);
+        assert.equal(dashboard.inputs.region, region);
+      });
+    }
+
     it('logs API access without any request or response body', () => {
       for (const stage of ofType(run, 'aws:apigateway/stage:Stage')) {
         const format = JSON.parse(stage.inputs.accessLogSettings.format);
@@ -424,5 +463,5 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
     });
   });
 
-  return { run: () => run, settings: s, stack, regions };
+  return { run: () => run, settings: s, stack: label, regions };
 }
