@@ -3,13 +3,10 @@
  * createPayment queued (202 PENDING) because no replica accepted the write. Both regions' queues
  * hold each such payment, so either region's processor commits it, whichever region accepted it.
  *
- * It trusts no message: `parseRetryMessage` parses it strictly, applies the API's validation and
- * recomputes the transaction id, key and request hash; a message it did not produce is refused
- * (metric RetryMessageRejected, reason logged) and never committed. A queued payment is committed
- * with the same conditional write as the API, so it never replaces a stored payment: an identical
- * one counts as success (redelivery, or the other region's processor was first); a different one is
- * a conflict (metric RetryPaymentConflict). The pending-payment marker in this region, if present,
- * must be for the same request (the marker is what createPayment answered from).
+ * What committing one queued payment means (validation, conditional write, marker check) is
+ * payments/retry.ts; this adapter classifies each record's failure: a message it did not produce
+ * (metric RetryMessageRejected, reason logged, never committed), a conflict with a stored or pending
+ * payment (metric RetryPaymentConflict), anything else retryable (metric RetryFailed).
  *
  * A failed record is reported in `batchItemFailures`; SQS redelivers it and, after the queue's
  * maxReceiveCount, the dead-letter queue keeps it (listed and redriven with the runbook's command).
@@ -24,7 +21,8 @@ import { PendingMarkers } from '../commons/pendingMarkers';
 import { instrumented } from '../commons/instrumentation';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
-import { InvalidRetryMessageError, parseRetryMessage } from '../commons/retryQueue';
+import { InvalidRetryMessageError } from '../commons/retryQueue';
+import { commitQueuedPayment } from '../payments/retry';
 
 const core = readCoreConfig();
 const rules = readPaymentRules();
@@ -32,23 +30,14 @@ const peer = readPeerConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, BACKGROUND_TUNING), core.tableName);
 const markers = new PendingMarkers(createS3Client(core.region, BACKGROUND_TUNING), peer.pendingBucket, peer.pendingPrefix);
 
-export const MARKER_READ_TIMEOUT_MS = 5_000;
+export { MARKER_READ_TIMEOUT_MS } from '../payments/retry';
 
 async function processRecord(record: SQSRecord): Promise<void> {
   try {
-    const item = parseRetryMessage(record.body, rules);
-    // The marker check guards against a conflicting pending request; an unreadable marker does not
-    // block the commit (the conditional write alone already prevents any overwrite).
-    const marker = await markers.get(item.transactionId, MARKER_READ_TIMEOUT_MS).catch((error: unknown) => {
-      logger.warn('pending marker unreadable; committing on the conditional write alone', { transactionId: item.transactionId, ...describeError(error) });
-      return undefined;
-    });
-    if (marker !== undefined && marker.requestHash !== item.requestHash) throw new ConflictingPaymentError(item.transactionId);
-    const outcome = await repository.insert(item);
-    if (!outcome.created && outcome.existing.requestHash !== item.requestHash) throw new ConflictingPaymentError(item.transactionId);
-    if (outcome.created) metrics.addMetric(METRIC.paymentCommitted, MetricUnit.Count, 1);
+    const { created, item } = await commitQueuedPayment(record.body, rules, { replica: repository, markers });
+    if (created) metrics.addMetric(METRIC.paymentCommitted, MetricUnit.Count, 1);
     metrics.addMetric(METRIC.retryApplied, MetricUnit.Count, 1);
-    logger.info(outcome.created ? 'queued payment committed' : 'queued payment was already committed', { transactionId: item.transactionId, messageId: record.messageId });
+    logger.info(created ? 'queued payment committed' : 'queued payment was already committed', { transactionId: item.transactionId, messageId: record.messageId });
   } catch (error) {
     const receiveCount = record.attributes?.ApproximateReceiveCount;
     if (error instanceof InvalidRetryMessageError) {
