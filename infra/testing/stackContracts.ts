@@ -159,11 +159,12 @@ export function stackContracts(suite: StackRun): void {
       assert.deepEqual(readers.map((p) => p.inputs.name).sort(), regions.map((r) => `health-${S}-${r.region}-policy`).sort());
     });
 
-    it('replicates objects with one role S3 assumes, scoped to exactly the two buckets', () => {
+    it('replicates objects with one role S3 assumes, scoped to the transaction logs of exactly the two buckets', () => {
       const role = named(run(), 'aws:iam/role:Role', `s3-replication-role-${S}`);
       assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [{ Sid: 'TrustService', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
       const buckets = regions.map((r) => `arn:aws:s3:::transaction-logs-${S}-${r.region}-${A}`);
-      const objects = buckets.map((b) => `${b}/*`);
+      // The transaction logs only: the pending-payment markers are per-region conditional state (bucketReplication.ts).
+      const objects = buckets.map((b) => `${b}/transactions/*`);
       assert.deepEqual(policyOf(named(run(), 'aws:iam/rolePolicy:RolePolicy', `s3-replication-policy-${S}`)).Statement, [
         { Sid: 'ReadReplicationConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: buckets },
         { Sid: 'ReadSourceVersions', Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: objects },

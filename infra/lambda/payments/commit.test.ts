@@ -31,18 +31,28 @@ class MemoryReplica implements Replica {
 }
 class MemoryMarkers implements MarkerStore {
   readonly held = new Map<string, PaymentItem>();
+  private readonly etags = new Map<string, string>();
+  private version = 0;
   constructor(private readonly fail = false) {}
   async claim(i: PaymentItem) {
     if (this.fail) throw new Error('s3 down');
     const existing = this.held.get(i.transactionId);
-    if (existing) return { outcome: 'exists' as const, existing };
+    const etag = `"v${++this.version}"`;
+    if (existing && existing.requestHash !== i.requestHash) return { outcome: 'exists' as const, existing };
+    this.etags.set(i.transactionId, etag);
+    if (existing) return { outcome: 'adopted' as const, existing };
     this.held.set(i.transactionId, i);
-    return { outcome: 'created' as const };
+    return { outcome: 'created' as const, etag };
   }
-  async remove(id: string) {
+  /** Conditional on the version the claim created (S3 DeleteObject with If-Match). */
+  async withdraw(id: string, etag: string) {
+    if (!this.held.has(id)) return 'absent' as const;
+    if (this.etags.get(id) !== etag) return 'kept' as const;
     this.held.delete(id);
+    return 'withdrawn' as const;
   }
 }
+
 class MemoryQueue implements Queue {
   readonly sent: PaymentItem[] = [];
   constructor(private readonly fail = false) {}

@@ -21,7 +21,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
 import type { PaymentItem } from '../commons/payment';
-import type { MarkerClaim } from '../commons/pendingMarkers';
+import type { MarkerClaim, MarkerWithdrawal } from '../commons/pendingMarkers';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import type { InsertOutcome } from '../commons/repository';
 
@@ -35,7 +35,7 @@ export interface Replica {
 /** A region's pending-payment markers (commons/pendingMarkers.ts's PendingMarkers). */
 export interface MarkerStore {
   claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim>;
-  remove(transactionId: string, timeoutMs: number): Promise<void>;
+  withdraw(transactionId: string, etag: string, timeoutMs: number): Promise<MarkerWithdrawal>;
 }
 /** A region's retry queue (commons/retryQueue.ts's RetryQueue). */
 export interface Queue {
@@ -95,9 +95,13 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
       logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: markers[i]!.region, ...describeError(c.reason) });
     }
   });
-  const existing = held.flatMap((c) => (c.outcome === 'exists' ? [c.existing] : []));
+  const existing = held.flatMap((c) => (c.outcome === 'created' ? [] : [c.existing]));
+  // Conditional withdrawal: a marker another same-request replay adopted meanwhile stays, with that
+  // request's queued message behind it (commons/pendingMarkers.ts).
   const withdraw = () =>
-    Promise.allSettled(claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.remove(item.transactionId, PENDING_CALL_BUDGET_MS) : undefined)));
+    Promise.allSettled(
+      claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.withdraw(item.transactionId, c.value.etag, PENDING_CALL_BUDGET_MS) : undefined)),
+    );
   if (existing.some((e) => e.requestHash !== item.requestHash)) {
     await withdraw();
     throw new IdempotencyKeyReusedError();
@@ -116,7 +120,7 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
     }
   });
   if (!sends.some((s) => s.status === 'fulfilled')) {
-    if (existing.length === 0) await withdraw();
+    await withdraw();
     logger.error('payment could not be committed nor queued; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
     return unavailable(cause);
   }
