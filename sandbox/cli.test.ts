@@ -46,7 +46,8 @@ describe('sandbox CLI', { timeout: 150_000 }, () => {
     assert.throws(() => parseCli(['--time-scale', '0']), /timeScale/);
     assert.throws(() => parseCli(['--time-scale', 'fast']), /timeScale/);
     assert.throws(() => parseCli(['--stack', '../etc']), /stack/);
-    assert.equal(parseCli(['--api-key', 'k'.repeat(20)]).apiKey, 'k'.repeat(20));
+    // The stack has no API keys (per-merchant credentials): the option is refused, not ignored.
+    assert.throws(() => parseCli(['--api-key', 'k'.repeat(20)]), /api-key/);
     assert.throws(() => parseCli(['--bogus']));
     assert.equal(parseCli(['--consistency-mode', 'strong']).consistencyMode, 'strong');
     assert.equal(parseCli(['--consistency-mode', 'eventual']).consistencyMode, 'eventual');

@@ -8,7 +8,7 @@
  * Errors use the API's shape: `{ error: { code, message, details? } }`.
  */
 import { createServer, type Server } from 'node:http';
-import { closeServer, listen, LOOPBACK, parseJsonObject, readBody, sendJson } from './http';
+import { closeServer, listen, LOOPBACK, parseJsonObject, readBody, sendJson } from '../localaws/http';
 import { FaultValidationError, isFaultKind, parseFaultSpec, type FaultInjector } from './faults';
 import type { SandboxState } from './types';
 

@@ -11,7 +11,7 @@
  * multiple checker locations (one checker decides here).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, LOOPBACK, sendJson } from './http';
+import { closeServer, listen, LOOPBACK, sendJson } from '../localaws/http';
 import type { HealthCheckSample, RegionHealthState, RegionRole, RoutingChange } from './types';
 
 const HISTORY = 50;

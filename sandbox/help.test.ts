@@ -11,5 +11,6 @@ describe('sandbox command line', () => {
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /^Usage: npm run sandbox -- \[options\]/);
     assert.doesNotMatch(run.stdout, /sandbox\.ready/);
+    assert.doesNotMatch(run.stdout, /--api-key/, 'the stack has no API keys: no option offers one');
   });
 });

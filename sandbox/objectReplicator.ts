@@ -10,7 +10,7 @@
  * catch up after.
  */
 import { createHash } from 'node:crypto';
-import { nowMs } from './http';
+import { nowMs } from '../localaws/http';
 import { lagStats } from './replicator';
 import type { RegionProcess } from './regionProcess';
 import type { LagSample, ObjectReplicationDirectionState } from './types';

@@ -43,7 +43,7 @@
  *    errors while requests to other Regions will continue to perform normally." Here: writes the
  *    region missed are queued for it and applied when it is back; until none is left it has no quorum.
  */
-import { nowMs, percentile, sleep } from './http';
+import { nowMs, percentile, sleep } from '../localaws/http';
 import type { AcquireResult, ChangeRecord, ConsistencyMode, ParentCallName, ParentCalls, ItemJson, LagSample, LagStats, ReplicationDirectionState, WriteVersion } from './types';
 import type { RegionProcess } from './regionProcess';
 

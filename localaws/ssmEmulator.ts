@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import {
   AwsJsonError,
   createAwsJsonServer,
+  OperationFaults,
   optionalBoolean,
   optionalInteger,
   optionalString,
@@ -34,6 +35,8 @@ function notFound(name: string): AwsJsonError {
 
 export class SsmEmulator {
   private readonly parameters = new Map<string, StoredParameter>();
+  /** Injected per-operation failures and delays, and per-operation call counts. */
+  readonly faults = new OperationFaults();
   private server?: Server;
   private port = 0;
 
@@ -77,7 +80,7 @@ export class SsmEmulator {
         if (!this.parameters.delete(name)) throw notFound(name);
         return {};
       },
-    });
+    }, this.faults);
     this.port = await listen(this.server);
     return this.endpoint;
   }

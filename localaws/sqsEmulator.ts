@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import {
   AwsJsonError,
   createAwsJsonServer,
+  OperationFaults,
   objectArray,
   optionalInteger,
   optionalString,
@@ -140,6 +141,8 @@ function parseAttributes(input: JsonInput): Record<string, MessageAttributeValue
 
 export class SqsEmulator {
   private readonly queues = new Map<string, Queue>();
+  /** Injected per-operation failures and delays, and per-operation call counts. */
+  readonly faults = new OperationFaults();
   private server?: Server;
   private port = 0;
 
@@ -210,7 +213,7 @@ export class SqsEmulator {
           })),
         };
       },
-    });
+    }, this.faults);
     this.port = await listen(this.server);
     return this.endpoint;
   }

@@ -4,7 +4,7 @@
  * `region-down` fault is cleared, so its URL stays the one printed in the ready line).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -98,4 +98,40 @@ export function percentile(values: readonly number[], p: number): number | undef
 /** A wall-clock timestamp with sub-millisecond resolution, comparable across the sandbox's processes. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the timeout passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True when nothing accepts TCP connections at the URL's port any more (a fresh connection, no pooling). */
+export function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }

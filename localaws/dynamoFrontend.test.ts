@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
 import { DynamoFrontend, newer } from './dynamoFrontend';
+import type { ChangeRecord } from '../sandbox/types';
+import { loadDynalite } from './engines';
 import { closeServer, listen } from './http';
-import type { ChangeRecord } from './types';
-import { loadDynalite } from './vendor';
 
 const TABLE = 'payments-test';
 
@@ -65,12 +65,12 @@ describe('DynamoDB front end', () => {
   });
 
   it('throttles writes (or every data-plane call) with ProvisionedThroughputExceededException', async () => {
-    frontend.throttling = 'writes';
+    frontend.setThrottling('writes');
     await assert.rejects(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'B' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
     assert.ok((await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } }))).Item);
-    frontend.throttling = 'all';
+    frontend.setThrottling('all');
     await assert.rejects(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
-    frontend.throttling = 'off';
+    frontend.setThrottling('off');
     await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'B' } } }));
   });
 
