@@ -109,6 +109,12 @@ export interface RoutingChange {
   /** Region the failover record answers with from this moment. */
   target: string;
   reason: string;
+  /**
+   * Health checks of the primary region completed when the answer changed: the sandbox's own clock
+   * for failover (Route 53 decides on counted checks; each check stands for one `intervalSeconds`
+   * of modelled time), unaffected by how late a loaded machine runs its timers.
+   */
+  primaryChecks: number;
 }
 
 export interface LagStats {
