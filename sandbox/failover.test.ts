@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { computeDrBudget } from '../infra/budget';
 import { SandboxControlClient } from './controlClient';
+import { regionsByRole } from './fixture';
 import { startSandbox, type SandboxHandle } from './sandbox';
 import { merchantHeaders } from './merchants';
 import { createPayment, getHealth, refusesConnections, waitFor, waitForPayment } from './testkit';
@@ -41,9 +42,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     endpoints = sandbox.endpoints;
     auth = merchantHeaders(endpoints);
     control = new SandboxControlClient(endpoints.control);
-    [primary, secondary] = Object.entries(endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
+    ({ primary, secondary } = regionsByRole(endpoints));
     intervalSeconds = endpoints.healthCheck.intervalSeconds;
     threshold = endpoints.healthCheck.failureThreshold;
     detectionSeconds = computeDrBudget({

@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { RTO_TARGET_SECONDS } from '../infra/budget';
 import { ALARM_BOUND_SECONDS } from '../infra/components/paymentAlarms';
 import { SandboxControlClient } from './controlClient';
+import { regionsByRole } from './fixture';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle } from './sandbox';
 import { createPayment, getHealth, waitFor, waitForPayment } from './testkit';
@@ -31,9 +32,7 @@ describe('no silent outage: DynamoDB writes failing in the primary (sandbox, rea
     sandbox = await startSandbox({ timeScale: TIME_SCALE });
     control = new SandboxControlClient(sandbox.endpoints.control);
     auth = merchantHeaders(sandbox.endpoints);
-    [primary, secondary] = Object.entries(sandbox.endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
+    ({ primary, secondary } = regionsByRole(sandbox.endpoints));
   });
   after(async () => {
     await sandbox?.stop();

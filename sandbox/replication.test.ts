@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SandboxControlClient, SandboxControlError } from './controlClient';
+import { regionsByRole } from './fixture';
 import { startSandbox, type SandboxHandle } from './sandbox';
 import { merchantHeaders } from './merchants';
 import { createPayment, getHealth, getPayment, processExists, refusesConnections, waitFor, waitForPayment } from './testkit';
@@ -33,9 +34,7 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
     endpoints = sandbox.endpoints;
     auth = merchantHeaders(endpoints);
     control = new SandboxControlClient(endpoints.control);
-    [primary, secondary] = Object.entries(endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
+    ({ primary, secondary } = regionsByRole(endpoints));
     for (const [region, r] of Object.entries(endpoints.regions)) {
       dynamo.set(region, new DynamoDBClient({ region, endpoint: r.dynamodb, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } }));
       s3.set(region, new S3Client({ region, endpoint: r.s3, forcePathStyle: true, credentials: { accessKeyId: 'any', secretAccessKey: 'any' } }));

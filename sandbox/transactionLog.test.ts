@@ -12,6 +12,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { ConflictRecord, LogLine } from '../infra/lambda/streamLog/transactionLogBatch';
 import { SandboxControlClient } from './controlClient';
+import { regionsByRole } from './fixture';
 import { merchantHeaders } from './merchants';
 import { objectUrl } from './objectReplicator';
 import { startSandbox, type SandboxHandle } from './sandbox';
@@ -59,9 +60,7 @@ describe('transaction log from the stream (sandbox, eventual mode, real stream c
     sandbox = await startSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual' });
     control = new SandboxControlClient(sandbox.endpoints.control);
     auth = merchantHeaders(sandbox.endpoints);
-    [primary, secondary] = Object.entries(sandbox.endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
+    ({ primary, secondary } = regionsByRole(sandbox.endpoints));
     await warmPayments([region(primary).api, region(secondary).api], auth);
   });
   afterEach(async () => {

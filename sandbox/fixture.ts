@@ -1,0 +1,90 @@
+/**
+ * The set-up the sandbox's end-to-end test files share: one sandbox for the enclosing `describe`
+ * (started in `before`, stopped in `after`), its control client, the first seeded merchant's
+ * headers, the primary and DR regions by role, and optionally warm payment paths and faults cleared
+ * after every test.
+ */
+import { after, afterEach, before } from 'node:test';
+import { SandboxControlClient } from './controlClient';
+import { merchantHeaders } from './merchants';
+import { startSandbox, type SandboxHandle, type SandboxOptions } from './sandbox';
+import { warmPayments } from './testkit';
+import type { SandboxEndpoints } from './types';
+
+export interface SandboxFixture {
+  readonly sandbox: SandboxHandle;
+  readonly endpoints: SandboxEndpoints;
+  readonly control: SandboxControlClient;
+  /** The headers of the first seeded test merchant. */
+  readonly auth: Record<string, string>;
+  /** The primary region's name. */
+  readonly primary: string;
+  /** The DR region's name. */
+  readonly secondary: string;
+  /** A region's API base URL (including the stage). */
+  api(region: string): string;
+}
+
+export interface SandboxFixtureOptions {
+  /** Commit one payment through each region's API before the first test (cold starts out of the way). Default false. */
+  warm?: boolean;
+  /** Clear every fault after each test. Default true. */
+  clearFaultsAfterEach?: boolean;
+}
+
+/** The primary and DR regions of a sandbox, by their role in the ready line. */
+export function regionsByRole(endpoints: SandboxEndpoints): { primary: string; secondary: string } {
+  const byRole = (role: string): string => {
+    const found = Object.entries(endpoints.regions).find(([, r]) => r.role === role);
+    if (!found) throw new Error(`the sandbox reports no ${role} region`);
+    return found[0];
+  };
+  return { primary: byRole('primary'), secondary: byRole('secondary') };
+}
+
+/**
+ * Registers the hooks of one sandbox for the enclosing `describe` and returns its fixture, whose
+ * fields are set once `before` has run (read them inside hooks and tests, not at describe time).
+ */
+export function useSandbox(options: SandboxOptions, fixtureOptions: SandboxFixtureOptions = {}): SandboxFixture {
+  let state: Omit<SandboxFixture, 'api'> | undefined;
+  const current = (): Omit<SandboxFixture, 'api'> => {
+    if (!state) throw new Error('the sandbox fixture is read before its `before` hook ran');
+    return state;
+  };
+  before(async () => {
+    const sandbox = await startSandbox(options);
+    const endpoints = sandbox.endpoints;
+    state = { sandbox, endpoints, control: new SandboxControlClient(endpoints.control), auth: merchantHeaders(endpoints), ...regionsByRole(endpoints) };
+    if (fixtureOptions.warm === true) await warmPayments([endpoints.regions[state.primary].api, endpoints.regions[state.secondary].api], state.auth);
+  });
+  if (fixtureOptions.clearFaultsAfterEach ?? true) {
+    afterEach(async () => {
+      await state?.control.clearFaults();
+    });
+  }
+  after(async () => {
+    await state?.sandbox.stop();
+  });
+  return {
+    get sandbox() {
+      return current().sandbox;
+    },
+    get endpoints() {
+      return current().endpoints;
+    },
+    get control() {
+      return current().control;
+    },
+    get auth() {
+      return current().auth;
+    },
+    get primary() {
+      return current().primary;
+    },
+    get secondary() {
+      return current().secondary;
+    },
+    api: (region: string) => current().endpoints.regions[region].api,
+  };
+}
