@@ -23,7 +23,7 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type Se
 import { crc32 } from 'node:zlib';
 import type { AcquireResult, ChangeRecord, ConsistencyMode, ItemJson, ThrottleScope, WriteVersion } from '../sandbox/types';
 import { dynamodbThrottle, FaultSwitch } from './faults';
-import { closeServer, listen, LOOPBACK, nowMs, readBody } from './http';
+import { LoopbackService, nowMs, readBody } from './http';
 import type { RegionStream } from './streams';
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
@@ -114,7 +114,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export class DynamoFrontend {
+export class DynamoFrontend extends LoopbackService {
   /** Injected faults (see faults.ts) and the count of requests received. */
   readonly faults = new FaultSwitch();
   /**
@@ -127,17 +127,13 @@ export class DynamoFrontend {
   unavailable = 0;
   private readonly versions = new Map<string, WriteVersion>();
   private readonly locks = new KeyLocks();
-  private server?: Server;
-  private port = 0;
 
-  constructor(private readonly options: DynamoFrontendOptions) {}
-
-  get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+  constructor(private readonly options: DynamoFrontendOptions) {
+    super();
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  protected createServer(): Server {
+    return createServer((req, res) => {
       readBody(req)
         .then(async (body) => {
           const reply = await this.handle(req.headers, req.method ?? 'POST', req.url ?? '/', body);
@@ -149,13 +145,8 @@ export class DynamoFrontend {
           res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) }));
         });
     });
-    this.port = await listen(this.server);
-    return this.endpoint;
   }
 
-  async stop(): Promise<void> {
-    if (this.server) await closeServer(this.server);
-  }
 
   /** The canonical id of a key: its key attributes, in schema order. */
   keyId(key: ItemJson): string {

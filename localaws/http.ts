@@ -33,6 +33,33 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
+/**
+ * A service on 127.0.0.1 (OS-assigned port): `start()` creates its server (`createServer`) and
+ * resolves its endpoint, `stop()` closes it and every connection it holds.
+ */
+export abstract class LoopbackService {
+  private server?: Server;
+  private port = 0;
+
+  /** `http://127.0.0.1:<port>` (port 0 before `start`). */
+  get endpoint(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  /** The HTTP server answering the service's requests. */
+  protected abstract createServer(): Server;
+
+  async start(): Promise<string> {
+    this.server = this.createServer();
+    this.port = await listen(this.server);
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
+}
+
 export class PayloadTooLargeError extends Error {
   constructor(readonly limitBytes: number) {
     super(`request body larger than ${limitBytes} bytes`);

@@ -66,25 +66,8 @@ export function useSandbox(options: SandboxOptions, fixtureOptions: SandboxFixtu
   after(async () => {
     await state?.sandbox.stop();
   });
-  return {
-    get sandbox() {
-      return current().sandbox;
-    },
-    get endpoints() {
-      return current().endpoints;
-    },
-    get control() {
-      return current().control;
-    },
-    get auth() {
-      return current().auth;
-    },
-    get primary() {
-      return current().primary;
-    },
-    get secondary() {
-      return current().secondary;
-    },
-    api: (region: string) => current().endpoints.regions[region].api,
-  };
+  const fields = ['sandbox', 'endpoints', 'control', 'auth', 'primary', 'secondary'] as const;
+  const fixture = { api: (region: string) => current().endpoints.regions[region].api };
+  for (const name of fields) Object.defineProperty(fixture, name, { enumerable: true, get: () => current()[name] });
+  return fixture as SandboxFixture;
 }
