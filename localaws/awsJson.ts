@@ -34,11 +34,16 @@ export function requireString(input: JsonInput, field: string): string {
   return value;
 }
 
-export function optionalString(input: JsonInput, field: string): string | undefined {
+/** A field that may be absent (undefined or null) and is otherwise of the JSON type named. */
+function optionalOfType<T extends string | boolean>(input: JsonInput, field: string, type: 'string' | 'boolean'): T | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validationError(`${field} must be a string`);
-  return value;
+  if (typeof value !== type) throw validationError(`${field} must be a ${type}`);
+  return value as T;
+}
+
+export function optionalString(input: JsonInput, field: string): string | undefined {
+  return optionalOfType<string>(input, field, 'string');
 }
 
 export function optionalInteger(input: JsonInput, field: string, min: number, max: number): number | undefined {
@@ -51,10 +56,7 @@ export function optionalInteger(input: JsonInput, field: string, min: number, ma
 }
 
 export function optionalBoolean(input: JsonInput, field: string): boolean | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw validationError(`${field} must be a boolean`);
-  return value;
+  return optionalOfType<boolean>(input, field, 'boolean');
 }
 
 export function objectArray(input: JsonInput, field: string): JsonInput[] {
