@@ -46,7 +46,6 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
     }
   };
 
-
   it('reports the eventual mode in the ready line and GET /state', async () => {
     assert.equal(f.endpoints.consistencyMode, 'eventual');
     const state = await f.control.state();
@@ -117,7 +116,7 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
     assert.equal((await createPayment(api(loser.region), f.auth, key, loserBody)).status, 422);
   });
 
-  it('DR retry 100 ms after a 201 from the f.primary (failover before replication): a second commit in the DR region, which replaces the first (same amount; createdAt and region change), logged once without a conflict', async () => {
+  it('DR retry 100 ms after a 201 from the primary (failover before replication): a second commit in the DR region, which replaces the first (same amount; createdAt and region change), logged once without a conflict', async () => {
     await f.control.injectFault({ fault: 'replication-delay', region: f.primary, delayMs: DELAY_MS });
     const key = randomUUID();
     const body = { amount: 4200, currency: 'EUR' };

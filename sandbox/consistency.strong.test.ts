@@ -163,7 +163,7 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
     const pending = (await f.control.state()).replication.directions.find((d) => d.target === f.primary);
     assert.ok((pending?.pending ?? 0) > 0, 'the committed writes wait for the down region');
     await f.control.clearFaults();
-    const seen = await waitFor('the f.primary caught up', async () => {
+    const seen = await waitFor('the primary caught up', async () => {
       const r = await getPayment(api(f.primary), f.auth, created.body.transactionId);
       return r.status === 200 ? r.body : undefined;
     }, 10_000);
@@ -189,7 +189,7 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
       assert.equal(await read(f.primary, `PAYMENT#${inPrimary.body.transactionId}`, false), undefined, 'the cut-off replica does not have it yet');
     }
     await f.control.clearFaults();
-    await waitFor('the f.primary caught up', async () => ((await getPayment(api(f.primary), f.auth, inSecondary.body.transactionId)).status === 200 ? true : undefined), 10_000);
+    await waitFor('the primary caught up', async () => ((await getPayment(api(f.primary), f.auth, inSecondary.body.transactionId)).status === 200 ? true : undefined), 10_000);
     assert.deepEqual((await getPayment(api(f.primary), f.auth, inSecondary.body.transactionId)).body, inSecondary.body);
     // Whatever the cut-off region answered, the same request now gets one final answer everywhere.
     const answers = await settlePayment(api(f.primary), f.auth, inPrimaryKey, { amount: 32, currency: 'GBP' }, inPrimary);

@@ -8,14 +8,11 @@
  * One sandbox for the file; every test clears its faults.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { computeDrBudget } from '../infra/budget';
-import { SandboxControlClient } from './controlClient';
-import { regionsByRole } from './fixture';
-import { startSandbox, type SandboxHandle } from './sandbox';
-import { merchantHeaders } from './merchants';
+import { useSandbox } from './fixture';
 import { createPayment, getHealth, refusesConnections, waitFor, waitForPayment } from './testkit';
-import type { RoutingChange, SandboxEndpoints } from './types';
+import type { RoutingChange } from './types';
 
 /** 10 s x 3 checks run as 0.5 s x 3: wide enough that a loaded CI machine's timer jitter stays inside one interval. */
 const TIME_SCALE = 0.05;
@@ -26,48 +23,34 @@ const TIME_SCALE = 0.05;
 const FLAG_CACHE_SECONDS = Math.floor(5 * TIME_SCALE);
 
 describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, () => {
-  let sandbox: SandboxHandle;
-  let endpoints: SandboxEndpoints;
-  let auth: Record<string, string>;
-  let control: SandboxControlClient;
-  let primary: string;
-  let secondary: string;
+  const f = useSandbox({ timeScale: TIME_SCALE }, { clearFaultsAfterEach: false });
   let intervalSeconds: number;
   let threshold: number;
   /** The budget's detection term (interval x threshold, infra/budget.ts), in modelled seconds. */
   let detectionSeconds: number;
 
   before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE });
-    endpoints = sandbox.endpoints;
-    auth = merchantHeaders(endpoints);
-    control = new SandboxControlClient(endpoints.control);
-    ({ primary, secondary } = regionsByRole(endpoints));
-    intervalSeconds = endpoints.healthCheck.intervalSeconds;
-    threshold = endpoints.healthCheck.failureThreshold;
+    intervalSeconds = f.endpoints.healthCheck.intervalSeconds;
+    threshold = f.endpoints.healthCheck.failureThreshold;
     detectionSeconds = computeDrBudget({
       healthCheckIntervalSeconds: intervalSeconds,
       healthCheckFailureThreshold: threshold,
       dnsTtlSeconds: 60,
       customDomainsEnabled: false,
-      consistencyMode: endpoints.consistencyMode,
+      consistencyMode: f.endpoints.consistencyMode,
     }).rto.detectionSeconds;
-  });
-
-  after(async () => {
-    await sandbox?.stop();
   });
 
   /** Health checks of the primary completed so far. */
   async function primaryChecks(): Promise<number> {
-    return (await control.state()).health[primary].checks;
+    return (await f.control.state()).health[f.primary].checks;
   }
 
   /** The first routing change to `region` decided after the primary's `sinceChecks`-th check. */
   async function routedTo(region: string, sinceChecks: number): Promise<RoutingChange> {
     return waitFor(
       `routing to ${region}`,
-      async () => (await control.state()).routing.history.find((h) => h.target === region && h.primaryChecks > sinceChecks),
+      async () => (await f.control.state()).routing.history.find((h) => h.target === region && h.primaryChecks > sinceChecks),
       // A generous wait for the event, not a bound on it: the bound is counted in checks below.
       60_000,
     );
@@ -88,28 +71,28 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
   }
 
   it('reports its endpoints in the ready shape, and GET /state returns the same endpoints', async () => {
-    assert.equal(endpoints.stack, 'dev');
-    assert.equal(endpoints.timeScale, TIME_SCALE);
-    assert.deepEqual(endpoints.healthCheck, { intervalSeconds: 10, failureThreshold: 3 }); // Pulumi.dev.yaml
-    assert.equal(primary, 'us-east-1');
-    assert.equal(secondary, 'us-east-2');
-    for (const [region, r] of Object.entries(endpoints.regions)) {
-      assert.match(r.api, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${endpoints.stage}$`), `${region} api`);
+    assert.equal(f.endpoints.stack, 'dev');
+    assert.equal(f.endpoints.timeScale, TIME_SCALE);
+    assert.deepEqual(f.endpoints.healthCheck, { intervalSeconds: 10, failureThreshold: 3 }); // Pulumi.dev.yaml
+    assert.equal(f.primary, 'us-east-1');
+    assert.equal(f.secondary, 'us-east-2');
+    for (const [region, r] of Object.entries(f.endpoints.regions)) {
+      assert.match(r.api, new RegExp(`^http://127\\.0\\.0\\.1:\\d+/${f.endpoints.stage}$`), `${region} api`);
       for (const url of [r.dynamodb, r.s3, r.sqs, r.ssm, r.retryQueueUrl]) assert.match(url, /^http:\/\/127\.0\.0\.1:\d+/);
       assert.ok(r.bucket.includes(region));
     }
-    assert.match(endpoints.frontDoor, /^http:\/\/127\.0\.0\.1:\d+$/);
-    const state = await control.state();
-    assert.deepEqual(state.endpoints, endpoints);
-    assert.equal(state.routing.target, primary);
-    assert.equal(state.health[primary].healthy, true);
+    assert.match(f.endpoints.frontDoor, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const state = await f.control.state();
+    assert.deepEqual(state.endpoints, f.endpoints);
+    assert.equal(state.routing.target, f.primary);
+    assert.equal(state.health[f.primary].healthy, true);
   });
 
   it('fails over within the detection budget (modelled seconds) when the primary region goes down, serves from the secondary, and fails back', async (t) => {
     const before = await primaryChecks();
-    await control.injectFault({ fault: 'region-down', region: primary });
+    await f.control.injectFault({ fault: 'region-down', region: f.primary });
     const landed = await primaryChecks();
-    const failover = await routedTo(secondary, before);
+    const failover = await routedTo(f.secondary, before);
     const checks = assertDecidedInChecks(failover, before, landed);
     const failoverSeconds = checks * intervalSeconds;
     t.diagnostic(`region-down failover after ${checks} checks = ${failoverSeconds} modelled s (detection budget ${detectionSeconds} s + one ${intervalSeconds} s check in flight)`);
@@ -117,30 +100,30 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     // Exactly at the threshold-th consecutive failed check, as Route 53 decides.
     assert.match(failover.reason, new RegExp(`\\(${threshold} consecutive failed checks\\)`));
 
-    assert.equal(await refusesConnections(endpoints.regions[primary].api), true);
-    const created = await createPayment(endpoints.frontDoor, auth);
+    assert.equal(await refusesConnections(f.endpoints.regions[f.primary].api), true);
+    const created = await createPayment(f.endpoints.frontDoor, f.auth);
     assert.equal(created.status, 201);
-    assert.equal(created.servedBy, secondary);
-    assert.equal(created.body.region, secondary);
+    assert.equal(created.servedBy, f.secondary);
+    assert.equal(created.body.region, f.secondary);
 
     const beforeClear = await primaryChecks();
-    assert.equal(await control.clearFault('region-down', primary), true);
+    assert.equal(await f.control.clearFault('region-down', f.primary), true);
     const cleared = await primaryChecks();
-    const failback = await routedTo(primary, beforeClear);
+    const failback = await routedTo(f.primary, beforeClear);
     const failbackChecks = assertDecidedInChecks(failback, beforeClear, cleared);
     t.diagnostic(`failback after ${failbackChecks} checks = ${failbackChecks * intervalSeconds} modelled s`);
     // Replication was paused during the outage and catches up: the payment reaches the primary.
-    await waitForPayment(endpoints.regions[primary].api, auth, created.body.transactionId, 5_000);
+    await waitForPayment(f.endpoints.regions[f.primary].api, f.auth, created.body.transactionId, 5_000);
   });
 
   it('fails over within the detection budget (modelled seconds) when the REAL health handler reports the manual failover flag (health-failing), and fails back', async (t) => {
-    const api = endpoints.regions[primary].api;
+    const api = f.endpoints.regions[f.primary].api;
     // The flag cache delays the handler's view by up to its age: as many more checks.
     const cacheChecks = Math.ceil(FLAG_CACHE_SECONDS / (intervalSeconds * TIME_SCALE));
     const before = await primaryChecks();
-    await control.injectFault({ fault: 'health-failing', region: primary });
+    await f.control.injectFault({ fault: 'health-failing', region: f.primary });
     const landed = await primaryChecks();
-    const failover = await routedTo(secondary, before);
+    const failover = await routedTo(f.secondary, before);
     const checks = assertDecidedInChecks(failover, before, landed, cacheChecks);
     const failoverSeconds = checks * intervalSeconds;
     t.diagnostic(`health-failing failover after ${checks} checks = ${failoverSeconds} modelled s (detection budget ${detectionSeconds} s + one check in flight + flag cache ${cacheChecks} checks)`);
@@ -151,14 +134,14 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     assert.equal(unhealthy.status, 503);
     assert.equal(unhealthy.body.status, 'unhealthy');
     assert.equal(unhealthy.body.checks.maintenance, 'on');
-    const viaFrontDoor = await getHealth(endpoints.frontDoor);
-    assert.equal(viaFrontDoor.servedBy, secondary);
+    const viaFrontDoor = await getHealth(f.endpoints.frontDoor);
+    assert.equal(viaFrontDoor.servedBy, f.secondary);
     assert.equal(viaFrontDoor.status, 200);
 
     const beforeClear = await primaryChecks();
-    await control.clearFaults();
+    await f.control.clearFaults();
     const cleared = await primaryChecks();
-    const failback = await routedTo(primary, beforeClear);
+    const failback = await routedTo(f.primary, beforeClear);
     const failbackChecks = assertDecidedInChecks(failback, beforeClear, cleared, cacheChecks);
     t.diagnostic(`failback after ${failbackChecks} checks = ${failbackChecks * intervalSeconds} modelled s`);
     assert.equal((await getHealth(api)).status, 200);

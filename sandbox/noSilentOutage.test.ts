@@ -8,13 +8,10 @@
  * commit fires within 180 s: paymentAlarms.test.ts).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { RTO_TARGET_SECONDS } from '../infra/budget';
 import { ALARM_BOUND_SECONDS } from '../infra/components/paymentAlarms';
-import { SandboxControlClient } from './controlClient';
-import { regionsByRole } from './fixture';
-import { merchantHeaders } from './merchants';
-import { startSandbox, type SandboxHandle } from './sandbox';
+import { useSandbox } from './fixture';
 import { createPayment, getHealth, waitFor, waitForPayment } from './testkit';
 import type { RoutingChange } from './types';
 
@@ -22,62 +19,48 @@ import type { RoutingChange } from './types';
 const TIME_SCALE = 0.05;
 
 describe('no silent outage: DynamoDB writes failing in the primary (sandbox, real handlers)', { timeout: 90_000 }, () => {
-  let sandbox: SandboxHandle;
-  let control: SandboxControlClient;
-  let auth: Record<string, string>;
-  let primary: string;
-  let secondary: string;
+  const f = useSandbox({ timeScale: TIME_SCALE }, { clearFaultsAfterEach: false });
 
-  before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE });
-    control = new SandboxControlClient(sandbox.endpoints.control);
-    auth = merchantHeaders(sandbox.endpoints);
-    ({ primary, secondary } = regionsByRole(sandbox.endpoints));
-  });
-  after(async () => {
-    await sandbox?.stop();
-  });
-
-  const primaryChecks = async (): Promise<number> => (await control.state()).health[primary].checks;
+  const primaryChecks = async (): Promise<number> => (await f.control.state()).health[f.primary].checks;
   /** The first routing change to `region` decided after the primary's `sinceChecks`-th check (a wait, not a bound). */
   const routedTo = (region: string, sinceChecks: number): Promise<RoutingChange> =>
     waitFor(
       `routing to ${region}`,
-      async () => (await control.state()).routing.history.find((h) => h.target === region && h.primaryChecks > sinceChecks),
+      async () => (await f.control.state()).routing.history.find((h) => h.target === region && h.primaryChecks > sinceChecks),
       60_000,
     );
 
   it('fails the primary health check, fails over within the alarm bound and the RTO, and keeps committing', async (t) => {
-    const intervalSeconds = sandbox.endpoints.healthCheck.intervalSeconds;
+    const intervalSeconds = f.sandbox.endpoints.healthCheck.intervalSeconds;
     const before = await primaryChecks();
-    await control.injectFault({ fault: 'throttling', region: primary });
+    await f.control.injectFault({ fault: 'throttling', region: f.primary });
     // Counted from once the fault is in place (a check in flight then may still pass; none before it can fail).
     const landed = await primaryChecks();
 
     // A payment sent to the primary meanwhile is still committed (its replica refuses; the peer's commits).
-    const during = await createPayment(sandbox.endpoints.regions[primary].api, auth);
+    const during = await createPayment(f.sandbox.endpoints.regions[f.primary].api, f.auth);
     assert.equal(during.status, 201, JSON.stringify(during.body));
 
     const unhealthy = await waitFor('primary /health failing', async () => {
-      const h = await getHealth(sandbox.endpoints.regions[primary].api);
+      const h = await getHealth(f.sandbox.endpoints.regions[f.primary].api);
       return h.status === 503 ? h : undefined;
     }, 10_000);
     assert.equal(unhealthy.body.status, 'unhealthy');
 
-    const failover = await routedTo(secondary, before);
+    const failover = await routedTo(f.secondary, before);
     const failoverSeconds = Math.max(0, failover.primaryChecks - landed) * intervalSeconds;
     t.diagnostic(`throttling -> failover after ${failoverSeconds / intervalSeconds} checks = ${failoverSeconds} modelled s (time scale ${TIME_SCALE}; RTO objective ${RTO_TARGET_SECONDS} s, alarm bound ${ALARM_BOUND_SECONDS} s)`);
     assert.ok(failoverSeconds <= ALARM_BOUND_SECONDS, `failover after ${failoverSeconds} modelled s`);
     assert.ok(failoverSeconds <= RTO_TARGET_SECONDS);
 
-    const after = await createPayment(sandbox.endpoints.frontDoor, auth);
-    assert.deepEqual([after.status, after.servedBy], [201, secondary]);
-    await waitForPayment(sandbox.endpoints.regions[secondary].api, auth, during.body.transactionId, 10_000, 'COMMITTED');
+    const after = await createPayment(f.sandbox.endpoints.frontDoor, f.auth);
+    assert.deepEqual([after.status, after.servedBy], [201, f.secondary]);
+    await waitForPayment(f.sandbox.endpoints.regions[f.secondary].api, f.auth, during.body.transactionId, 10_000, 'COMMITTED');
 
     const beforeClear = await primaryChecks();
-    await control.clearFaults();
+    await f.control.clearFaults();
     const cleared = await primaryChecks();
-    const failback = await routedTo(primary, beforeClear);
+    const failback = await routedTo(f.primary, beforeClear);
     t.diagnostic(`failback after ${Math.max(0, failback.primaryChecks - cleared) * intervalSeconds} modelled s`);
   });
 });
