@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { useSandbox } from './fixture';
+import { drRetryAfterPrimary201, useSandbox } from './fixture';
 import { createPayment, getPayment, pendingSurvivesRegionLoss, readTransactionLog, waitFor, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
@@ -117,13 +117,7 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
   });
 
   it('DR retry 100 ms after a 201 from the primary (failover before replication): a second commit in the DR region, which replaces the first (same amount; createdAt and region change), logged once without a conflict', async () => {
-    await f.control.injectFault({ fault: 'replication-delay', region: f.primary, delayMs: DELAY_MS });
-    const key = randomUUID();
-    const body = { amount: 4200, currency: 'EUR' };
-    const first = await createPayment(api(f.primary), f.auth, key, body);
-    assert.equal(first.status, 201);
-    await sleep(100);
-    const retry = await createPayment(api(f.secondary), f.auth, key, body);
+    const { first, retry } = await drRetryAfterPrimary201(f, DELAY_MS);
     assert.equal(retry.status, 201);
     assert.equal(retry.body.transactionId, first.body.transactionId);
     assert.equal(retry.body.amount, first.body.amount);

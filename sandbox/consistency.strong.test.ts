@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { useSandbox } from './fixture';
+import { drRetryAfterPrimary201, useSandbox } from './fixture';
 import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, pendingSurvivesRegionLoss, settlePayment, waitFor, type HttpResult, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
@@ -112,13 +112,7 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
   });
 
   it('DR retry 100 ms after a 201 from the primary: the same 201 body, one payment', async (t) => {
-    await f.control.injectFault({ fault: 'replication-delay', region: f.primary, delayMs: 300 });
-    const key = randomUUID();
-    const body = { amount: 4200, currency: 'EUR' };
-    const first = await createPayment(api(f.primary), f.auth, key, body);
-    assert.equal(first.status, 201);
-    await sleep(100);
-    const retry = await createPayment(api(f.secondary), f.auth, key, body);
+    const { key, body, first, retry } = await drRetryAfterPrimary201(f, 300);
     t.diagnostic(`DR retry first answered ${retry.status}`);
     const answers = await settlePayment(api(f.secondary), f.auth, key, body, retry);
     record([first, ...answers]);

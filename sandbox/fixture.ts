@@ -4,11 +4,13 @@
  * headers, the primary and DR regions by role, and optionally warm payment paths and faults cleared
  * after every test.
  */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, afterEach, before } from 'node:test';
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from './sandbox';
-import { warmPayments } from './testkit';
+import { createPayment, warmPayments, type HttpResult, type PaymentBody } from './testkit';
 import type { SandboxEndpoints } from './types';
 
 export interface SandboxFixture {
@@ -70,4 +72,26 @@ export function useSandbox(options: SandboxOptions, fixtureOptions: SandboxFixtu
   const fixture = { api: (region: string) => current().endpoints.regions[region].api };
   for (const name of fields) Object.defineProperty(fixture, name, { enumerable: true, get: () => current()[name] });
   return fixture as SandboxFixture;
+}
+
+/** Delay between the primary's 201 and the client's retry in the DR region (a failover before replication). */
+const DR_RETRY_AFTER_MS = 100;
+
+/**
+ * The DR retry case: with replication from the primary delayed by `replicationDelayMs`, a payment is
+ * confirmed (201) by the primary, and the same request (same Idempotency-Key and body) is sent to
+ * the DR region 100 ms later. Returns the key, the body, the primary's 201 and the DR region's first answer.
+ */
+export async function drRetryAfterPrimary201(
+  f: SandboxFixture,
+  replicationDelayMs: number,
+): Promise<{ key: string; body: Record<string, unknown>; first: HttpResult<PaymentBody>; retry: HttpResult<PaymentBody> }> {
+  await f.control.injectFault({ fault: 'replication-delay', region: f.primary, delayMs: replicationDelayMs });
+  const key = randomUUID();
+  const body = { amount: 4200, currency: 'EUR' };
+  const first = await createPayment(f.api(f.primary), f.auth, key, body);
+  assert.equal(first.status, 201);
+  await new Promise((resolve) => setTimeout(resolve, DR_RETRY_AFTER_MS));
+  const retry = await createPayment(f.api(f.secondary), f.auth, key, body);
+  return { key, body, first, retry };
 }
