@@ -11,7 +11,7 @@
  * 202, another body -> 422. Source: Amazon S3 User Guide, "How to prevent object overwrites with
  * conditional writes", https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  * (s3rver, the local engine, ignores If-None-Match on PUT; the tests and the sandbox put
- * testkit/s3ConditionalFront.ts in front of it, which emulates this documented behaviour.)
+ * localaws/s3Front.ts in front of it, which emulates this documented behaviour.)
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PaymentItem } from './payment';
