@@ -1,7 +1,7 @@
 /**
  * POST /payments against real engines: each region is a dynalite table and an s3rver bucket (each
- * behind a fault proxy) plus the SQS double; the two regions are each other's peer, as deployed.
- * Throttling, 5xx, hangs and lost responses are injected by the proxies, so the SDK sees what AWS
+ * behind its front, localaws/) plus the SQS emulator; the two regions are each other's peer, as deployed.
+ * Throttling, 5xx, hangs and lost responses are injected by the fronts, so the SDK sees what AWS
  * would send. Global-table replication is not running here: tests copy items when they need it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -38,7 +38,7 @@ async function itemOf(region: RegionFixture, transactionId: string): Promise<Rec
   return (await paymentItems(region)).find((i) => i.pk?.S === `PAYMENT#${transactionId}`);
 }
 
-/** Requests that reached a region's engines through its proxies (DynamoDB, S3) and the SQS double. */
+/** Requests that reached a region's engines through its fronts (DynamoDB, S3) and the messages its queues hold. */
 function counters(region: RegionFixture): () => { dynamodb: number; s3: number; sqs: number } {
   const start = { dynamodb: region.dynamodbFaults.requests(), s3: region.s3Faults.requests(), sqs: region.queued().length };
   return () => ({ dynamodb: region.dynamodbFaults.requests() - start.dynamodb, s3: region.s3Faults.requests() - start.s3, sqs: region.queued().length - start.sqs });
@@ -197,7 +197,7 @@ describe('createPayment handler', () => {
   });
 
   it('never writes unconditionally: every DynamoDB write it sends, in either region, carries attribute_not_exists(pk)', async () => {
-    // Prepare: record every request both regions' proxies see (no fault)
+    // Prepare: record every request both regions' DynamoDB fronts see (no fault)
     const writes: string[] = [];
     for (const r of [east1, east2]) {
       r.dynamodbFaults.match = (req, body) => {
@@ -250,7 +250,7 @@ describe('createPayment handler', () => {
     assert.equal(replay.body, first.body);
     assert.equal((await paymentItems(east1)).length, count);
     // One request: the refused conditional write carries the stored item back (ReturnValuesOnConditionCheckFailure,
-    // which DynamoDB implements and the test proxy emulates for dynalite).
+    // which DynamoDB implements and the DynamoDB front emulates for dynalite).
     assert.equal(calls().dynamodb, 1, 'a duplicate costs its refused write and no read');
   });
 

@@ -1,5 +1,5 @@
 /**
- * GET /health against dynalite, with the maintenance flag in the SSM double (SSM has no local
+ * GET /health against dynalite, with the maintenance flag in the SSM emulator (SSM has no local
  * engine; the real SSM client and Powertools parameters talk to localaws/ssmEmulator).
  * Each scenario loads the handler fresh, as a new execution environment (empty parameter cache).
  */

@@ -1,5 +1,5 @@
 /**
- * The stream consumer against s3rver (behind a fault proxy). Its input is a DynamoDB stream event
+ * The stream consumer against s3rver (behind the S3 front and its faults). Its input is a DynamoDB stream event
  * built here exactly as Lambda's event source mapping delivers one (NEW_AND_OLD_IMAGES,
  * `aws-lambda`'s `DynamoDBStreamEvent`).
  */
