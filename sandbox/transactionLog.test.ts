@@ -87,4 +87,16 @@ describe('transaction log from the stream (sandbox, eventual mode, real stream c
     await logged(f.secondary, f.primary, payment.transactionId);
     await logged(f.primary, f.secondary, payment.transactionId);
   });
+
+  it('replicates the transaction-log prefix only: a pending-payment marker stays in the region that wrote it', async () => {
+    const id = randomUUID();
+    const put = (key: string) => fetch(objectUrl(region(f.primary).s3, region(f.primary).bucket, key), { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    // The marker first: were it replicated, it would be copied no later than the log object after it.
+    assert.equal((await put(`pending/${id}.json`)).status, 200);
+    assert.equal((await put(`transactions/probe/${id}.json`)).status, 200);
+    await waitFor('the log object in the other region', async () => ((await keys(f.secondary, `transactions/probe/${id}`)).length > 0 ? true : undefined), 20_000, 200);
+    await sleep(500);
+    assert.deepEqual(await keys(f.secondary, `pending/${id}`), [], 'the marker is not replicated');
+    assert.deepEqual(await keys(f.primary, `pending/${id}`), [`pending/${id}.json`]);
+  });
 });
