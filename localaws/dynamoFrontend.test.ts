@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
 import { DynamoFrontend, newer } from './dynamoFrontend';
 import type { ChangeRecord } from '../sandbox/types';
@@ -74,10 +74,10 @@ describe('DynamoDB front end', () => {
     await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'B' } } }));
   });
 
-  it('throttles a control-plane call with ThrottlingException, a data-plane call with ProvisionedThroughputExceededException (AWS names them so)', async () => {
+  it('throttles a table operation with ThrottlingException, a data-plane call with ProvisionedThroughputExceededException (AWS names them so)', async () => {
     frontend.faults.fault = { kind: 'throttle' };
     try {
-      await assert.rejects(client.send(new DescribeTableCommand({ TableName: TABLE })), (err: Error) => err.name === 'ThrottlingException');
+      await assert.rejects(client.send(new CreateTableCommand({ ...paymentsTableInput('throttled-table') })), (err: Error) => err.name === 'ThrottlingException');
       await assert.rejects(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
     } finally {
       frontend.faults.reset();

@@ -4,9 +4,12 @@
  * own wire form so the real SDK parses, retries and surfaces them exactly as it would against AWS.
  *
  *  - `throttle`: DynamoDB answers HTTP 400 `ProvisionedThroughputExceededException` to a data-plane
- *    request (GetItem, PutItem, Query, ...) and `ThrottlingException` to a control-plane request
- *    (CreateTable, UpdateTable, DescribeTable, ...), as the DynamoDB error table lists them
- *    ("Error handling with DynamoDB", Error messages and codes,
+ *    request (GetItem, PutItem, Query, ...: "The request was denied due to request throttling ... The
+ *    AWS SDKs for DynamoDB automatically retry requests that receive this exception", API reference,
+ *    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#API_PutItem_Errors)
+ *    and `ThrottlingException` ("Rate of requests exceeds the allowed throughput") to the table
+ *    operations the DynamoDB error table says return it when performed too rapidly: CreateTable,
+ *    UpdateTable, DeleteTable ("Error handling with DynamoDB", Error messages and codes,
  *    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html#Programming.Errors.MessagesAndCodes);
  *    S3 answers HTTP 503 `SlowDown` ("Please reduce your request rate",
  *    https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
@@ -64,15 +67,12 @@ export class FaultSwitch {
   }
 }
 
-/**
- * DynamoDB's control-plane operations (table and backup management): throttled with
- * `ThrottlingException`; every other operation is data plane (`ProvisionedThroughputExceededException`).
- */
-const DYNAMODB_CONTROL_PLANE = /^(Create|Delete|Update|Describe|List)(Table|GlobalTable|Backup|Backups|Tables|GlobalTables|TimeToLive|ContinuousBackups|ContributorInsights|TableReplicaAutoScaling|GlobalTableSettings|KinesisStreamingDestination|Export|Exports|Import|Imports|Limits|Endpoints)$|^(RestoreTable\w*|TagResource|UntagResource|ListTagsOfResource|ExportTableToPointInTime|ImportTable|EnableKinesisStreamingDestination|DisableKinesisStreamingDestination)$/;
+/** The table operations DynamoDB throttles with `ThrottlingException` (the error table names these three). */
+const DYNAMODB_TABLE_OPERATIONS = new Set(['CreateTable', 'UpdateTable', 'DeleteTable']);
 
 /** The error a throttled DynamoDB operation gets: its exception name, HTTP status and message. */
 export function dynamodbThrottle(operation: string): { status: number; type: string; message: string } {
-  return DYNAMODB_CONTROL_PLANE.test(operation)
+  return DYNAMODB_TABLE_OPERATIONS.has(operation)
     ? { status: 400, type: 'ThrottlingException', message: 'Rate of requests exceeds the allowed throughput.' }
     : {
         status: 400,
