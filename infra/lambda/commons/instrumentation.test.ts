@@ -8,7 +8,7 @@
 import type { Context } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { lambdaContext } from '../testkit/lambda';
+import { lambdaContext } from '../../../localaws/lambdaEvents';
 import { instrumented, type Instrumentation } from './instrumentation';
 
 type Call = [string, ...unknown[]];
