@@ -23,7 +23,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
-import { bundleHandlerSync, HANDLER_NAMES, type HandlerName } from '../infra/lambda/build';
+import { HANDLERS, type HandlerName } from '../contract/handlers';
+import { bundleHandlerSync } from '../infra/lambda/build';
 import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commons/clients';
 import { newPaymentItem } from '../infra/lambda/commons/payment';
 import { toAttributes } from '../infra/lambda/commons/repository';
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'payments-bench-'));
   const files = new Map<HandlerName, string>();
   let bundlesOk = true;
-  for (const name of HANDLER_NAMES) {
+  for (const name of HANDLERS) {
     const { code, bytes } = bundleHandlerSync(name);
     mkdirSync(join(dir, name));
     const file = join(dir, name, 'index.js');

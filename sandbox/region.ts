@@ -15,7 +15,7 @@ import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
-import { HANDLERS } from '../infra/lambdaCode';
+import { HANDLERS } from '../contract';
 import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
 import { resourceName } from '../infra/naming';
 import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from './apiGateway';

@@ -189,7 +189,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const objectReplication = opts.objectReplication ?? true;
   const roles: [string, RegionRole][] = [
     [settings.primaryRegion, 'primary'],
-    [settings.secondaryRegion, 'secondary'],
+    [settings.drRegion, 'secondary'],
   ];
 
   const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
@@ -232,7 +232,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       endpoints,
       startedAt,
       consistencyMode,
-      routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.secondaryRegion, history: [...frontDoor.routingHistory] },
+      routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.drRegion, history: [...frontDoor.routingHistory] },
       health: frontDoor.health(),
       replication: { baseDelayMs, ...replication, ...(objectReplicator ? { objects: objectReplicator.state() } : {}) },
       ...(consistencyMode === 'strong' ? { strongConsistency: replicator.strongState() } : {}),

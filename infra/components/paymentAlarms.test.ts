@@ -16,7 +16,7 @@ import { ALARM_BOUND_SECONDS, HANDLER_METRICS_DIMENSIONS, HANDLER_METRICS_NAMESP
 
 const s = loadStackSettings('dev');
 const S = s.environmentSuffix;
-const regions = [s.primaryRegion, s.secondaryRegion];
+const regions = [s.primaryRegion, s.drRegion];
 
 describe('payment alarms (stack dev)', () => {
   let run: ProgramRun;

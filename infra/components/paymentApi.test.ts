@@ -15,7 +15,7 @@ import { PaymentApi } from './paymentApi';
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const s = loadStackSettings('dev');
-const regions = [s.primaryRegion, s.secondaryRegion];
+const regions = [s.primaryRegion, s.drRegion];
 
 describe('payment API deploy rules', () => {
   let run: ProgramRun;
@@ -80,7 +80,7 @@ describe('payment API deploy rules', () => {
     assert.equal(new Set(names).size, names.length, 'no validation record has two owners');
     assert.equal(records.length, 3, 'failover hostname (shared) + one regional hostname per region');
     for (const r of records) assert.equal(r.inputs.allowOverwrite, undefined, `${r.name} must not overwrite another owner's record`);
-    const secondaryValidation = one(run, 'aws:acm/certificateValidation:CertificateValidation', (r) => r.inputs.region === s.secondaryRegion);
+    const secondaryValidation = one(run, 'aws:acm/certificateValidation:CertificateValidation', (r) => r.inputs.region === s.drRegion);
     const shared = records.find((r) => r.name === `payments-${s.primaryRegion}-api-failover-validation`)!;
     assert.ok(secondaryValidation.inputs.validationRecordFqdns.includes(shared.inputs.name));
   });

@@ -62,8 +62,8 @@ export function stackSuite(stack: string): StackSuite {
   const s = loadStackSettings(stack);
   const S = s.environmentSuffix;
   const regions = [
-    { region: s.primaryRegion, role: 'primary' as const, peer: s.secondaryRegion },
-    { region: s.secondaryRegion, role: 'secondary' as const, peer: s.primaryRegion },
+    { region: s.primaryRegion, role: 'primary' as const, peer: s.drRegion },
+    { region: s.drRegion, role: 'secondary' as const, peer: s.primaryRegion },
   ];
   const stackTags = { Project: 'payments-dr', Environment: S };
   const peerOf = (region: string): string => regions.find((r) => r.region === region)!.peer;
@@ -125,7 +125,7 @@ export function stackSuite(stack: string): StackSuite {
     });
 
     it('sets the region input on every regional resource, and only the two regions (health alarms: us-east-1)', () => {
-      const allowed = new Set([s.primaryRegion, s.secondaryRegion, 'us-east-1']);
+      const allowed = new Set([s.primaryRegion, s.drRegion, 'us-east-1']);
       for (const r of run.resources.filter((x) => x.custom && x.type.startsWith('aws:'))) {
         if (GLOBAL_TYPES.has(r.type)) assert.equal(r.inputs.region, undefined, `${r.type} ${r.name} is global`);
         else assert.ok(allowed.has(r.inputs.region), `${r.type} ${r.name} has region ${r.inputs.region}`);
@@ -194,7 +194,7 @@ export function stackSuite(stack: string): StackSuite {
         pointInTimeRecovery: { enabled: true },
         serverSideEncryption: { enabled: true },
         deletionProtectionEnabled: false,
-        replicas: [{ regionName: s.secondaryRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
+        replicas: [{ regionName: s.drRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
         tags: stackTags,
       };
       if (strong) expected.globalTableWitness = { regionName: s.witnessRegion };
@@ -582,7 +582,7 @@ export function stackSuite(stack: string): StackSuite {
           statistic: 'Maximum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
         });
         assert.equal(ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm').filter((a) => a.inputs.region === region && a.inputs.alarmActions[0] === topic).length,
-          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.secondaryRegion ? 1 : 0));
+          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.drRegion ? 1 : 0));
       });
       it(`${region}: alarm topic encrypted with a KMS key CloudWatch may use`, () => {
         const key = one(run, 'aws:kms/key:Key', (r) => r.inputs.region === region);
@@ -744,7 +744,7 @@ export function stackSuite(stack: string): StackSuite {
       const api = (region: string) => named(run, 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`).id;
       const invoke = (region: string) => `https://${api(region)}.execute-api.${region}.amazonaws.com/v1`;
       assert.equal(o.primaryApiUrl, s.customDomainsEnabled ? `https://${s.primaryRegion}.api.${s.domainName}` : invoke(s.primaryRegion));
-      assert.equal(o.secondaryApiUrl, s.customDomainsEnabled ? `https://${s.secondaryRegion}.api.${s.domainName}` : invoke(s.secondaryRegion));
+      assert.equal(o.secondaryApiUrl, s.customDomainsEnabled ? `https://${s.drRegion}.api.${s.domainName}` : invoke(s.drRegion));
       assert.equal(o.failoverApiUrl, s.customDomainsEnabled ? `https://api.${s.domainName}` : undefined, 'no failover URL without custom domains');
       const checks = ofType(run, 'aws:route53/healthCheck:HealthCheck');
       assert.deepEqual(o.healthCheckIds, Object.fromEntries(regions.map(({ role, region }) => [role, checks.find((c) => c.inputs.tags.Name === `${role}-health-check-${S}-${region}`)!.id])));

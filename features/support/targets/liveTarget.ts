@@ -122,7 +122,7 @@ function regionMap(value: unknown, primary: string, secondary: string): Record<s
 export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string): LiveOutputs {
   const settings = loadStackSettings(stack);
   const primary = str(pick(outputs, ['primaryRegion'])) ?? settings.primaryRegion;
-  const secondary = str(pick(outputs, ['secondaryRegion'])) ?? settings.secondaryRegion;
+  const secondary = str(pick(outputs, ['secondaryRegion'])) ?? settings.drRegion;
   const both = (mapKeys: string[], primaryKeys: string[], secondaryKeys: string[]): Record<string, string> => {
     const map = regionMap(pick(outputs, mapKeys), primary, secondary);
     const p = str(pick(outputs, primaryKeys));
