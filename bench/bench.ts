@@ -28,7 +28,7 @@ import { bundleHandlerSync } from '../infra/lambda/build';
 import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commons/clients';
 import { newPaymentItem } from '../infra/lambda/commons/payment';
 import { toAttributes } from '../infra/lambda/commons/repository';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { apiEvent, lambdaContext } from '../infra/lambda/testkit/lambda';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -77,7 +77,7 @@ function handlerEnv(endpoints: { dynamodb: string; s3: string; sqs: string }): R
     CREDENTIALS_TABLE_NAME: 'merchant-credentials-bench',
     TRANSACTION_LOG_BUCKET: 'payments-txlog-bench',
     TRANSACTION_LOG_PREFIX: 'transactions/',
-    MAINTENANCE_PARAMETER: '/payments-dr/bench/us-east-1/maintenance',
+    MANUAL_FAILOVER_PARAMETER: '/payments-dr/bench/us-east-1/manual-failover',
     PARAMETER_PATH: '/payments-dr/bench/us-east-1/',
     MAX_AMOUNT_MINOR: '100000000',
     ALLOWED_CURRENCIES: 'USD,EUR,GBP',

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { DynamoFrontend, newer } from './dynamoFrontend';
 import { closeServer, listen } from './http';
 import type { ChangeRecord } from './types';

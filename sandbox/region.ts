@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { resourceEnvironment } from '../contract/environment';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { HANDLERS } from '../contract';
 import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
 import { resourceName } from '../infra/naming';
@@ -153,10 +154,10 @@ class Region {
       deadLetter: { queue: dlq, maxReceiveCount: c.maxReceiveCount },
     });
 
-    // SSM: the maintenance flag (the drill switch), off.
+    // SSM: the manual failover flag (the drill switch), off.
     this.ssm = new SsmEmulator(c.region);
     const ssm = await this.ssm.start();
-    this.ssm.put(c.maintenanceParameter, 'false');
+    this.ssm.put(c.manualFailoverParameter, 'false');
 
     // The API listens now (its routes come with `connectPeer`), so the parent learns every endpoint.
     this.api = new ApiGatewayEmulator({
@@ -210,17 +211,17 @@ class Region {
       AWS_ENDPOINT_URL_SQS: e.sqsUrl,
       AWS_ENDPOINT_URL_SSM: e.ssm,
       S3_FORCE_PATH_STYLE: 'true',
-      TABLE_NAME: c.tableName,
-      RETRY_QUEUE_URL: e.retryQueueUrl,
-      TRANSACTION_LOG_BUCKET: c.bucket,
-      MAINTENANCE_PARAMETER: c.maintenanceParameter,
-      PARAMETER_PATH: c.parameterPath,
-      CREDENTIALS_TABLE_NAME: c.credentialsTableName,
-      // The peer region (commons/config.ts readPeerConfig): its replica, retry queue and marker bucket.
-      PEER_REGION: peer.region,
-      PEER_RETRY_QUEUE_URL: peer.retryQueueUrl,
-      PENDING_BUCKET: c.bucket,
-      PEER_PENDING_BUCKET: peer.bucket,
+      // This region's resources and the peer's (replica, retry queue, marker bucket), as the stack wires them.
+      ...resourceEnvironment({
+        tableName: c.tableName,
+        retryQueueUrl: e.retryQueueUrl,
+        bucket: c.bucket,
+        peerRegion: peer.region,
+        peerRetryQueueUrl: peer.retryQueueUrl,
+        peerBucket: peer.bucket,
+        credentialsTableName: c.credentialsTableName,
+        parameterPath: c.parameterPath,
+      }),
       PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodb,
       PEER_ENDPOINT_URL_SQS: peer.sqs,
       PEER_ENDPOINT_URL_S3: peer.s3,

@@ -9,6 +9,7 @@
  * `replication-delay` faults) are wall-clock milliseconds as given.
  */
 import { join } from 'node:path';
+import { HANDLER_SIZING, manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_STREAM, type HandlerName } from '../contract';
 import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
 import { bucketName, parameterPath, resourceName } from '../infra/naming';
 import { ControlServer } from './control';
@@ -65,30 +66,18 @@ export interface SandboxHandle {
 }
 
 const REPO_ROOT = join(__dirname, '..');
-// Names and figures follow the stack's (`infra/program.ts`, `infra/components/*.ts`, via `infra/naming.ts`).
+// Names follow the stack's (`infra/naming.ts`); sizing, queue and stream settings and the functions'
+// environment are the service contract's (contract/), as the stack deploys them.
 
 /** The stage the stack deploys (`PaymentApi` default `stageName`). */
 export const STAGE = 'v1';
 /** The account id the sandbox pretends to run in (part of bucket names and ARNs). */
 export const SANDBOX_ACCOUNT_ID = '000000000000';
-/** The stack's function timeouts (`HANDLER_SPECS` in infra/components/region.ts). */
-const API_TIMEOUT_MS = 10_000;
-const HEALTH_TIMEOUT_MS = 5_000;
-const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
-/** The stack's retry queue (`RetryQueues` defaults). */
-const VISIBILITY_TIMEOUT_SECONDS = 180;
-const MAX_RECEIVE_COUNT = 5;
-const BATCH_SIZE = 10;
-/**
- * The stack's stream event source mapping batch size (`TRANSACTION_LOG_STREAM_SETTINGS.batchSize` in
- * infra/components/transactionLogStream.ts, not imported here: it loads @pulumi/aws; a test keeps
- * the two equal). Its batching window is not emulated: records are delivered as they arrive.
- */
-export const STREAM_BATCH_SIZE = 10_000;
-/** The stream consumer's function timeout. */
-const STREAM_CONSUMER_TIMEOUT_MS = 60_000;
+/** The stack's stream event source mapping batch size. Its batching window is not emulated: records are delivered as they arrive. */
+export const STREAM_BATCH_SIZE = TRANSACTION_LOG_STREAM.batchSize;
 /** Powertools Parameters' default cache age, seconds. */
 const PARAMETERS_MAX_AGE_SECONDS = 5;
+const ms = (handler: HandlerName): number => HANDLER_SIZING[handler].timeout * 1000;
 
 export function regionConfig(
   settings: StackSettings,
@@ -105,15 +94,9 @@ export function regionConfig(
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
-  const env: Record<string, string> = {
-    TRANSACTION_LOG_PREFIX: 'transactions/',
-    MAX_AMOUNT_MINOR: String(settings.maxAmountMinor),
-    ALLOWED_CURRENCIES: settings.allowedCurrencies.join(','),
-    IDEMPOTENCY_TTL_SECONDS: '86400',
-    POWERTOOLS_SERVICE_NAME: 'payments',
-    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  };
+  // The settings-derived half of the functions' environment; each region adds its resources' half
+  // (`resourceEnvironment`, sandbox/region.ts) once its engines run.
+  const env: Record<string, string> = serviceEnvironment(settings);
   // The parameter cache is AWS-facing timing too: scale it with the health checks (0 disables it).
   if (timeScale < 1) env.POWERTOOLS_PARAMETERS_MAX_AGE = String(Math.floor(PARAMETERS_MAX_AGE_SECONDS * timeScale));
   return {
@@ -125,25 +108,25 @@ export function regionConfig(
     bucket: bucketName('transaction-logs', suffix, region, SANDBOX_ACCOUNT_ID),
     retryQueueName: resourceName('payments-retry', suffix, region),
     deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-    maintenanceParameter: `${path}maintenance`,
+    manualFailoverParameter: manualFailoverParameterName(path),
     parameterPath: path,
     timeScale,
     handlersDir,
     env,
     apiKey,
     environmentSuffix: suffix,
-    apiTimeoutMs: API_TIMEOUT_MS,
-    healthTimeoutMs: HEALTH_TIMEOUT_MS,
-    retryProcessorTimeoutMs: RETRY_PROCESSOR_TIMEOUT_MS,
-    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    batchSize: BATCH_SIZE,
+    apiTimeoutMs: ms('createPayment'),
+    healthTimeoutMs: ms('health'),
+    retryProcessorTimeoutMs: ms('retryProcessor'),
+    visibilityTimeoutSeconds: RETRY_QUEUE.visibilityTimeoutSeconds,
+    maxReceiveCount: RETRY_QUEUE.maxReceiveCount,
+    batchSize: RETRY_QUEUE.batchSize,
     objectReplication,
     consistencyMode,
     accountId: SANDBOX_ACCOUNT_ID,
     ...(streamConsumer !== undefined ? { streamConsumer } : {}),
     streamBatchSize: STREAM_BATCH_SIZE,
-    streamConsumerTimeoutMs: STREAM_CONSUMER_TIMEOUT_MS,
+    streamConsumerTimeoutMs: ms('transactionLogWriter'),
     credentialsTableName: resourceName('merchant-credentials', suffix),
     credentialRecords,
   };
@@ -212,7 +195,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const faults = new FaultInjector(
     regions,
     replicator,
-    new Map(processes.map((p) => [p.region, p.config.maintenanceParameter])),
+    new Map(processes.map((p) => [p.region, p.config.manualFailoverParameter])),
     () => objectReplicator?.resume(),
   );
   const intervalMs = settings.healthCheckIntervalSeconds * 1000 * timeScale;
@@ -287,7 +270,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         bucket: p.config.bucket,
         retryQueueUrl: p.info.retryQueueUrl,
         deadLetterQueueUrl: p.info.deadLetterQueueUrl,
-        maintenanceParameter: p.config.maintenanceParameter,
+        manualFailoverParameter: p.config.manualFailoverParameter,
       };
     }
     endpoints = {

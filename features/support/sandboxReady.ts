@@ -67,7 +67,7 @@ export function parseSandboxReady(value: unknown): SandboxReady {
       ssm: str(r.ssm) ?? '',
       bucket: need(str(r.bucket), `regions.${name}.bucket`),
       retryQueueUrl: str(r.retryQueueUrl) ?? '',
-      maintenanceParameter: str(r.maintenanceParameter),
+      maintenanceParameter: str(r.manualFailoverParameter),
     };
   }
   const roles = Object.values(regions).map((r) => r.role).sort();

@@ -16,14 +16,12 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { METRIC, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../../contract';
 import { BUDGET_CONSTANTS } from '../budget';
 import { resourceName } from '../naming';
 
 /** Every alarm of this component fires within this many seconds of its condition. */
 export const ALARM_BOUND_SECONDS = 180;
-/** The handlers' metrics namespace and dimensions (Powertools: namespace + `service`). */
-export const HANDLER_METRICS_NAMESPACE = 'PaymentsDR';
-export const HANDLER_METRICS_DIMENSIONS = { service: 'payments' } as const;
 /** A queued payment older than this (seconds) alarms. */
 export const RETRY_QUEUE_AGE_THRESHOLD_SECONDS = 60;
 
@@ -52,7 +50,7 @@ export const PAYMENT_ALARMS: Record<PaymentAlarmKey, PaymentAlarmSpec> = {
   },
   'payments-queued': {
     meaning: 'createPayment answered 202 PENDING: the region could not commit a payment synchronously.',
-    firstAction: 'Check the region\'s /health and DynamoDB throttling/errors; if writes keep failing, fail the region over (maintenance flag).',
+    firstAction: 'Check the region\'s /health and DynamoDB throttling/errors; if writes keep failing, fail the region over (manual failover flag).',
   },
   'retry-failures': {
     meaning: 'The retry processor failed to commit a queued payment.',
@@ -139,12 +137,12 @@ export class PaymentAlarms extends pulumi.ComponentResource {
       );
       this.alarmArns[physical] = created.arn;
     };
-    const handlerMetric = (metricName: string) => ({ namespace: HANDLER_METRICS_NAMESPACE, metricName, dimensions: { ...HANDLER_METRICS_DIMENSIONS } });
-    alarm('payments-committed-in-peer', handlerMetric('PaymentCommittedInPeerRegion'), 'Sum', 0);
-    alarm('payments-queued', handlerMetric('PaymentQueuedForRetry'), 'Sum', 0);
-    alarm('retry-failures', handlerMetric('RetryFailed'), 'Sum', 0);
-    alarm('transaction-log-failures', handlerMetric('TransactionLogWriteFailed'), 'Sum', 0);
-    alarm('payment-conflicts', handlerMetric('PaymentConflictDetected'), 'Sum', 0);
+    const handlerMetric = (metricName: MetricName) => ({ namespace: METRICS_NAMESPACE, metricName, dimensions: { ...METRIC_DIMENSIONS } });
+    alarm('payments-committed-in-peer', handlerMetric(METRIC.paymentCommittedInPeer), 'Sum', 0);
+    alarm('payments-queued', handlerMetric(METRIC.paymentQueued), 'Sum', 0);
+    alarm('retry-failures', handlerMetric(METRIC.retryFailed), 'Sum', 0);
+    alarm('transaction-log-failures', handlerMetric(METRIC.transactionLogFailed), 'Sum', 0);
+    alarm('payment-conflicts', handlerMetric(METRIC.paymentConflictDetected), 'Sum', 0);
     alarm(
       'retry-queue-age',
       { namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: args.retryQueueName } },

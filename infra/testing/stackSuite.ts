@@ -234,7 +234,7 @@ export function stackSuite(stack: string): StackSuite {
                 PEER_PENDING_BUCKET: `transaction-logs-${S}-${peerOf(region)}-${A}`,
                 PENDING_PREFIX: 'pending/',
                 CREDENTIALS_TABLE_NAME: `merchant-credentials-${S}`,
-                MAINTENANCE_PARAMETER: `/payments-dr/${S}/${region}/maintenance`,
+                MANUAL_FAILOVER_PARAMETER: `/payments-dr/${S}/${region}/manual-failover`,
                 PARAMETER_PATH: `/payments-dr/${S}/${region}/`,
                 MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
                 ALLOWED_CURRENCIES: s.allowedCurrencies.join(','),
@@ -638,7 +638,7 @@ export function stackSuite(stack: string): StackSuite {
         assert.deepEqual(readers.map((p) => p.inputs.name).sort(), regions.map((r) => `health-${S}-${r.region}-policy`).sort());
         const mine = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', `health-${S}-${region}-policy`));
         assert.deepEqual(mine.Statement.find((x) => x.Sid === 'ReadOwnRegionParameters'), {
-          Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`],
+          Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`],
         });
       });
     }
@@ -694,7 +694,7 @@ export function stackSuite(stack: string): StackSuite {
             health: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table,
                 Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
-              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`] }],
+              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`] }],
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
               { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue },

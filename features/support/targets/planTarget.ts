@@ -105,7 +105,7 @@ export function regionalResourcesFromFunctions(region: string, functions: Functi
   const queue = queueArnFromUrl(need('RETRY_QUEUE_URL'), region);
   const accountId = queue?.accountId ?? fallbackAccountId;
   const queueName = need('RETRY_QUEUE_URL').split('/').pop() ?? '';
-  const maintenance = need('MAINTENANCE_PARAMETER');
+  const maintenance = need('MANUAL_FAILOVER_PARAMETER');
   return {
     region,
     accountId,

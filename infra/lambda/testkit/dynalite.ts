@@ -4,7 +4,7 @@
  */
 import { CreateTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { AddressInfo, Server } from 'node:net';
-import { paymentsTableInput } from '../commons/tableSchema';
+import { paymentsTableInput } from '../../../contract/paymentsTable';
 
 interface DynaliteOptions {
   createTableMs?: number;

@@ -42,7 +42,7 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
   const s3Conditional = await startS3ConditionalFront(s3.endpoint);
   const s3Proxy = await startFaultProxy(s3Conditional.endpoint);
   const retryQueueUrl = `${aws.endpoint}/000000000000/payments-retry-${region}`;
-  const maintenanceParameter = `/payments-dr/test/${region}/maintenance`;
+  const maintenanceParameter = `/payments-dr/test/${region}/manual-failover`;
   aws.parameters.set(maintenanceParameter, 'false');
   const fixture: RegionFixture = {
     region,
