@@ -16,7 +16,7 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/cli
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
 import { resourceEnvironment } from '../contract/environment';
 import { paymentsTableInput } from '../contract/paymentsTable';
-import { HANDLERS } from '../contract';
+import { HANDLER_SIZING, handlerKey, HANDLERS, type HandlerName } from '../contract';
 import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
 import { resourceName } from '../infra/naming';
 import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from './apiGateway';
@@ -228,24 +228,25 @@ class Region {
     });
     delete process.env.AWS_PROFILE;
 
-    const fn = (name: string, timeoutMs: number, memoryMB = 512): FunctionSpec => ({
-      functionName: resourceName(name, c.environmentSuffix, c.region),
+    // Each function sized as the stack deploys it (the service contract's HANDLER_SIZING).
+    const fn = (name: HandlerName): FunctionSpec => ({
+      functionName: resourceName(handlerKey(name), c.environmentSuffix, c.region),
       region: c.region,
-      memoryMB,
-      timeoutMs,
+      memoryMB: HANDLER_SIZING[name].memorySize,
+      timeoutMs: HANDLER_SIZING[name].timeout * 1000,
     });
     const handler = (name: string): string => join(c.handlersDir, name);
-    const authorizer = { fn: fn('authorizer', c.apiTimeoutMs, 256), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
+    const authorizer = { fn: fn('authorizer'), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
     this.routes.push(
-      { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
-      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
-      { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
+      { method: 'POST', resource: '/payments', fn: fn('createPayment'), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
+      { method: 'GET', resource: '/payments/{id}', fn: fn('getPayment'), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
+      { method: 'GET', resource: '/health', fn: fn('health'), handler: loadHandler<ApiHandler>(handler('health')) },
     );
     this.esm = new EventSourceMapping({
       sqs: this.sqs,
       queue: e.retryQueue,
       region: c.region,
-      fn: fn('retry-processor', c.retryProcessorTimeoutMs),
+      fn: fn('retryProcessor'),
       handler: loadHandler<SqsHandler>(handler('retryProcessor')),
       batchSize: c.batchSize,
       pollMs: 20,
@@ -255,7 +256,7 @@ class Region {
     const consumerFile = streamConsumerFile(c);
     if (consumerFile && this.stream) {
       this.stream.setConsumer({
-        fn: fn('transaction-log-writer', c.streamConsumerTimeoutMs),
+        fn: fn('transactionLogWriter'),
         handler: loadHandler<StreamHandler>(consumerFile),
       });
       this.stream.start();

@@ -9,7 +9,7 @@
  * `replication-delay` faults) are wall-clock milliseconds as given.
  */
 import { join } from 'node:path';
-import { HANDLER_SIZING, manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_STREAM, type HandlerName } from '../contract';
+import { manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_STREAM } from '../contract';
 import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
 import { bucketName, parameterPath, resourceName } from '../infra/naming';
 import { ControlServer } from './control';
@@ -77,7 +77,6 @@ export const SANDBOX_ACCOUNT_ID = '000000000000';
 export const STREAM_BATCH_SIZE = TRANSACTION_LOG_STREAM.batchSize;
 /** Powertools Parameters' default cache age, seconds. */
 const PARAMETERS_MAX_AGE_SECONDS = 5;
-const ms = (handler: HandlerName): number => HANDLER_SIZING[handler].timeout * 1000;
 
 export function regionConfig(
   settings: StackSettings,
@@ -115,9 +114,6 @@ export function regionConfig(
     env,
     apiKey,
     environmentSuffix: suffix,
-    apiTimeoutMs: ms('createPayment'),
-    healthTimeoutMs: ms('health'),
-    retryProcessorTimeoutMs: ms('retryProcessor'),
     visibilityTimeoutSeconds: RETRY_QUEUE.visibilityTimeoutSeconds,
     maxReceiveCount: RETRY_QUEUE.maxReceiveCount,
     batchSize: RETRY_QUEUE.batchSize,
@@ -126,7 +122,6 @@ export function regionConfig(
     accountId: SANDBOX_ACCOUNT_ID,
     ...(streamConsumer !== undefined ? { streamConsumer } : {}),
     streamBatchSize: STREAM_BATCH_SIZE,
-    streamConsumerTimeoutMs: ms('transactionLogWriter'),
     credentialsTableName: resourceName('merchant-credentials', suffix),
     credentialRecords,
   };

@@ -195,9 +195,6 @@ export interface RegionConfig {
   apiKey?: string;
   /** The stack's suffix (function names are `<handler>-<suffix>-<region>`). */
   environmentSuffix: string;
-  apiTimeoutMs: number;
-  healthTimeoutMs: number;
-  retryProcessorTimeoutMs: number;
   /** Retry queue visibility timeout in (real) seconds; the emulator scales it by `timeScale`. */
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
@@ -213,7 +210,6 @@ export interface RegionConfig {
    */
   streamConsumer?: string;
   streamBatchSize: number;
-  streamConsumerTimeoutMs: number;
   /** The merchant credentials table (same name in both regions) and its seeded records (hashes only). */
   credentialsTableName: string;
   credentialRecords: Record<string, string>[];
