@@ -23,6 +23,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { resourceName } from '../naming';
+import { notifyingAlarm, type AlarmOwner } from './alarms';
 import type { FailoverTarget } from './paymentApi';
 
 /** Route 53 health-check metrics exist only in this region. */
@@ -111,6 +112,7 @@ export class DnsFailover extends pulumi.ComponentResource {
       gateChildren.push(arcCheck.id);
     }
 
+    const alarmOwner: AlarmOwner = { parent: this, region: HEALTH_CHECK_METRICS_REGION, topicArn: args.alarmTopicArn, tags: args.tags, alarmArns: this.alarmArns };
     for (const endpoint of args.endpoints) {
       const healthCheck = new aws.route53.HealthCheck(
         `${name}-${endpoint.role}-health-check`,
@@ -163,33 +165,22 @@ export class DnsFailover extends pulumi.ComponentResource {
         );
       }
 
-      const alarmName = resourceName(`${endpoint.role}-health-check-failed`, suffix, HEALTH_CHECK_METRICS_REGION);
-      const alarm = new aws.cloudwatch.MetricAlarm(
-        `${name}-${endpoint.role}-health-alarm`,
-        {
-          region: HEALTH_CHECK_METRICS_REGION,
-          name: alarmName,
-          alarmDescription:
-            endpoint.role === 'primary'
-              ? `Route 53 sees the primary (${endpoint.region}) as unhealthy: traffic is failing over to the secondary (runbook: primary health check)`
-              : `Route 53 sees the secondary (${endpoint.region}) as unhealthy: there is no healthy standby (runbook: secondary health check)`,
-          namespace: 'AWS/Route53',
-          metricName: 'HealthCheckStatus',
-          dimensions: { HealthCheckId: healthCheck.id },
-          statistic: 'Minimum',
-          period: 60,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: 'LessThanThreshold',
-          // A health check that reports nothing is as bad as one that fails.
-          treatMissingData: 'breaching',
-          alarmActions: [args.alarmTopicArn],
-          okActions: [args.alarmTopicArn],
-          tags: args.tags,
-        },
-        { parent: this },
-      );
-      this.alarmArns[alarmName] = alarm.arn;
+      notifyingAlarm(alarmOwner, `${name}-${endpoint.role}-health-alarm`, resourceName(`${endpoint.role}-health-check-failed`, suffix, HEALTH_CHECK_METRICS_REGION), {
+        alarmDescription:
+          endpoint.role === 'primary'
+            ? `Route 53 sees the primary (${endpoint.region}) as unhealthy: traffic is failing over to the DR region (runbook: primary health check)`
+            : `Route 53 sees the DR region (${endpoint.region}) as unhealthy: there is no healthy standby (runbook: secondary health check)`,
+        namespace: 'AWS/Route53',
+        metricName: 'HealthCheckStatus',
+        dimensions: { HealthCheckId: healthCheck.id },
+        statistic: 'Minimum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        // A health check that reports nothing is as bad as one that fails.
+        treatMissingData: 'breaching',
+      });
     }
     this.registerOutputs({ healthCheckIds: this.healthCheckIds, healthCheckUrls: this.healthCheckUrls });
   }
