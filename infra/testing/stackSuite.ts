@@ -28,7 +28,6 @@ const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolic
 
 export const COMPONENT_TYPES = [
   'payments-dr:database:GlobalTable',
-  'payments-dr:database:CredentialsTable',
   'payments-dr:dns:HostedZone',
   'payments-dr:dns:DnsFailover',
   'payments-dr:storage:CrossRegionReplication',
@@ -78,8 +77,8 @@ export function stackSuite(stack: string): StackSuite {
     it('declares one component of each global kind and one regional component per region', () => {
       const counts = Object.fromEntries(COMPONENT_TYPES.map((t) => [t, ofType(run, t).length]));
       assert.deepEqual(counts, {
-        'payments-dr:database:GlobalTable': 1,
-        'payments-dr:database:CredentialsTable': 1,
+        // the payments table and the merchant-credentials table
+        'payments-dr:database:GlobalTable': 2,
         'payments-dr:dns:HostedZone': 1,
         'payments-dr:dns:DnsFailover': 1,
         'payments-dr:storage:CrossRegionReplication': 1,
@@ -107,7 +106,7 @@ export function stackSuite(stack: string): StackSuite {
       const topLevel = run.options.filter((o) => !o.hasParent).map((o) => o.type).sort();
       assert.deepEqual(topLevel, [
         'payments-dr:api:ApiGatewayAccount',
-        'payments-dr:database:CredentialsTable',
+        'payments-dr:database:GlobalTable',
         'payments-dr:database:GlobalTable',
         'payments-dr:dns:DnsFailover',
         'payments-dr:dns:HostedZone',
@@ -611,7 +610,7 @@ export function stackSuite(stack: string): StackSuite {
 
   describe(`stack ${stack}: 7. SSM parameters`, () => {
     for (const { region, role } of regions) {
-      it(`${region}: endpoint, table name + regional endpoint, function configuration, maintenance flag`, () => {
+      it(`${region}: endpoint, table name + regional endpoint, function configuration, manual failover flag`, () => {
         const path = `/payments-dr/${S}/${region}/`;
         const params = ofType(run, 'aws:ssm/parameter:Parameter').filter((p) => p.inputs.region === region);
         const values = Object.fromEntries(params.map((p) => [p.inputs.name, [p.inputs.type, p.inputs.value]]));
@@ -624,16 +623,16 @@ export function stackSuite(stack: string): StackSuite {
           [`${path}allowed-currencies`]: ['StringList', s.allowedCurrencies.join(',')],
           [`${path}idempotency-ttl-seconds`]: ['String', '86400'],
           [`${path}transaction-log-prefix`]: ['String', 'transactions/'],
-          [`${path}maintenance`]: ['String', 'false'],
+          [`${path}manual-failover`]: ['String', 'false'],
         });
         for (const p of params) {
           assert.equal(p.inputs.tier, 'Standard');
           assert.deepEqual(p.inputs.tags, regionTags(region, role));
         }
-        const maintenance = run.options.find((o) => o.name === `payments-${region}-parameters-maintenance`);
-        assert.deepEqual(maintenance?.ignoreChanges, ['value'], 'operators own the maintenance flag after creation');
+        const flag = run.options.find((o) => o.name === `payments-${region}-parameters-manual-failover`);
+        assert.deepEqual(flag?.ignoreChanges, ['value'], 'operators own the manual failover flag after creation');
       });
-      it(`${region}: only this region's health function may read the maintenance flag`, () => {
+      it(`${region}: only this region's health function may read the manual failover flag`, () => {
         const readers = ofType(run, 'aws:iam/rolePolicy:RolePolicy').filter((p) => p.inputs.policy.includes(':parameter/'));
         assert.deepEqual(readers.map((p) => p.inputs.name).sort(), regions.map((r) => `health-${S}-${r.region}-policy`).sort());
         const mine = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', `health-${S}-${region}-policy`));
@@ -744,7 +743,10 @@ export function stackSuite(stack: string): StackSuite {
       const api = (region: string) => named(run, 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`).id;
       const invoke = (region: string) => `https://${api(region)}.execute-api.${region}.amazonaws.com/v1`;
       assert.equal(o.primaryApiUrl, s.customDomainsEnabled ? `https://${s.primaryRegion}.api.${s.domainName}` : invoke(s.primaryRegion));
-      assert.equal(o.secondaryApiUrl, s.customDomainsEnabled ? `https://${s.drRegion}.api.${s.domainName}` : invoke(s.drRegion));
+      assert.equal(o.drApiUrl, s.customDomainsEnabled ? `https://${s.drRegion}.api.${s.domainName}` : invoke(s.drRegion));
+      assert.deepEqual([o.primaryRegion, o.drRegion], [s.primaryRegion, s.drRegion]);
+      assert.deepEqual(o.parameterPaths, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/`])));
+      assert.deepEqual(o.manualFailoverParameters, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/manual-failover`])));
       assert.equal(o.failoverApiUrl, s.customDomainsEnabled ? `https://api.${s.domainName}` : undefined, 'no failover URL without custom domains');
       const checks = ofType(run, 'aws:route53/healthCheck:HealthCheck');
       assert.deepEqual(o.healthCheckIds, Object.fromEntries(regions.map(({ role, region }) => [role, checks.find((c) => c.inputs.tags.Name === `${role}-health-check-${S}-${region}`)!.id])));
