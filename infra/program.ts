@@ -4,7 +4,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assertWithinDrTargets, computeDrBudget, drBudgetWarnings } from './budget';
+import { assertWithinDrObjectives, computeDrBudget, drBudgetWarnings } from './budget';
 import { AlarmTopic } from './components/alarmTopic';
 import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
@@ -19,8 +19,8 @@ import { handlerArchive } from './lambdaCode';
 import { failoverHostname, parameterPath, resourceName } from './naming';
 import { PROJECT } from './settings';
 
-// Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
-const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+// Refuse, at preview, a configuration whose failover or data-loss budget exceeds the objectives.
+const budget = assertWithinDrObjectives(computeDrBudget(settings), settings);
 // Say at preview what this configuration gives up (eventual consistency: no RPO bound).
 for (const warning of drBudgetWarnings(budget)) void pulumi.log.warn(warning);
 

@@ -31,6 +31,6 @@ describe('stack dev: configuration specifics', () => {
   });
   it('budgets RTO 150 s (30 s detection + 60 s propagation + 60 s alias TTL) and RPO 0 s for confirmed payments (strong consistency)', () => {
     const b = suite.run().outputs.drBudget;
-    assert.deepEqual([b.rtoSeconds, b.rpoSeconds, b.rpo.bounded, b.withinTargets], [150, 0, true, true]);
+    assert.deepEqual([b.rtoSeconds, b.rpoSeconds, b.rpo.bounded, b.withinObjectives], [150, 0, true, true]);
   });
 });

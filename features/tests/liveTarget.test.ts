@@ -39,8 +39,8 @@ const OUTPUTS: Record<string, unknown> = {
   drBudget: {
     rtoSeconds: 150,
     rpoSeconds: 150,
-    rtoTargetSeconds: 900,
-    rpoTargetSeconds: 300,
+    rtoObjectiveSeconds: 900,
+    rpoObjectiveSeconds: 300,
     rto: { detectionSeconds: 30, propagationSeconds: 60, dnsCacheSeconds: 60 },
     rpo: { consistencyMode: 'eventual', replicationLagBoundSeconds: 30, alarmWindowSeconds: 120 },
   },
