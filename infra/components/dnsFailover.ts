@@ -58,10 +58,10 @@ export interface DnsFailoverArgs {
   hostname: string;
   /** Exactly one primary and one secondary endpoint. Required. */
   endpoints: FailoverEndpoint[];
-  /** Route 53 request interval, 10 or 30 seconds. Default 10. */
-  healthCheckIntervalSeconds?: number;
-  /** Consecutive failures before unhealthy. Default 3. */
-  healthCheckFailureThreshold?: number;
+  /** Route 53 request interval, 10 or 30 seconds (the stack setting). Required. */
+  healthCheckIntervalSeconds: number;
+  /** Consecutive failures before unhealthy (the stack setting). Required. */
+  healthCheckFailureThreshold: number;
   /** The DR region's failover switch gating the primary record. Required. */
   failoverSwitch: FailoverSwitch;
   /** SNS topic in us-east-1 for the health-check alarms. Required. */
@@ -121,8 +121,8 @@ export class DnsFailover extends pulumi.ComponentResource {
           fqdn: endpoint.healthCheckFqdn,
           port: 443,
           resourcePath: endpoint.healthCheckPath,
-          requestInterval: args.healthCheckIntervalSeconds ?? 10,
-          failureThreshold: args.healthCheckFailureThreshold ?? 3,
+          requestInterval: args.healthCheckIntervalSeconds,
+          failureThreshold: args.healthCheckFailureThreshold,
           enableSni: true,
           measureLatency: true,
           tags: tagged(resourceName(`${endpoint.role}-health-check`, suffix, endpoint.region)),

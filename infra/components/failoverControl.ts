@@ -63,8 +63,8 @@ export interface StandbyFailoverControlArgs {
   environmentSuffix: string;
   /** The DR region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
-  /** Add ARC routing controls. Default false. */
-  arcRoutingControlEnabled?: boolean;
+  /** Add ARC routing controls (the stack setting `arcRoutingControlEnabled`). Required. */
+  arcRoutingControlEnabled: boolean;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -139,8 +139,8 @@ export interface PeerProbeArgs {
   peerHealthUrl: pulumi.Input<string>;
   /** This region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
-  /** Log retention of the probe, days. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Log retention of the probe, days (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

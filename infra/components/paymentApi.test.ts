@@ -107,7 +107,7 @@ describe('payment API deploy rules', () => {
   it('redeploys on content, not ids: same content same trigger, one changed method setting a new one', async () => {
     const fn = (n: string) => ({ name: `${n}-fn`, invokeArn: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:${n}/invocations` });
     const args = {
-      region: 'us-east-1', environmentSuffix: 'trg', maxAmountMinor: 100, allowedCurrencies: ['USD'],
+      region: 'us-east-1', environmentSuffix: 'trg', maxAmountMinor: 100, allowedCurrencies: ['USD'], logRetentionDays: 365, wafRateLimitPerIp: 6000,
       functions: { createPayment: fn('c'), getPayment: fn('g'), health: fn('h') },
       authorizer: fn('a'),
     };

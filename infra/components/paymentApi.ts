@@ -68,8 +68,8 @@ export interface PaymentApiArgs {
   allowedCurrencies: string[];
   /** Stage name (part of the execute-api URL). Default `v1`. */
   stageName?: string;
-  /** Log retention (days) of the access and execution log groups. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Log retention (days) of the access and execution log groups (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Stage-wide steady-state requests per second. Default 100. */
   throttlingRateLimit?: number;
   /** Stage-wide burst. Default 200. */
@@ -78,8 +78,8 @@ export interface PaymentApiArgs {
   healthThrottlingRateLimit?: number;
   /** Own burst of GET /health. Default 100. */
   healthThrottlingBurstLimit?: number;
-  /** Requests per source IP per 5 minutes that WAF allows on the payment routes. Default 6000. */
-  wafRateLimitPerIp?: number;
+  /** Requests per source IP per 5 minutes that WAF allows on the payment routes (the stack setting `wafRateLimitPerIp`). Required. */
+  wafRateLimitPerIp: number;
   /** Resources the stage's logging needs first (API Gateway's account CloudWatch role). Default none. */
   loggingPrerequisites?: pulumi.Resource[];
   /** Regional custom domains (ACM certificate, TLS 1.2). Default none (execute-api hostname only). */
@@ -180,7 +180,7 @@ export class PaymentApi extends pulumi.ComponentResource {
     const region = args.region;
     const suffix = args.environmentSuffix;
     const stageName = args.stageName ?? 'v1';
-    const retentionInDays = args.logRetentionDays ?? 365;
+    const retentionInDays = args.logRetentionDays;
     const tags = args.tags;
     const parent = { parent: this };
     this.apiName = resourceName('payments-api', suffix, region);
