@@ -156,7 +156,7 @@ const failover = new DnsFailover('payments-failover', {
     region: d.region,
     healthCheckFqdn: d.api.healthCheckFqdn,
     healthCheckPath: d.api.healthCheckPath,
-    target: d.api.failoverTarget,
+    aliasTarget: d.api.failoverAliasTarget,
   })),
   healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
   healthCheckFailureThreshold: settings.healthCheckFailureThreshold,

@@ -24,7 +24,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { resourceName } from '../naming';
 import { notifyingAlarm, type AlarmOwner } from './alarms';
-import type { FailoverTarget } from './paymentApi';
+import type { RegionalAliasTarget } from './paymentApi';
 
 /** Route 53 health-check metrics exist only in this region. */
 export const HEALTH_CHECK_METRICS_REGION = 'us-east-1';
@@ -36,8 +36,8 @@ export interface FailoverEndpoint {
   /** Host and path checked over HTTPS on port 443. */
   healthCheckFqdn: pulumi.Input<string>;
   healthCheckPath: string;
-  /** What the failover record answers for this region; absent: no failover records at all. */
-  target?: FailoverTarget;
+  /** Route 53's AliasTarget of this endpoint's failover record (the regional custom domain); absent: no failover records at all. */
+  aliasTarget?: RegionalAliasTarget;
 }
 
 /** The standby-takes-over switch the primary's record is gated on. */
@@ -85,7 +85,7 @@ export class DnsFailover extends pulumi.ComponentResource {
     const roles = args.endpoints.map((e) => e.role).sort().join(',');
     if (roles !== 'primary,secondary') throw new Error(`DnsFailover needs exactly one primary and one secondary endpoint, got ${roles}`);
     const suffix = args.environmentSuffix;
-    const withRecords = args.endpoints.every((e) => e.target !== undefined);
+    const withRecords = args.endpoints.every((e) => e.aliasTarget !== undefined);
     this.recordsCreated = withRecords;
     const tagged = (name: string) => pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, Name: name }));
 
@@ -149,7 +149,7 @@ export class DnsFailover extends pulumi.ComponentResource {
         this.primaryGateHealthCheckId = gate.id;
         recordCheckId = gate.id;
       }
-      if (endpoint.target !== undefined && withRecords) {
+      if (endpoint.aliasTarget !== undefined && withRecords) {
         new aws.route53.Record(
           `${name}-${endpoint.role}-record`,
           {
@@ -159,7 +159,7 @@ export class DnsFailover extends pulumi.ComponentResource {
             failoverRoutingPolicies: [{ type: endpoint.role === 'primary' ? 'PRIMARY' : 'SECONDARY' }],
             healthCheckId: recordCheckId,
             type: 'A',
-            aliases: [{ name: endpoint.target.name, zoneId: endpoint.target.zoneId, evaluateTargetHealth: true }],
+            aliases: [{ name: endpoint.aliasTarget.name, zoneId: endpoint.aliasTarget.zoneId, evaluateTargetHealth: true }],
           },
           { parent: this },
         );
