@@ -76,13 +76,18 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Our source files a bundle may include (absolute paths): infra/lambda (no tests, no testkit) and contract/. */
+export function fingerprintedSources(): string[] {
+  return [...sourceFiles(__dirname), ...sourceFiles(CONTRACT_DIR)];
+}
+
 /**
  * What a bundle depends on: every handler source file, the service contract (contract/), the
  * lockfile (all third-party code), the esbuild version and the options. Any change gives a new key, so a cached bundle is never stale.
  */
 export function bundleFingerprint(): string {
   const hash = createHash('sha256').update(esbuildVersion).update(JSON.stringify(BUNDLE_OPTIONS));
-  for (const file of [...sourceFiles(__dirname), ...sourceFiles(CONTRACT_DIR)]) hash.update(relative(__dirname, file)).update(readFileSync(file));
+  for (const file of fingerprintedSources()) hash.update(relative(__dirname, file)).update(readFileSync(file));
   hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
   return hash.digest('hex').slice(0, 32);
 }
