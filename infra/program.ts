@@ -14,7 +14,7 @@ import { HostedZone } from './components/dnsZone';
 import { FORMER_CREDENTIALS_TABLE_TYPE, GlobalTable } from './components/globalTable';
 import { RegionalDeployment } from './components/region';
 import { settings } from './config';
-import { HANDLERS, TTL_ATTRIBUTE, type HandlerName } from '../contract';
+import { HANDLERS, TRANSACTION_LOG_PREFIX, TTL_ATTRIBUTE, type HandlerName } from '../contract';
 import { handlerArchive } from './lambdaCode';
 import { failoverHostname, parameterPath, resourceName } from './naming';
 import { PROJECT } from './settings';
@@ -100,6 +100,7 @@ const [primary, dr] = deployments;
 
 const replication = new CrossRegionReplication('transaction-logs', {
   environmentSuffix: suffix,
+  objectPrefix: TRANSACTION_LOG_PREFIX,
   buckets: deployments.map((d) => ({
     region: d.region,
     bucketName: d.bucket.bucketName,

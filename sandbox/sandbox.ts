@@ -9,7 +9,7 @@
  * `replication-delay` faults) are wall-clock milliseconds as given.
  */
 import { join } from 'node:path';
-import { manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_STREAM } from '../contract';
+import { manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_PREFIX, TRANSACTION_LOG_STREAM } from '../contract';
 import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
 import { bucketName, parameterPath, resourceName } from '../infra/naming';
 import { ControlServer } from './control';
@@ -186,7 +186,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const replicator = new Replicator(processes, baseDelayMs, consistencyMode);
   const streams: Record<string, StreamState> = {};
   for (const p of processes) p.onStreamState((s) => (streams[p.region] = s));
-  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator) : undefined;
+  // As the stack's replication rules: only the transaction logs replicate.
+  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator, TRANSACTION_LOG_PREFIX) : undefined;
   const faults = new FaultInjector(
     regions,
     replicator,
