@@ -23,7 +23,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
-import { HANDLERS, type HandlerName } from '../contract/handlers';
+import { functionEnvironment, HANDLERS, PAYMENT_RULE_DEFAULTS, type HandlerName } from '../contract';
 import { bundleHandlerSync } from '../infra/lambda/build';
 import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commons/clients';
 import { newPaymentItem } from '../infra/lambda/commons/payment';
@@ -64,26 +64,24 @@ function handlerEnv(endpoints: { dynamodb: string; s3: string; sqs: string }): R
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    TABLE_NAME: TABLE,
-    RETRY_QUEUE_URL: `${endpoints.sqs}/000000000000/payments-retry`,
-    PEER_REGION: 'us-east-2',
-    PEER_RETRY_QUEUE_URL: `${endpoints.sqs}/000000000000/payments-retry-peer`,
-    PENDING_BUCKET: 'payments-txlog-bench',
-    PEER_PENDING_BUCKET: 'payments-txlog-bench-peer',
+    // What the stack sets (the contract's builder), pointed at this run's engines.
+    ...functionEnvironment(
+      {
+        tableName: TABLE,
+        retryQueueUrl: `${endpoints.sqs}/000000000000/payments-retry`,
+        bucket: 'payments-txlog-bench',
+        peerRegion: 'us-east-2',
+        peerRetryQueueUrl: `${endpoints.sqs}/000000000000/payments-retry-peer`,
+        peerBucket: 'payments-txlog-bench-peer',
+        credentialsTableName: 'merchant-credentials-bench',
+        parameterPath: '/payments-dr/bench/us-east-1/',
+      },
+      PAYMENT_RULE_DEFAULTS,
+    ),
     // The peer's endpoints are the same counting engines: any call to them is counted too.
     PEER_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     PEER_ENDPOINT_URL_SQS: endpoints.sqs,
     PEER_ENDPOINT_URL_S3: endpoints.s3,
-    CREDENTIALS_TABLE_NAME: 'merchant-credentials-bench',
-    TRANSACTION_LOG_BUCKET: 'payments-txlog-bench',
-    TRANSACTION_LOG_PREFIX: 'transactions/',
-    MANUAL_FAILOVER_PARAMETER: '/payments-dr/bench/us-east-1/manual-failover',
-    PARAMETER_PATH: '/payments-dr/bench/us-east-1/',
-    MAX_AMOUNT_MINOR: '100000000',
-    ALLOWED_CURRENCIES: 'USD,EUR,GBP',
-    IDEMPOTENCY_TTL_SECONDS: '86400',
-    POWERTOOLS_SERVICE_NAME: 'payments',
-    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
