@@ -67,8 +67,6 @@ export interface SandboxEndpoints {
   tableName: string;
   /** API Gateway stage name (the last path segment of each region's `api`). */
   stage: string;
-  /** The API key `POST/GET /payments` require in `x-api-key`, when the sandbox enforces one (`--api-key`). */
-  apiKey?: string;
   /** Test merchants and the headers that authenticate each (payment routes run the real authorizer). */
   merchants: SandboxMerchant[];
   regions: Record<string, RegionEndpoints>;

@@ -54,6 +54,12 @@ export interface RoutingChange {
   /** Region the failover record answers with from this moment. */
   target: string;
   reason: string;
+  /**
+   * Health checks of the primary region completed when the answer changed: the sandbox's own clock
+   * for failover (Route 53 decides on counted checks; each check stands for one `intervalSeconds`
+   * of modelled time), unaffected by how late a loaded machine runs its timers.
+   */
+  primaryChecks: number;
 }
 
 export interface LagStats {
@@ -191,8 +197,6 @@ export interface RegionConfig {
   handlersDir: string;
   /** Extra environment variables for the handlers (configuration from the stack settings). */
   env: Record<string, string>;
-  /** API key the payment methods require (`x-api-key`); undefined: not enforced. */
-  apiKey?: string;
   /** The stack's suffix (function names are `<handler>-<suffix>-<region>`). */
   environmentSuffix: string;
   /** Retry queue visibility timeout in (real) seconds; the emulator scales it by `timeScale`. */
