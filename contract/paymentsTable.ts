@@ -17,7 +17,7 @@ export const BILLING_MODE = 'PAY_PER_REQUEST';
 /**
  * Global tables (version 2019.11.21) replicate from the table's stream, which must carry new and old
  * images; the transaction log reads the same stream.
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_reqs_bestpractices.html
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GlobalTables.html
  */
 export const STREAM_VIEW_TYPE = 'NEW_AND_OLD_IMAGES';
 
