@@ -16,7 +16,7 @@ import { stackInvariants } from './testing/stackInvariants';
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const suite = stackInvariants('staging', {
   primaryRegion: 'us-west-2',
-  secondaryRegion: 'us-east-2',
+  drRegion: 'us-east-2',
   consistencyMode: 'eventual',
   alarmEmail: 'sre@example.com',
   customDomainsEnabled: 'false',
@@ -28,7 +28,7 @@ describe('stack away from us-east-1: branches the committed stacks do not take',
   const run = () => suite.run();
   it('reads the overrides', () => {
     const s = suite.settings;
-    assert.deepEqual([s.primaryRegion, s.secondaryRegion, s.consistencyMode, s.alarmEmail, s.customDomainsEnabled, s.manageApiGatewayAccount], ['us-west-2', 'us-east-2', 'eventual', 'sre@example.com', false, true]);
+    assert.deepEqual([s.primaryRegion, s.drRegion, s.consistencyMode, s.alarmEmail, s.customDomainsEnabled, s.manageApiGatewayAccount], ['us-west-2', 'us-east-2', 'eventual', 'sre@example.com', false, true]);
   });
 
   it('gives the health-check alarms an encrypted topic of their own in us-east-1, mailed like the others', () => {

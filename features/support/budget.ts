@@ -5,15 +5,15 @@
  * from the committed stack settings with the stack's own pure function (`infra/budget.ts`), so a
  * drill on the sandbox is judged against exactly the budget the stack exports.
  */
-import { computeDrBudget, RPO_TARGET_SECONDS, RTO_TARGET_SECONDS, type DrBudget as StackBudget } from '../../infra/budget';
+import { computeDrBudget, RPO_OBJECTIVE_SECONDS, RTO_OBJECTIVE_SECONDS, type DrBudget as StackBudget } from '../../infra/budget';
 import type { StackSettings } from '../../infra/settings';
 import type { DrBudget } from './targets/target';
 import { isObject, num } from './http';
 
 export function fromStackBudget(b: StackBudget): DrBudget {
   return {
-    rtoObjectiveSeconds: b.rtoTargetSeconds,
-    rpoObjectiveSeconds: b.rpoTargetSeconds,
+    rtoObjectiveSeconds: b.rtoObjectiveSeconds,
+    rpoObjectiveSeconds: b.rpoObjectiveSeconds,
     rtoBudgetSeconds: b.rtoSeconds,
     // null: eventual mode has no RPO bound (infra/budget.ts).
     rpoBudgetSeconds: b.rpoSeconds ?? Number.POSITIVE_INFINITY,
@@ -60,8 +60,8 @@ export function budgetFromOutputs(outputs: Record<string, unknown>): DrBudget | 
       }
     }
     return {
-      rtoObjectiveSeconds: num(b.rtoTargetSeconds) ?? RTO_TARGET_SECONDS,
-      rpoObjectiveSeconds: num(b.rpoTargetSeconds) ?? RPO_TARGET_SECONDS,
+      rtoObjectiveSeconds: num(b.rtoObjectiveSeconds) ?? RTO_OBJECTIVE_SECONDS,
+      rpoObjectiveSeconds: num(b.rpoObjectiveSeconds) ?? RPO_OBJECTIVE_SECONDS,
       rtoBudgetSeconds: rto,
       rpoBudgetSeconds: rpo,
       breakdown,
@@ -70,5 +70,5 @@ export function budgetFromOutputs(outputs: Record<string, unknown>): DrBudget | 
   const rto = num(outputs.rtoBudgetSeconds) ?? num(outputs.rtoSeconds);
   const rpo = num(outputs.rpoBudgetSeconds) ?? num(outputs.rpoSeconds);
   if (rto === undefined || rpo === undefined) return undefined;
-  return { rtoObjectiveSeconds: RTO_TARGET_SECONDS, rpoObjectiveSeconds: RPO_TARGET_SECONDS, rtoBudgetSeconds: rto, rpoBudgetSeconds: rpo, breakdown: {} };
+  return { rtoObjectiveSeconds: RTO_OBJECTIVE_SECONDS, rpoObjectiveSeconds: RPO_OBJECTIVE_SECONDS, rtoBudgetSeconds: rto, rpoBudgetSeconds: rpo, breakdown: {} };
 }

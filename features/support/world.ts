@@ -24,10 +24,9 @@ import type {
   TargetDescription,
 } from './targets/target';
 
-/** Media type of the attachment that records which target answered a scenario (read by the summary). */
-export const TARGET_ATTACHMENT_MEDIA_TYPE = 'application/vnd.payments-dr.target+json';
-/** Media type of the attachment carrying a scenario's measurements (read by the summary). */
-export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.payments-dr.measurement+json';
+/** Media types of the attachments the summary reads back: the service contract's (contract/evidence.ts). */
+export { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE as TARGET_ATTACHMENT_MEDIA_TYPE } from '../../contract/evidence';
+import { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE as TARGET_ATTACHMENT_MEDIA_TYPE } from '../../contract/evidence';
 
 export interface AcceptedPayment {
   request: PaymentRequest;

@@ -18,9 +18,9 @@ import { answer, type Call } from './sdkDoubles';
 const ACCOUNT = '111122223333';
 const OUTPUTS: Record<string, unknown> = {
   primaryRegion: 'us-east-1',
-  secondaryRegion: 'us-east-2',
+  drRegion: 'us-east-2',
   primaryApiUrl: 'https://us-east-1.api.payments.acme-bank.com',
-  secondaryApiUrl: 'https://us-east-2.api.payments.acme-bank.com',
+  drApiUrl: 'https://us-east-2.api.payments.acme-bank.com',
   failoverApiUrl: 'https://api.payments.acme-bank.com',
   failoverSwitch: { region: 'us-east-2', namespace: 'PaymentsDR/Failover', metricName: 'FailoverToSecondary', dimensions: { Stack: 'dev' }, alarmName: 'failover-switch-dev-us-east-2' },
   tableName: 'payments-table-dev',

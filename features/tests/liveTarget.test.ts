@@ -18,9 +18,9 @@ import { answer, type Answer, type Call } from './sdkDoubles';
 const ACCOUNT = '111122223333';
 const OUTPUTS: Record<string, unknown> = {
   primaryRegion: 'us-east-1',
-  secondaryRegion: 'us-east-2',
+  drRegion: 'us-east-2',
   primaryApiUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/v1',
-  secondaryApiUrl: 'https://def456.execute-api.us-east-2.amazonaws.com/v1',
+  drApiUrl: 'https://def456.execute-api.us-east-2.amazonaws.com/v1',
   failoverApiUrl: 'https://api.payments-dev.example.com/v1',
   tableName: 'payments-table-dev',
   bucketNames: { 'us-east-1': `transaction-logs-dev-us-east-1-${ACCOUNT}`, 'us-east-2': `transaction-logs-dev-us-east-2-${ACCOUNT}` },
@@ -32,15 +32,15 @@ const OUTPUTS: Record<string, unknown> = {
     'us-east-1': `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-1`,
     'us-east-2': `https://sqs.us-east-2.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-2`,
   },
-  maintenanceParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/maintenance', 'us-east-2': '/payments-dr/dev/us-east-2/maintenance' },
+  manualFailoverParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/manual-failover', 'us-east-2': '/payments-dr/dev/us-east-2/manual-failover' },
   hostedZoneId: 'Z0123456789ABC',
   hostedZoneName: 'payments-dev.example.com',
   clientApiKey: '[secret]',
   drBudget: {
     rtoSeconds: 150,
     rpoSeconds: 150,
-    rtoTargetSeconds: 900,
-    rpoTargetSeconds: 300,
+    rtoObjectiveSeconds: 900,
+    rpoObjectiveSeconds: 300,
     rto: { detectionSeconds: 30, propagationSeconds: 60, dnsCacheSeconds: 60 },
     rpo: { consistencyMode: 'eventual', replicationLagBoundSeconds: 30, alarmWindowSeconds: 120 },
   },
@@ -89,7 +89,7 @@ async function openTarget(clients: LiveClients, outputs: Record<string, unknown>
 describe('live target: stack outputs', () => {
   it('reads the DR stack outputs: endpoints per region, failover hostname, budget', () => {
     const o = parseLiveOutputs(OUTPUTS, 'dev');
-    assert.deepEqual(o.apiUrls, { 'us-east-1': OUTPUTS.primaryApiUrl, 'us-east-2': OUTPUTS.secondaryApiUrl });
+    assert.deepEqual(o.apiUrls, { 'us-east-1': OUTPUTS.primaryApiUrl, 'us-east-2': OUTPUTS.drApiUrl });
     assert.equal(o.failoverHostname, 'api.payments-dev.example.com');
     assert.equal(o.buckets['us-east-2'], `transaction-logs-dev-us-east-2-${ACCOUNT}`);
     assert.equal(o.budget?.rtoBudgetSeconds, 150);
@@ -206,7 +206,7 @@ describe('live target: the failover drill mechanism', () => {
   it('flips the maintenance flag and restores the value it found, not a guessed one', async () => {
     const { clients, calls } = doubles({
       ssm: {
-        GetParameterCommand: () => ({ Parameter: { Name: '/payments-dr/dev/us-east-1/maintenance', Value: 'false' } }),
+        GetParameterCommand: () => ({ Parameter: { Name: '/payments-dr/dev/us-east-1/manual-failover', Value: 'false' } }),
         PutParameterCommand: () => ({ Version: 2 }),
       },
     });
@@ -215,8 +215,8 @@ describe('live target: the failover drill mechanism', () => {
     await restore.restore();
     const puts = calls.filter((c) => c.command === 'PutParameterCommand').map((c) => [c.region, c.input.Name, c.input.Value]);
     assert.deepEqual(puts, [
-      ['us-east-1', '/payments-dr/dev/us-east-1/maintenance', 'true'],
-      ['us-east-1', '/payments-dr/dev/us-east-1/maintenance', 'false'],
+      ['us-east-1', '/payments-dr/dev/us-east-1/manual-failover', 'true'],
+      ['us-east-1', '/payments-dr/dev/us-east-1/manual-failover', 'false'],
     ]);
   });
 
@@ -256,7 +256,7 @@ describe('live target: the failover drill mechanism', () => {
     });
     const target = new LiveTarget({
       stack: 'dev',
-      outputs: { ...OUTPUTS, primaryApiUrl: 'https://us-east-1.api.payments-dev.example.com', secondaryApiUrl: 'https://us-east-2.api.payments-dev.example.com' },
+      outputs: { ...OUTPUTS, primaryApiUrl: 'https://us-east-1.api.payments-dev.example.com', drApiUrl: 'https://us-east-2.api.payments-dev.example.com' },
       clients,
     });
     await target.open();

@@ -1,8 +1,8 @@
 /**
- * A payment function, one branch per test: its own log group (12 months by default, PCI DSS 10.5.1),
+ * A payment function, one branch per test: its own log group (the retention it is given),
  * a role only Lambda assumes with logging to exactly that group and X-Ray on top of what the caller
- * grants, arm64 nodejs22.x with active tracing and JSON logs, the documented defaults (512 MB, 10 s,
- * no reserved concurrency), and the policy and log group created before the function.
+ * grants, arm64 nodejs22.x with active tracing and JSON logs, no reserved concurrency unless given,
+ * and the policy and log group created before the function.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -21,7 +21,7 @@ describe('payment function', () => {
     run = await mockComponents();
     // Resource options never reach the mocks: a transformation on the component records its children's.
     const transformations = [(a: pulumi.ResourceTransformationArgs) => void dependsOn.set(a.name, ([a.opts.dependsOn ?? []].flat() as pulumi.Resource[]).map((d) => String((d as unknown as { __name: string }).__name)))];
-    new PaymentFunction('defaults', { region: 'us-east-2', functionName: 'fn-defaults', code, environment: { A: '1' }, statements: [] }, { transformations });
+    new PaymentFunction('defaults', { region: 'us-east-2', functionName: 'fn-defaults', code, environment: { A: '1' }, statements: [], memorySize: 512, timeout: 10, logRetentionDays: 365 }, { transformations });
     new PaymentFunction('sized', {
       region: 'us-east-1', functionName: 'fn-sized', code, environment: {}, tags,
       statements: [{ Sid: 'ReadTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: 'arn:aws:dynamodb:us-east-1:1:table/t' }],
@@ -30,7 +30,7 @@ describe('payment function', () => {
     await settle(run);
   });
 
-  it('runs on arm64 nodejs22.x with active tracing and JSON logs, 512 MB and 10 s by default, no reserved concurrency', () => {
+  it('runs on arm64 nodejs22.x with active tracing and JSON logs, without reserved concurrency unless given', () => {
     const { code: _code, ...inputs } = fn('fn-defaults').inputs;
     assert.deepEqual(inputs, {
       region: 'us-east-2', name: 'fn-defaults', role: `arn:aws:iam::${A}:role/fn-defaults-role`, runtime: 'nodejs22.x', architectures: ['arm64'], handler: 'index.handler',
@@ -45,7 +45,7 @@ describe('payment function', () => {
     assert.deepEqual([f.memorySize, f.timeout, f.reservedConcurrentExecutions, f.tags], [1024, 2, 10, tags]);
   });
 
-  it('keeps its own log group 365 days by default, or the retention it is given', () => {
+  it('keeps its own log group the retention it is given', () => {
     const group = (name: string) => one(run, 'aws:cloudwatch/logGroup:LogGroup', (r) => r.inputs.name === `/aws/lambda/${name}`).inputs;
     assert.deepEqual(group('fn-defaults'), { region: 'us-east-2', name: '/aws/lambda/fn-defaults', retentionInDays: 365 });
     assert.equal(group('fn-sized').retentionInDays, 400);

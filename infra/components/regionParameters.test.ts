@@ -1,7 +1,7 @@
 /**
  * A region's SSM parameters, one branch per test: every value the region publishes (endpoint, table
  * name and regional endpoint, payment rules, idempotency and log settings), the manual failover flag
- * created "false" and owned by operators afterwards, and the documented defaults.
+ * created "false" and owned by operators afterwards.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -23,11 +23,11 @@ describe('region parameters', () => {
     new RegionParameters('defaults', { ...common, path: '/p/t/us-east-2/' });
     // Resource options never reach the mocks: a transformation on the component records its children's.
     const transformations = [(a: pulumi.ResourceTransformationArgs) => void ignored.set(a.name, a.opts.ignoreChanges)];
-    given = new RegionParameters('given', { ...common, path: '/p/given/us-east-2/', idempotencyTtlSeconds: 3600, transactionLogPrefix: 'logs/', tags }, { transformations });
+    given = new RegionParameters('given', { ...common, path: '/p/given/us-east-2/', tags }, { transformations });
     await settle(run);
   });
 
-  it('publishes the endpoint, table, rules and settings, with the documented defaults (86400 s, transactions/)', () => {
+  it('publishes the endpoint, table, rules and the contract\'s settings (86400 s, transactions/)', () => {
     assert.deepEqual(valuesUnder('/p/t/us-east-2/'), {
       'api-endpoint': ['String', 'https://us-east-2.api.example.com'],
       'table-name': ['String', 'payments-table-t'],
@@ -36,13 +36,8 @@ describe('region parameters', () => {
       'allowed-currencies': ['StringList', 'EUR,USD'],
       'idempotency-ttl-seconds': ['String', '86400'],
       'transaction-log-prefix': ['String', 'transactions/'],
-      maintenance: ['String', 'false'],
+      'manual-failover': ['String', 'false'],
     });
-  });
-
-  it('takes the idempotency lifetime and log prefix it is given', () => {
-    const v = valuesUnder('/p/given/us-east-2/');
-    assert.deepEqual([v['idempotency-ttl-seconds'], v['transaction-log-prefix']], [['String', '3600'], ['String', 'logs/']]);
   });
 
   it('keeps every parameter in the Standard tier (no charge), in its region, with the given tags', () => {
@@ -52,10 +47,10 @@ describe('region parameters', () => {
   });
 
   it('creates the manual failover flag "false" and leaves its value to operators afterwards', () => {
-    assert.equal(given.maintenanceParameterName, '/p/given/us-east-2/maintenance');
-    const flag = ofType(run, 'aws:ssm/parameter:Parameter').find((p) => p.inputs.name === given.maintenanceParameterName)!;
+    assert.equal(given.manualFailoverParameterName, '/p/given/us-east-2/manual-failover');
+    const flag = ofType(run, 'aws:ssm/parameter:Parameter').find((p) => p.inputs.name === given.manualFailoverParameterName)!;
     assert.equal(flag.inputs.value, 'false');
-    assert.deepEqual(ignored.get('given-maintenance'), ['value']);
-    assert.deepEqual([...ignored].filter(([, v]) => v !== undefined).map(([k]) => k), ['given-maintenance'], 'every other value follows the program');
+    assert.deepEqual(ignored.get('given-manual-failover'), ['value']);
+    assert.deepEqual([...ignored].filter(([, v]) => v !== undefined).map(([k]) => k), ['given-manual-failover'], 'every other value follows the program');
   });
 });

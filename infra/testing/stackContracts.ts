@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { computeDrBudget } from '../budget';
-import { HANDLERS } from '../lambdaCode';
+import { HANDLERS } from '../../contract';
 import { MOCK_ACCOUNT_ID, ofType, one, type ProgramRun, type RecordedResource } from './harness';
 import { handlerKey, type StackRun } from './stackInvariants';
 
@@ -58,7 +58,7 @@ export function stackContracts(suite: StackRun): void {
         pointInTimeRecovery: { enabled: true },
         serverSideEncryption: { enabled: true },
         deletionProtectionEnabled: false,
-        replicas: [{ regionName: s.secondaryRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
+        replicas: [{ regionName: s.drRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
         tags: stackTags,
         ...(strong ? { globalTableWitness: { regionName: s.witnessRegion } } : { ttl: { attributeName: 'expiration', enabled: true } }),
       });
@@ -94,7 +94,7 @@ export function stackContracts(suite: StackRun): void {
                 PEER_PENDING_BUCKET: `transaction-logs-${S}-${peer}-${A}`,
                 PENDING_PREFIX: 'pending/',
                 CREDENTIALS_TABLE_NAME: `merchant-credentials-${S}`,
-                MAINTENANCE_PARAMETER: `/payments-dr/${S}/${region}/maintenance`,
+                MANUAL_FAILOVER_PARAMETER: `/payments-dr/${S}/${region}/manual-failover`,
                 PARAMETER_PATH: `/payments-dr/${S}/${region}/`,
                 MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
                 ALLOWED_CURRENCIES: s.allowedCurrencies.join(','),
@@ -140,7 +140,7 @@ export function stackContracts(suite: StackRun): void {
               { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peer)] }],
             health: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
-              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`] }],
+              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`] }],
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
               { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue },
@@ -187,10 +187,10 @@ export function stackContracts(suite: StackRun): void {
           [`${path}allowed-currencies`]: ['StringList', s.allowedCurrencies.join(',')],
           [`${path}idempotency-ttl-seconds`]: ['String', '86400'],
           [`${path}transaction-log-prefix`]: ['String', 'transactions/'],
-          [`${path}maintenance`]: ['String', 'false'],
+          [`${path}manual-failover`]: ['String', 'false'],
         });
         for (const p of params) assert.deepEqual([p.inputs.tier, p.inputs.tags], ['Standard', regionTags(region)], p.inputs.name);
-        assert.deepEqual(run().options.find((o) => o.name === `payments-${region}-parameters-maintenance`)?.ignoreChanges, ['value']);
+        assert.deepEqual(run().options.find((o) => o.name === `payments-${region}-parameters-manual-failover`)?.ignoreChanges, ['value']);
       });
     }
   });
@@ -254,7 +254,10 @@ export function stackContracts(suite: StackRun): void {
       const api = (region: string) => named(run(), 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`).id;
       const invokeUrl = (region: string) => `https://${api(region)}.execute-api.${region}.amazonaws.com/v1`;
       assert.equal(o.primaryApiUrl, s.customDomainsEnabled ? `https://${s.primaryRegion}.api.${s.domainName}` : invokeUrl(s.primaryRegion));
-      assert.equal(o.secondaryApiUrl, s.customDomainsEnabled ? `https://${s.secondaryRegion}.api.${s.domainName}` : invokeUrl(s.secondaryRegion));
+      assert.equal(o.drApiUrl, s.customDomainsEnabled ? `https://${s.drRegion}.api.${s.domainName}` : invokeUrl(s.drRegion));
+      assert.deepEqual([o.primaryRegion, o.drRegion], [s.primaryRegion, s.drRegion]);
+      assert.deepEqual(o.parameterPaths, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/`])));
+      assert.deepEqual(o.manualFailoverParameters, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/manual-failover`])));
       assert.equal(o.failoverApiUrl, s.customDomainsEnabled ? `https://api.${s.domainName}` : undefined, 'no failover URL without custom domains');
       const checks = ofType(run(), 'aws:route53/healthCheck:HealthCheck');
       assert.deepEqual(o.healthCheckIds, Object.fromEntries(regions.map(({ role, region }) => [role, checks.find((c) => c.inputs.tags.Name === `${role}-health-check-${S}-${region}`)!.id])));

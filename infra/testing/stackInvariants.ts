@@ -10,9 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { RETRY_MAX_CONCURRENCY } from '../components/region';
+import { HANDLERS, RETRY_QUEUE } from '../../contract';
 import { WILDCARD_RESOURCE_ACTIONS } from '../iam';
-import { HANDLERS } from '../lambdaCode';
 import { kebab } from '../naming';
 import { PROJECT, resolveSettings, type StackSettings } from '../settings';
 import { MOCK_ACCOUNT_ID, ofType, one, runProgram, stackConfig, type ProgramRun, type RecordedResource } from './harness';
@@ -24,8 +23,8 @@ export const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:Ro
 
 /** Every component type of the program, with how many the stack declares (`perRegion` ones once per region). */
 export const COMPONENTS: Record<string, { global?: number; perRegion?: number }> = {
-  'payments-dr:database:GlobalTable': { global: 1 },
-  'payments-dr:database:CredentialsTable': { global: 1 },
+  // the payments table and the merchant-credentials table
+  'payments-dr:database:GlobalTable': { global: 2 },
   'payments-dr:dns:HostedZone': { global: 1 },
   'payments-dr:dns:DnsFailover': { global: 1 },
   'payments-dr:storage:CrossRegionReplication': { global: 1 },
@@ -48,7 +47,7 @@ export const COMPONENTS: Record<string, { global?: number; perRegion?: number }>
 };
 
 /** Components that sit directly under the stack: the global ones, and one regional deployment and peer probe per region. */
-const TOP_LEVEL = ['payments-dr:api:ApiGatewayAccount', 'payments-dr:database:CredentialsTable', 'payments-dr:database:GlobalTable', 'payments-dr:dns:DnsFailover', 'payments-dr:dns:HostedZone', 'payments-dr:dns:StandbyFailoverControl', 'payments-dr:storage:CrossRegionReplication'];
+const TOP_LEVEL = ['payments-dr:api:ApiGatewayAccount', 'payments-dr:database:GlobalTable', 'payments-dr:database:GlobalTable', 'payments-dr:dns:DnsFailover', 'payments-dr:dns:HostedZone', 'payments-dr:dns:StandbyFailoverControl', 'payments-dr:storage:CrossRegionReplication'];
 
 /** Key of a handler in physical names: `createPayment` -> `create-payment`. */
 export const handlerKey = (handler: string): string => kebab(handler);
@@ -91,8 +90,8 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
   const s = settingsOf(stack, overrides);
   const S = s.environmentSuffix;
   const regions = [
-    { region: s.primaryRegion, role: 'primary' as const, peer: s.secondaryRegion },
-    { region: s.secondaryRegion, role: 'secondary' as const, peer: s.primaryRegion },
+    { region: s.primaryRegion, role: 'primary' as const, peer: s.drRegion },
+    { region: s.drRegion, role: 'secondary' as const, peer: s.primaryRegion },
   ];
   const usesUsEast1 = regions.some((r) => r.region === 'us-east-1');
   const label = name ?? (Object.keys(overrides).length === 0 ? stack : `${stack}+${Object.entries(overrides).map(([k, v]) => `${k}=${v}`).join(',')}`);
@@ -129,7 +128,7 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
 
   describe(`stack ${label}: regions`, () => {
     it('sets the region input on every regional resource: one of the two regions, or us-east-1 for Route 53 health-check alarms', () => {
-      const allowed = new Set([s.primaryRegion, s.secondaryRegion, 'us-east-1']);
+      const allowed = new Set([s.primaryRegion, s.drRegion, 'us-east-1']);
       for (const r of awsResources(run).filter((x) => !GLOBAL_TYPES.has(x.type))) assert.ok(allowed.has(r.inputs.region), `${r.type} ${r.name} has region ${r.inputs.region}`);
     });
 
@@ -368,7 +367,7 @@ export function stackInvariants(stack: string, overrides: Record<string, string>
           batchSize: 10,
           maximumBatchingWindowInSeconds: 1,
           functionResponseTypes: ['ReportBatchItemFailures'],
-          scalingConfig: { maximumConcurrency: RETRY_MAX_CONCURRENCY },
+          scalingConfig: { maximumConcurrency: RETRY_QUEUE.maximumConcurrency },
           enabled: true,
         });
       });

@@ -5,9 +5,10 @@
  */
 import { CONTROLS, isControlId, type ControlId } from '../../policy-pack/controls';
 
-/** Media types of the suite's own attachments (features/support/world.ts). */
-export const TARGET_MEDIA_TYPE = 'application/vnd.payments-dr.target+json';
-export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.payments-dr.measurement+json';
+import { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
+
+/** Media types of the suite's own attachments: the service contract's (contract/evidence.ts). */
+export { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
 
 export type ScenarioStatus = 'passed' | 'failed' | 'skipped' | 'undefined' | 'pending' | 'ambiguous' | 'unknown';
 export type ControlVerdict = 'passed' | 'failed' | 'skipped' | 'not-verified-here';

@@ -32,6 +32,7 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { kebab, parameterPath, resourceName } from '../../../infra/naming';
+import { manualFailoverParameterName } from '../../../contract/environment';
 import { loadStackSettings, PROJECT } from '../../../infra/settings';
 import { budgetFromOutputs, budgetFromSettings } from '../budget';
 import { PAYMENT_FUNCTIONS } from '../expectations';
@@ -122,7 +123,7 @@ function regionMap(value: unknown, primary: string, secondary: string): Record<s
 export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string): LiveOutputs {
   const settings = loadStackSettings(stack);
   const primary = str(pick(outputs, ['primaryRegion'])) ?? settings.primaryRegion;
-  const secondary = str(pick(outputs, ['secondaryRegion'])) ?? settings.secondaryRegion;
+  const secondary = str(pick(outputs, ['drRegion'])) ?? settings.drRegion;
   const both = (mapKeys: string[], primaryKeys: string[], secondaryKeys: string[]): Record<string, string> => {
     const map = regionMap(pick(outputs, mapKeys), primary, secondary);
     const p = str(pick(outputs, primaryKeys));
@@ -136,7 +137,7 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
     if (value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length < 2)) missing.push(name);
     return value as T;
   };
-  const apiUrls = need(both(['apiEndpoints', 'apiUrls', 'regionalApiUrls'], ['primaryApiUrl', 'primaryApiEndpoint'], ['secondaryApiUrl', 'secondaryApiEndpoint']), 'apiEndpoints');
+  const apiUrls = need(both(['apiEndpoints', 'apiUrls', 'regionalApiUrls'], ['primaryApiUrl', 'primaryApiEndpoint'], ['drApiUrl']), 'apiEndpoints');
   const buckets = need(both(['bucketNames', 'transactionLogBuckets'], ['primaryBucketName'], ['secondaryBucketName']), 'bucketNames');
   const retryQueueUrls = need(both(['retryQueueUrls', 'queueUrls'], ['primaryRetryQueueUrl'], ['secondaryRetryQueueUrl']), 'retryQueueUrls');
   const deadLetterQueueUrls = both(['deadLetterQueueUrls', 'dlqUrls'], ['primaryDeadLetterQueueUrl'], ['secondaryDeadLetterQueueUrl']);
@@ -406,8 +407,8 @@ export class LiveTarget implements DrTarget {
   }
 
   private maintenanceParameter(region: string): string {
-    const fromOutputs = this.o.raw.maintenanceParameters;
-    return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? `${parameterPath(PROJECT, this.o.environmentSuffix, region)}maintenance`;
+    const fromOutputs = this.o.raw.manualFailoverParameters;
+    return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? manualFailoverParameterName(parameterPath(PROJECT, this.o.environmentSuffix, region));
   }
 
   /** Throws the reason no drill can run when the stack publishes no failover hostname. */
@@ -539,7 +540,7 @@ export class LiveTarget implements DrTarget {
       TABLE_NAME: this.o.tableName,
       RETRY_QUEUE_URL: this.o.retryQueueUrls[region] ?? '',
       TRANSACTION_LOG_BUCKET: this.o.buckets[region] ?? '',
-      MAINTENANCE_PARAMETER: this.maintenanceParameter(region),
+      MANUAL_FAILOVER_PARAMETER: this.maintenanceParameter(region),
       PARAMETER_PATH: parameterPath(PROJECT, suffix, region),
     };
     return PAYMENT_FUNCTIONS.map((handler) => {

@@ -105,7 +105,7 @@ export function regionalResourcesFromFunctions(region: string, functions: Functi
   const queue = queueArnFromUrl(need('RETRY_QUEUE_URL'), region);
   const accountId = queue?.accountId ?? fallbackAccountId;
   const queueName = need('RETRY_QUEUE_URL').split('/').pop() ?? '';
-  const maintenance = need('MAINTENANCE_PARAMETER');
+  const maintenance = need('MANUAL_FAILOVER_PARAMETER');
   return {
     region,
     accountId,
@@ -158,7 +158,7 @@ export class PlanTarget implements DrTarget {
       kind: 'plan',
       summary: `planned resources of ${this.options.program} (stack ${this.options.stack}) under Pulumi mocks: ${this.p.resources.length} resources`,
       stack: this.options.stack,
-      regions: { primary: settings.primaryRegion, secondary: settings.secondaryRegion },
+      regions: { primary: settings.primaryRegion, secondary: settings.drRegion },
       account: 'mock',
       timeScale: 1,
       notExercised: [{ term: 'all', why: 'the plan target answers configuration questions only; it runs nothing' }],
