@@ -9,6 +9,7 @@
 import { computeDrBudget, type DrBudget } from '../../infra/budget';
 import type { StackSettings } from '../../infra/settings';
 import { isObject, num } from './http';
+import { RPO_TERMS, RTO_TERMS, type TargetDescription } from './targets/target';
 
 export function budgetFromSettings(settings: StackSettings): DrBudget {
   return computeDrBudget({
@@ -70,4 +71,23 @@ export function rpoBudgetText(budget: DrBudget): string {
 /** The business objectives the budget is held to (RTO 15 min, RPO 5 min), seconds. */
 export function objectives(budget: DrBudget): { rtoObjectiveSeconds: number; rpoObjectiveSeconds: number } {
   return { rtoObjectiveSeconds: budget.rtoTargetSeconds, rpoObjectiveSeconds: budget.rpoTargetSeconds };
+}
+
+/** Which terms of the stack's RTO or RPO budget a figure is judged against, and which the target did not exercise (with why). */
+export interface JudgedAgainst {
+  budget: 'rto' | 'rpo';
+  exercised: string[];
+  notExercised: Array<{ term: string; why: string }>;
+}
+
+/**
+ * The terms of the `budget` (infra/budget.ts: `rto.*` or the RPO durations) a figure measured on the
+ * target `description` exercises, and those it does not: a figure never proves a term its target
+ * does not emulate.
+ */
+export function budgetTerms(budget: 'rto' | 'rpo', description: Pick<TargetDescription, 'notExercised'>): JudgedAgainst {
+  const terms: readonly string[] = budget === 'rto' ? RTO_TERMS : RPO_TERMS;
+  const notExercised = description.notExercised.filter((n) => n.term === 'all' || terms.includes(n.term));
+  const all = notExercised.some((n) => n.term === 'all');
+  return { budget, exercised: all ? [] : terms.filter((t) => !notExercised.some((n) => n.term === t)), notExercised };
 }

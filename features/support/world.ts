@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import { budgetTerms, type JudgedAgainst } from './budget';
 import { sleep } from './http';
 import { resolveParameters, type DrParameters } from './parameters';
 import { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE, type CheckedRecord, type MeasurementRecord } from '../../scripts/verify/summary';
 import {
+  capabilityGap,
   hasCapability,
-  RPO_TERMS,
-  RTO_TERMS,
   type AccessAnswer,
   type AlarmFacts,
   type BucketFacts,
@@ -94,9 +94,8 @@ export class DrWorld extends World<DrParameters> {
       JSON.stringify({ capability, ...this.describedTarget, budget: this.stackBudget }, null, 2),
       { mediaType: TARGET_MEDIA_TYPE, fileName: 'answered-by.json' },
     );
-    if (!hasCapability(target, capability)) {
-      return `the ${target.kind} target has no ${capability} capability (it answers ${target.capabilities.join(', ')} questions)`;
-    }
+    const gap = capabilityGap(target, capability);
+    if (gap) return gap;
     this.log(`Answered by the ${this.describedTarget.kind} target: ${this.describedTarget.summary}`);
     return undefined;
   }
@@ -235,11 +234,8 @@ export class DrWorld extends World<DrParameters> {
   }
 
   /** Which terms of the stack's RTO or RPO budget (infra/budget.ts) this target exercises, and which it does not (with why). */
-  budgetTerms(budget: 'rto' | 'rpo'): NonNullable<Measurement['judgedAgainst']> {
-    const terms: readonly string[] = budget === 'rto' ? RTO_TERMS : RPO_TERMS;
-    const notExercised = this.description.notExercised.filter((n) => n.term === 'all' || terms.includes(n.term));
-    const all = notExercised.some((n) => n.term === 'all');
-    return { budget, exercised: all ? [] : terms.filter((t) => !notExercised.some((n) => n.term === t)), notExercised };
+  budgetTerms(budget: 'rto' | 'rpo'): JudgedAgainst {
+    return budgetTerms(budget, this.description);
   }
 
   /** Every figure says its clock: "12.300 s real time", or "246.0 s modelled at time scale 0.05 (12.300 s wall-clock)". */

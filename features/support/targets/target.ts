@@ -246,3 +246,13 @@ export interface CapabilityOf {
 export function hasCapability<C extends Capability>(target: TargetBase, capability: C): target is TargetBase & CapabilityOf[C] {
   return target.capabilities.includes(capability);
 }
+
+/**
+ * Why `target` cannot answer a scenario that needs `capability` (the scenario is then skipped with
+ * this reason and reported as not verified here), or undefined when it can.
+ */
+export function capabilityGap(target: TargetBase, capability: Capability): string | undefined {
+  return hasCapability(target, capability)
+    ? undefined
+    : `the ${target.kind} target has no ${capability} capability (it answers ${target.capabilities.join(', ') || 'no'} questions); route @${capability} scenarios to ${capability === 'runtime' ? 'sandbox or live' : 'plan or live'}`;
+}
