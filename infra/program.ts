@@ -13,7 +13,7 @@ import { PeerProbe, StandbyFailoverControl } from './components/failoverControl'
 import { HostedZone } from './components/dnsZone';
 import { CredentialsTable } from './components/credentialsTable';
 import { GlobalTable } from './components/globalTable';
-import { RegionalDeployment } from './components/region';
+import { RegionalDeployment, TRANSACTION_LOG_PREFIX } from './components/region';
 import { settings } from './config';
 import { HANDLERS, handlerArchive, type HandlerName } from './lambdaCode';
 import { failoverHostname, resourceName } from './naming';
@@ -100,6 +100,7 @@ const [primary, secondary] = deployments;
 
 const replication = new CrossRegionReplication('transaction-logs', {
   environmentSuffix: suffix,
+  objectPrefix: TRANSACTION_LOG_PREFIX,
   buckets: deployments.map((d) => ({
     region: d.region,
     bucketName: d.bucket.bucketName,

@@ -1,7 +1,9 @@
 /**
  * S3 cross-region replication of the transaction-log buckets, emulated (on by default; `objectReplication: false` turns it off).
  * The stack replicates each region's bucket to the other's; S3 copies new objects asynchronously
- * and never replicates a replica again. Here each region reports objects created in its bucket
+ * and never replicates a replica again, and only objects under the rule's prefix (the transaction
+ * logs; the pending-payment markers are per-region conditional state the handler writes to both
+ * regions itself: infra/components/bucketReplication.ts). Here each region reports objects created in its bucket
  * (s3rver's event notifications; replicas carry `x-amz-meta-sandbox-replication-status: REPLICA`,
  * standing in for S3's `x-amz-replication-status`), and the parent copies them, body, content type
  * and user metadata, into the other region's bucket. Deletes are not replicated (S3's default for
@@ -139,14 +141,15 @@ class ObjectDirection {
 export class ObjectReplicator {
   private readonly directions: ObjectDirection[] = [];
 
-  constructor(regions: readonly RegionProcess[], links: ReplicationLinks) {
+  /** `objectPrefix`: the replication rule's filter; other keys are never copied. */
+  constructor(regions: readonly RegionProcess[], links: ReplicationLinks, private readonly objectPrefix: string) {
     for (const source of regions) {
       for (const target of regions) {
         if (source !== target) this.directions.push(new ObjectDirection(source, target, links));
       }
       source.onObjectChanges((objects) => {
         for (const d of this.directions) {
-          if (d.source === source) for (const o of objects) d.enqueue(o.key, o.ts);
+          if (d.source === source) for (const o of objects) if (o.key.startsWith(this.objectPrefix)) d.enqueue(o.key, o.ts);
         }
       });
     }

@@ -208,7 +208,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const replicator = new Replicator(processes, baseDelayMs, consistencyMode);
   const streams: Record<string, StreamState> = {};
   for (const p of processes) p.onStreamState((s) => (streams[p.region] = s));
-  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator) : undefined;
+  const logPrefix = processes[0]?.config.env.TRANSACTION_LOG_PREFIX;
+  if (logPrefix === undefined) throw new Error('the sandbox regions have no TRANSACTION_LOG_PREFIX');
+  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator, logPrefix) : undefined;
   const faults = new FaultInjector(
     regions,
     replicator,

@@ -109,4 +109,16 @@ describe('transaction log from the stream (sandbox, eventual mode, real stream c
     await logged(secondary, primary, payment.transactionId);
     await logged(primary, secondary, payment.transactionId);
   });
+
+  it('replicates the transaction-log prefix only: a pending-payment marker stays in the region that wrote it', async () => {
+    const id = randomUUID();
+    const put = (key: string) => fetch(objectUrl(region(primary).s3, region(primary).bucket, key), { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    // The marker first: were it replicated, it would be copied no later than the log object after it.
+    assert.equal((await put(`pending/${id}.json`)).status, 200);
+    assert.equal((await put(`transactions/probe/${id}.json`)).status, 200);
+    await waitFor('the log object in the other region', async () => ((await keys(secondary, `transactions/probe/${id}`)).length > 0 ? true : undefined), 20_000, 200);
+    await sleep(500);
+    assert.deepEqual(await keys(secondary, `pending/${id}`), [], 'the marker is not replicated');
+    assert.deepEqual(await keys(primary, `pending/${id}`), [`pending/${id}.json`]);
+  });
 });

@@ -5,6 +5,13 @@
  * changes two-way. One replication role (IAM is global) scoped to exactly these buckets, and per
  * direction alarms on replication latency and failed operations in the source region.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html
+ *
+ * Only objects under `objectPrefix` (the transaction logs) replicate. Other keys in these buckets
+ * hold per-region conditional state (the pending-payment markers, written to both regions by the
+ * handler with If-None-Match / If-Match): S3 replication writes a replica as the destination's new
+ * current version without evaluating any condition, so it would overwrite that state, or bring
+ * back a marker withdrawn in the destination. A rule filter by prefix is S3's way to select
+ * objects: https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
@@ -27,6 +34,8 @@ export interface CrossRegionReplicationArgs {
   environmentSuffix: string;
   /** The buckets; each replicates to every other. Required (at least two). */
   buckets: ReplicatedBucket[];
+  /** Key prefix of the objects that replicate (non-empty, e.g. `transactions/`). Required. */
+  objectPrefix: string;
   /** RTC threshold in minutes (S3 accepts only 15). Default 15. */
   replicationTimeMinutes?: number;
   /** Tags. Default none. */
@@ -40,11 +49,12 @@ export class CrossRegionReplication extends pulumi.ComponentResource {
   constructor(name: string, args: CrossRegionReplicationArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:storage:CrossRegionReplication', name, {}, opts);
     if (args.buckets.length < 2) throw new Error('CrossRegionReplication needs at least two buckets');
+    if (args.objectPrefix === '' || args.objectPrefix.startsWith('/')) throw new Error(`CrossRegionReplication objectPrefix must be a non-empty key prefix, got "${args.objectPrefix}"`);
     const suffix = args.environmentSuffix;
     const minutes = args.replicationTimeMinutes ?? BUDGET_CONSTANTS.s3ReplicationTimeControlSeconds / 60;
     const bucketArns = args.buckets.map((b) => b.bucketArn);
-    // Object keys are data: every object of exactly these buckets.
-    const objectArns = args.buckets.map((b) => pulumi.interpolate`${b.bucketArn}/*`);
+    // Object keys are data: the replicated prefix of exactly these buckets.
+    const objectArns = args.buckets.map((b) => pulumi.interpolate`${b.bucketArn}/${args.objectPrefix}*`);
 
     this.role = new aws.iam.Role(
       `${name}-role`,
@@ -84,11 +94,10 @@ export class CrossRegionReplication extends pulumi.ComponentResource {
                 id: ruleId,
                 priority: 1,
                 status: 'Enabled',
-                // An explicit empty prefix (every object): an empty filter block may be dropped by
-                // the provider, which then writes a V1 rule without a filter, where
-                // deleteMarkerReplication is not allowed.
+                // A filter with a prefix makes this a V2 rule, where deleteMarkerReplication is
+                // allowed (an empty filter block may be dropped by the provider, leaving a V1 rule).
                 // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-add-config.html
-                filter: { prefix: '' },
+                filter: { prefix: args.objectPrefix },
                 deleteMarkerReplication: { status: 'Enabled' },
                 sourceSelectionCriteria: { replicaModifications: { status: 'Enabled' } },
                 destination: {

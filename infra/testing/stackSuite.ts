@@ -510,7 +510,7 @@ export function stackSuite(stack: string): StackSuite {
         assert.deepEqual(config.inputs, {
           region, bucket, role: `arn:aws:iam::${A}:role/s3-replication-role-${S}`,
           rules: [{
-            id: `replicate-to-${peer}`, priority: 1, status: 'Enabled', filter: { prefix: '' },
+            id: `replicate-to-${peer}`, priority: 1, status: 'Enabled', filter: { prefix: 'transactions/' },
             deleteMarkerReplication: { status: 'Enabled' },
             sourceSelectionCriteria: { replicaModifications: { status: 'Enabled' } },
             destination: {
@@ -540,7 +540,7 @@ export function stackSuite(stack: string): StackSuite {
       const role = named(run, 'aws:iam/role:Role', `s3-replication-role-${S}`);
       assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [{ Sid: 'TrustService', Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
       const buckets = regions.map((r) => `arn:aws:s3:::transaction-logs-${S}-${r.region}-${A}`);
-      const objects = buckets.map((b) => `${b}/*`);
+      const objects = buckets.map((b) => `${b}/transactions/*`);
       assert.deepEqual(policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', `s3-replication-policy-${S}`)).Statement, [
         { Sid: 'ReadReplicationConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: buckets },
         { Sid: 'ReadSourceVersions', Effect: 'Allow', Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'], Resource: objects },

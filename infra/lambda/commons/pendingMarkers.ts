@@ -10,13 +10,49 @@
  * (merchant, Idempotency-Key) owns the marker, and a later one learns it: same request -> the same
  * 202, another body -> 422. Source: Amazon S3 User Guide, "How to prevent object overwrites with
  * conditional writes", https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
- * (s3rver, the local engine, ignores If-None-Match on PUT; the tests and the sandbox put
- * testkit/s3ConditionalFront.ts in front of it, which emulates this documented behaviour.)
+ *
+ * A marker is never withdrawn from under a request that relies on it. A same-request replay that
+ * finds the marker ADOPTS it: it rewrites the marker with `If-Match: <ETag it read>` and one more
+ * holder, so the object's ETag changes. The creator withdraws its marker (when no queue took the
+ * payment) only with `DeleteObject` `If-Match: <ETag of its own write>`; after an adoption that
+ * delete fails with 412 and the marker stays, with the adopter's queued message behind it. If the
+ * creator's delete wins the race instead, the adopter's rewrite finds no object (404) or another
+ * ETag (412) and claims afresh. Sources: "How to prevent object overwrites with conditional writes"
+ * (If-Match on PutObject; 412 when the ETag differs, 404 NoSuchKey when no current version exists:
+ * section "Conditional write behavior") and "How to perform conditional deletes"
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html; a delete with an
+ * ETag needs s3:DeleteObject and s3:GetObject).
+ *
+ * Markers are NOT replicated by S3 (the replication rule covers the transaction-log prefix only):
+ * the handler writes both regions' buckets itself, and a replica arriving later would overwrite the
+ * destination's current version without any condition, resurrecting a withdrawn marker or
+ * replacing an adopted one. (s3rver, the local engine, ignores If-None-Match and If-Match on writes;
+ * the tests and the sandbox put testkit/s3ConditionalFront.ts in front of it, which emulates these
+ * documented behaviours.)
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PaymentItem } from './payment';
 
-export type MarkerClaim = { readonly outcome: 'created' } | { readonly outcome: 'exists'; readonly existing: PaymentItem };
+/**
+ * What a claim found. `created`: this request wrote the marker (`etag` is its version, the only one
+ * it may withdraw). `adopted`: the same request's marker existed and now also names this request as
+ * a holder. `exists`: another request's marker (another request hash) holds the key.
+ */
+export type MarkerClaim =
+  | { readonly outcome: 'created'; readonly etag: string }
+  | { readonly outcome: 'adopted'; readonly existing: PaymentItem }
+  | { readonly outcome: 'exists'; readonly existing: PaymentItem };
+
+/** What a withdrawal did: `withdrawn`, `kept` (another request adopted the marker) or `absent`. */
+export type MarkerWithdrawal = 'withdrawn' | 'kept' | 'absent';
+
+/** The stored marker: the payment item exactly as it will be committed, plus its holder count. */
+interface MarkerBody extends PaymentItem {
+  readonly markerHolders: number;
+}
+
+/** Claim attempts before giving up (each lost race means another request changed the marker). */
+export const MARKER_CLAIM_ATTEMPTS = 4;
 
 function isPaymentItemShape(value: unknown): value is PaymentItem {
   if (typeof value !== 'object' || value === null) return false;
@@ -34,9 +70,25 @@ function isPaymentItemShape(value: unknown): value is PaymentItem {
   );
 }
 
+/** The payment item inside a marker body (the holder count dropped). */
+function itemOf(body: PaymentItem): PaymentItem {
+  const { markerHolders: _holders, ...item } = body as MarkerBody;
+  return item;
+}
+
 function errorStatus(error: unknown): number | undefined {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;
+}
+
+/** 412 PreconditionFailed, 409 ConditionalRequestConflict, or 404 NoSuchKey for an If-Match write. */
+function lostRace(error: unknown): boolean {
+  const status = errorStatus(error);
+  return status === 412 || status === 409 || status === 404 || (error instanceof Error && error.name === 'NoSuchKey');
+}
+
+function conflictError(transactionId: string): Error {
+  return Object.assign(new Error(`marker ${transactionId} kept changing; claim abandoned`), { name: 'ConditionalRequestConflict', $retryable: {} });
 }
 
 export class PendingMarkers {
@@ -50,45 +102,73 @@ export class PendingMarkers {
     return `${this.prefix}${transactionId}.json`;
   }
 
-  /** Creates the marker unless one exists; then returns the existing one. Throws on S3 failures. */
-  async claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim> {
-    try {
-      await this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.keyFor(item.transactionId),
-          Body: JSON.stringify(item),
-          ContentType: 'application/json',
-          IfNoneMatch: '*',
-        }),
-        { abortSignal: AbortSignal.timeout(timeoutMs) },
-      );
-      return { outcome: 'created' };
-    } catch (error) {
-      const status = errorStatus(error);
-      if (status !== 412 && status !== 409) throw error;
-    }
-    const existing = await this.get(item.transactionId, timeoutMs);
-    if (existing === undefined) throw Object.assign(new Error(`marker ${item.transactionId} conflicted but cannot be read`), { name: 'ConditionalRequestConflict', $retryable: {} });
-    return { outcome: 'exists', existing };
+  private async put(item: PaymentItem, holders: number, condition: { IfNoneMatch: '*' } | { IfMatch: string }, timeoutMs: number): Promise<string> {
+    const body: MarkerBody = { ...item, markerHolders: holders };
+    const out = await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.keyFor(item.transactionId), Body: JSON.stringify(body), ContentType: 'application/json', ...condition }),
+      { abortSignal: AbortSignal.timeout(timeoutMs) },
+    );
+    return out.ETag ?? '';
   }
 
-  /** The marker's payment item, or undefined when there is none. */
-  async get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined> {
+  /**
+   * Creates the marker unless one exists; a same-request marker is adopted (conditional rewrite),
+   * another request's is returned. Throws on S3 failures and after MARKER_CLAIM_ATTEMPTS lost races.
+   */
+  async claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim> {
+    for (let attempt = 0; attempt < MARKER_CLAIM_ATTEMPTS; attempt++) {
+      try {
+        return { outcome: 'created', etag: await this.put(item, 1, { IfNoneMatch: '*' }, timeoutMs) };
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+      const current = await this.read(item.transactionId, timeoutMs);
+      if (current === undefined) continue; // withdrawn meanwhile: create afresh
+      if (current.body.requestHash !== item.requestHash) return { outcome: 'exists', existing: itemOf(current.body) };
+      try {
+        await this.put(itemOf(current.body), current.body.markerHolders + 1, { IfMatch: current.etag }, timeoutMs);
+        return { outcome: 'adopted', existing: itemOf(current.body) };
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+    }
+    throw conflictError(item.transactionId);
+  }
+
+  private async read(transactionId: string, timeoutMs: number): Promise<{ body: MarkerBody; etag: string } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyFor(transactionId) }), { abortSignal: AbortSignal.timeout(timeoutMs) });
       const text = (await out.Body?.transformToString('utf8')) ?? '';
       const parsed: unknown = JSON.parse(text);
       if (!isPaymentItemShape(parsed)) throw new Error(`marker ${transactionId} is not a payment item`);
-      return parsed;
+      const holders = (parsed as { markerHolders?: unknown }).markerHolders;
+      return { body: { ...parsed, markerHolders: typeof holders === 'number' && Number.isSafeInteger(holders) && holders > 0 ? holders : 1 }, etag: out.ETag ?? '' };
     } catch (error) {
       if (errorStatus(error) === 404 || (error instanceof Error && error.name === 'NoSuchKey')) return undefined;
       throw error;
     }
   }
 
-  /** Withdraws a marker this request created when the payment could not be queued after all. */
-  async remove(transactionId: string, timeoutMs: number): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyFor(transactionId) }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+  /** The marker's payment item, or undefined when there is none. Throws on S3 failures. */
+  async get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined> {
+    const current = await this.read(transactionId, timeoutMs);
+    return current === undefined ? undefined : itemOf(current.body);
+  }
+
+  /**
+   * Withdraws a marker this request created (`etag` from its claim) when the payment could not be
+   * queued after all: a conditional delete, so a marker another request adopted stays. Throws on
+   * other S3 failures.
+   */
+  async withdraw(transactionId: string, etag: string, timeoutMs: number): Promise<MarkerWithdrawal> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyFor(transactionId), IfMatch: etag }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      return 'withdrawn';
+    } catch (error) {
+      const status = errorStatus(error);
+      if (status === 412) return 'kept';
+      if (status === 404 || (error instanceof Error && error.name === 'NoSuchKey')) return 'absent';
+      throw error;
+    }
   }
 }

@@ -106,9 +106,13 @@ async function queuePending(item: PaymentItem, requestId: string, cause: unknown
       logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: markers[i]!.region, ...describeError(c.reason) });
     }
   });
-  const existing = held.flatMap((c) => (c.outcome === 'exists' ? [c.existing] : []));
+  const existing = held.flatMap((c) => (c.outcome === 'created' ? [] : [c.existing]));
+  // Conditional withdrawal: a marker another same-request replay adopted meanwhile stays, with that
+  // request's queued message behind it (commons/pendingMarkers.ts).
   const withdraw = () =>
-    Promise.allSettled(claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.remove(item.transactionId, PENDING_CALL_BUDGET_MS) : undefined)));
+    Promise.allSettled(
+      claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.withdraw(item.transactionId, c.value.etag, PENDING_CALL_BUDGET_MS) : undefined)),
+    );
   if (existing.some((e) => e.requestHash !== item.requestHash)) {
     await withdraw();
     throw new IdempotencyKeyReusedError();
@@ -127,7 +131,7 @@ async function queuePending(item: PaymentItem, requestId: string, cause: unknown
     }
   });
   if (!sends.some((s) => s.status === 'fulfilled')) {
-    if (existing.length === 0) await withdraw();
+    await withdraw();
     logger.error('payment could not be committed nor queued; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
     return unavailable(requestId, cause);
   }

@@ -1,15 +1,21 @@
 /**
- * Emulated S3 conditional create in front of s3rver, which ignores `If-None-Match` on PutObject
- * (s3rver 3.7 honours it on GET/HEAD only). Amazon S3 documents the behaviour this reproduces
- * ("How to prevent object overwrites with conditional writes",
- * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html, and the PutObject
- * API reference): a PUT with `If-None-Match: *` writes the object only if the key does not exist;
- * otherwise S3 answers `412 PreconditionFailed` and the object is untouched.
+ * Emulated S3 conditional writes and deletes in front of s3rver, which ignores `If-None-Match` and
+ * `If-Match` on PutObject and DeleteObject (s3rver 3.7 honours them on GET/HEAD only). Amazon S3
+ * documents the behaviour this reproduces:
+ * - "How to prevent object overwrites with conditional writes",
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: a PUT with
+ *   `If-None-Match: *` writes only if the key does not exist, else `412 PreconditionFailed`; a PUT
+ *   with `If-Match: <ETag>` writes only if the current object's ETag is that one, else 412, and
+ *   `404 NoSuchKey` when there is no current object.
+ * - "How to perform conditional deletes",
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html: a DELETE with
+ *   `If-Match: <ETag>` deletes only if the current version has that ETag, else 412; 404 when there
+ *   is no current object.
  *
- * Atomicity: conditional PUTs of one key are serialised here (check, then write), so two concurrent
- * creators of the same key get one success and one 412, as in S3. (S3 may also answer
- * 409 ConditionalRequestConflict to a concurrent writer; the client code treats 409 like 412.)
- * Everything else is forwarded untouched. Used by the handler tests and the sandbox.
+ * Atomicity: conditional requests on one key are serialised here (check, then act), so two
+ * concurrent conditional writers of the same key get one success and one 412, as in S3. (S3 may
+ * also answer 409 ConditionalRequestConflict to a concurrent writer; the client code treats 409
+ * like 412.) Everything else is forwarded untouched. Used by the handler tests and the sandbox.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 export interface S3ConditionalFront {
   readonly endpoint: string;
   readonly server: Server;
-  /** Conditional PUTs refused with 412 so far. */
+  /** Conditional requests refused with 412 so far. */
   readonly preconditionFailures: () => number;
   close(): Promise<void>;
 }
@@ -35,16 +41,21 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer, res: ServerR
   out.end(body);
 }
 
-function exists(upstream: URL, req: IncomingMessage): Promise<boolean> {
+/** The current object's ETag (quotes included, as S3 sends it), or undefined when there is none. */
+function currentEtag(upstream: URL, req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     // An anonymous HEAD (s3rver serves unsigned requests): the PUT's signature would not verify for it.
     const head = request({ host: upstream.hostname, port: upstream.port, method: 'HEAD', path: (req.url ?? '/').split('?')[0], headers: { host: req.headers.host ?? upstream.host } }, (up) => {
       up.resume();
-      up.on('end', () => resolve(up.statusCode === 200));
+      up.on('end', () => resolve(up.statusCode === 200 ? String(up.headers.etag ?? '') : undefined));
     });
     head.on('error', reject);
     head.end();
   });
+}
+
+function unquote(etag: string): string {
+  return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
 export async function startS3ConditionalFront(target: string, port = 0): Promise<S3ConditionalFront> {
@@ -56,7 +67,10 @@ export async function startS3ConditionalFront(target: string, port = 0): Promise
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const conditional = req.method === 'PUT' && req.headers['if-none-match'] === '*' && !req.headers['x-amz-copy-source'];
+      const ifNoneMatch = req.headers['if-none-match'];
+      const ifMatch = req.headers['if-match'];
+      const conditional =
+        ((req.method === 'PUT' && (ifNoneMatch === '*' || ifMatch !== undefined)) || (req.method === 'DELETE' && ifMatch !== undefined)) && !req.headers['x-amz-copy-source'];
       if (!conditional) {
         forward(upstream, req, body, res);
         return;
@@ -64,13 +78,22 @@ export async function startS3ConditionalFront(target: string, port = 0): Promise
       const key = (req.url ?? '').split('?')[0] ?? '';
       const previous = locks.get(key) ?? Promise.resolve();
       const run = previous.then(async () => {
-        if (await exists(upstream, req)) {
-          refused++;
-          res.writeHead(412, { 'Content-Type': 'application/xml' });
-          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition></Error>');
+        const etag = await currentEtag(upstream, req);
+        if (ifMatch !== undefined && etag === undefined) {
+          res.writeHead(404, { 'Content-Type': 'application/xml' });
+          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
           return;
         }
-        // Forwarded as signed (s3rver ignores If-None-Match on PUT; removing it would break the signature).
+        const failed = ifMatch !== undefined ? unquote(ifMatch) !== unquote(etag ?? '') : etag !== undefined;
+        if (failed) {
+          refused++;
+          res.writeHead(412, { 'Content-Type': 'application/xml' });
+          res.end(
+            `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>${ifMatch !== undefined ? 'If-Match' : 'If-None-Match'}</Condition></Error>`,
+          );
+          return;
+        }
+        // Forwarded as signed (s3rver ignores the condition; removing the header would break the signature).
         await new Promise<void>((resolve) => {
           res.on('finish', resolve);
           res.on('close', resolve);
