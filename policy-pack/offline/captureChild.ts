@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const failures: unknown[] = [];
   process.on('unhandledRejection', (reason) => failures.push(reason));
   const outputs = await resolveOutputs(run.pulumi, await loadProgram(request.program));
-  await run.pulumi.runtime.disconnect().catch(() => undefined);
+  const resources = await run.finish();
   if (failures.length > 0) {
     const first = failures[0];
     throw first instanceof Error ? first : new Error(String(first));
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     program: request.program,
     preview: request.preview,
     config,
-    resources: run.planned(),
+    resources,
     outputs,
     invokes: run.invokes,
     durationMs: Date.now() - started,

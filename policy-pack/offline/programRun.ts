@@ -101,8 +101,10 @@ export interface MockRun {
   readonly mocked: MockedResource[];
   /** Invoke tokens the program called, and whether the mocks had an answer. */
   readonly invokes: Array<{ token: string; mocked: boolean }>;
-  /** The resources as the engine received them; call once the program has settled. */
+  /** The resources as the engine received them so far (registrations the monitor has answered). */
   planned(): PlannedResource[];
+  /** Waits for every outstanding registration, ends the run and returns the resources as the engine received them. */
+  finish(): Promise<PlannedResource[]>;
 }
 
 let started = false;
@@ -164,6 +166,11 @@ export async function startMockRun(options: MockRunOptions): Promise<MockRun> {
     mocked,
     invokes,
     planned: () => plannedResources(registrations, reads, options),
+    finish: async () => {
+      // disconnect() waits for the RPCs still in flight (registrations, reads, invokes).
+      await pulumi.runtime.disconnect().catch(() => undefined);
+      return plannedResources(registrations, reads, options);
+    },
   };
 }
 
