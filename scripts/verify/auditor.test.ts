@@ -44,7 +44,7 @@ function summary(): VerificationSummary {
     },
   ];
   return {
-    schema: 'payments-dr/verification-summary@1',
+    schema: 'payments-dr/verification-summary@2',
     result: 'failed',
     profile: 'default',
     stack: 'dev',

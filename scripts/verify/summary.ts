@@ -87,7 +87,7 @@ export interface RunMeta {
 }
 
 export interface VerificationSummary {
-  schema: 'payments-dr/verification-summary@1';
+  schema: 'payments-dr/verification-summary@2';
   result: 'passed' | 'failed';
   profile: string;
   stack: string;
@@ -280,7 +280,7 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
   const accounts = [...new Set(Object.values(targets).map((t) => t.account))];
   const failed = scenarios.some((s) => SEVERITY[s.status] > SEVERITY.skipped) || scenarios.length === 0;
   return {
-    schema: 'payments-dr/verification-summary@1',
+    schema: 'payments-dr/verification-summary@2',
     result: failed ? 'failed' : 'passed',
     profile: meta.profile,
     stack: meta.stack,
