@@ -4,6 +4,8 @@
  * `pulumi stack output --json` of the DR stack (infra/index.ts).
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { LiveTarget, parseLiveOutputs } from '../support/targets/liveTarget';
 import { ACCOUNT, openTarget, OUTPUTS, recordingClients as doubles } from './liveTargetFixture';
@@ -187,5 +189,39 @@ describe('live target: the failover drill mechanism', () => {
     assert.equal((await target.observeFailover()).servingRegion, 'us-east-1');
     serving = 'us-east-2';
     assert.equal((await target.observeFailover()).servingRegion, 'us-east-2');
+  });
+});
+
+describe('live target: payments are sent as a merchant', () => {
+  const request = { merchantId: 'merchant-dr-verification', idempotencyKey: 'k-1', amount: 1234, currency: 'USD', reference: 'dr-verification' };
+
+  it('sends the merchant credential the stack\'s authorizer checks (Authorization: Bearer)', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ transactionId: 't-1', status: 'COMMITTED', region: 'us-east-1' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const target = new LiveTarget({ stack: 'dev', outputs: { ...OUTPUTS, primaryApiUrl: `http://127.0.0.1:${port}/v1` }, clients: doubles({}).clients, merchantCredential: 'pdr_0123456789abcdef_secret' });
+      await target.open();
+      const receipt = await target.submitPayment('us-east-1', request);
+      assert.equal(receipt.httpStatus, 201);
+      assert.deepEqual(seen, ['Bearer pdr_0123456789abcdef_secret']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('without a credential names DR_MERCHANT_CREDENTIAL and sends nothing', async () => {
+    const saved = process.env.DR_MERCHANT_CREDENTIAL;
+    delete process.env.DR_MERCHANT_CREDENTIAL;
+    try {
+      const target = await openTarget(doubles({}).clients);
+      await assert.rejects(target.submitPayment('us-east-1', request), /set DR_MERCHANT_CREDENTIAL to a credential issued for this stack/);
+    } finally {
+      if (saved !== undefined) process.env.DR_MERCHANT_CREDENTIAL = saved;
+    }
   });
 });

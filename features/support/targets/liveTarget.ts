@@ -212,8 +212,11 @@ export interface LiveTargetOptions {
   /** Injected outputs and clients (tests). */
   outputs?: Record<string, unknown>;
   clients?: LiveClients;
-  /** API key for POST /payments (the API requires one); default env DR_API_KEY. */
-  apiKey?: string;
+  /**
+   * The merchant credential payments are sent with (`pdr_<keyId>_<secret>`, issued for the stack's
+   * credentials table by `npm run credentials -- issue`); default env DR_MERCHANT_CREDENTIAL.
+   */
+  merchantCredential?: string;
 }
 
 async function readStackOutputs(stack: string, file: string | undefined): Promise<Record<string, unknown>> {
@@ -309,9 +312,15 @@ export class LiveTarget implements RuntimeTarget, ConfigurationTarget {
     return this.o.budget ?? budgetFromSettings(loadStackSettings(this.options.stack));
   }
 
+  /** The payment routes run the stack's REQUEST authorizer: `Authorization: Bearer <merchant credential>`. */
   private apiHeaders(): Record<string, string> {
-    const key = this.options.apiKey ?? process.env.DR_API_KEY;
-    return key ? { 'x-api-key': key } : {};
+    const credential = this.options.merchantCredential ?? process.env.DR_MERCHANT_CREDENTIAL;
+    if (!credential) {
+      throw new Error(
+        'the live target sends payments as a merchant: set DR_MERCHANT_CREDENTIAL to a credential issued for this stack (npm run credentials -- issue --merchant <id> --table <credentials table>), kept in the CI secret store',
+      );
+    }
+    return { Authorization: `Bearer ${credential}` };
   }
 
   private api(region: string): string {
@@ -320,11 +329,11 @@ export class LiveTarget implements RuntimeTarget, ConfigurationTarget {
     return url;
   }
 
-  submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
+  async submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
     return postPayment(this.api(region), request, REQUEST_TIMEOUT_MS, this.apiHeaders());
   }
 
-  submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
+  async submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
     this.requireFailoverEndpoint();
     return postPayment(this.o.failoverEndpoint, request, REQUEST_TIMEOUT_MS, this.apiHeaders());
   }
