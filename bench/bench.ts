@@ -28,7 +28,7 @@ import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commo
 import { newPaymentItem } from '../infra/lambda/commons/payment';
 import { toAttributes } from '../infra/lambda/commons/repository';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
-import { apiEvent, lambdaContext } from '../infra/lambda/testkit/lambda';
+import { apiEvent, lambdaContext } from '../localaws/lambdaEvents';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 

@@ -1,9 +1,10 @@
 /**
  * `npm run sandbox` as a user runs it: one JSON ready line on stdout, the control interface answers
- * with the same endpoints, and SIGINT/SIGTERM stop it leaving no process or port behind.
+ * with the same endpoints, and SIGINT/SIGTERM stop it leaving no process or port behind; `--help`
+ * prints the options and starts nothing.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ describe('sandbox CLI', { timeout: 150_000 }, () => {
     assert.throws(() => parseCli(['--time-scale', '0']), /timeScale/);
     assert.throws(() => parseCli(['--time-scale', 'fast']), /timeScale/);
     assert.throws(() => parseCli(['--stack', '../etc']), /stack/);
-    assert.equal(parseCli(['--api-key', 'k'.repeat(20)]).apiKey, 'k'.repeat(20));
+    // The stack has no API keys (per-merchant credentials): the option is refused, not ignored.
+    assert.throws(() => parseCli(['--api-key', 'k'.repeat(20)]), /api-key/);
     assert.throws(() => parseCli(['--bogus']));
     assert.equal(parseCli(['--consistency-mode', 'strong']).consistencyMode, 'strong');
     assert.equal(parseCli(['--consistency-mode', 'eventual']).consistencyMode, 'eventual');
@@ -130,5 +132,15 @@ describe('sandbox start-up failure', { timeout: 60_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('sandbox command line', () => {
+  it('--help prints the usage and exits 0 without starting the sandbox', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'sandbox', 'cli.ts'), '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Usage: npm run sandbox -- \[options\]/);
+    assert.doesNotMatch(run.stdout, /sandbox\.ready/);
+    assert.doesNotMatch(run.stdout, /--api-key/, 'the stack has no API keys: no option offers one');
   });
 });

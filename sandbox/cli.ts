@@ -1,5 +1,5 @@
 /**
- * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--consistency-mode strong|eventual] [--replication-delay-ms <n>] [--api-key <key>] [--no-object-replication] [--quiet]`
+ * `npm run sandbox [-- --time-scale <n>] [--stack <name>] [--consistency-mode strong|eventual] [--replication-delay-ms <n>] [--no-object-replication] [--quiet]`
  * Starts the local two-region sandbox, prints ONE JSON line on stdout when ready
  * (`{"event":"sandbox.ready", ...endpoints}`), sends the regions' logs to stderr, and stops cleanly
  * on SIGINT/SIGTERM (children stopped, temporary directories removed).
@@ -15,7 +15,6 @@ export interface CliOptions {
   replicationDelayMs: number;
   quiet: boolean;
   objectReplication: boolean;
-  apiKey?: string;
   /** Overrides the stack's `consistencyMode`. */
   consistencyMode?: ConsistencyMode;
 }
@@ -28,7 +27,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
       stack: { type: 'string' },
       'replication-delay-ms': { type: 'string' },
       quiet: { type: 'boolean' },
-      'api-key': { type: 'string' },
       'no-object-replication': { type: 'boolean' },
       'consistency-mode': { type: 'string' },
     },
@@ -40,7 +38,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`--stack must be a stack name, got "${stack}"`);
   const replicationDelayMs = Number(values['replication-delay-ms'] ?? '0');
   if (!Number.isInteger(replicationDelayMs) || replicationDelayMs < 0) throw new Error('--replication-delay-ms must be a non-negative integer');
-  const apiKey = values['api-key'];
   const mode = values['consistency-mode'];
   if (mode !== undefined && !(CONSISTENCY_MODES as readonly string[]).includes(mode)) throw new Error(`--consistency-mode must be ${CONSISTENCY_MODES.join(' or ')}, got "${mode}"`);
   return {
@@ -49,7 +46,6 @@ export function parseCli(argv: readonly string[]): CliOptions {
     replicationDelayMs,
     quiet: values.quiet ?? false,
     objectReplication: !(values['no-object-replication'] ?? false),
-    ...(apiKey !== undefined ? { apiKey } : {}),
     ...(mode !== undefined ? { consistencyMode: mode as ConsistencyMode } : {}),
   };
 }
@@ -92,7 +88,6 @@ Options:
   --stack <name>              stack whose Pulumi.<name>.yaml settings the sandbox runs (default dev)
   --consistency-mode <mode>   strong (multi-Region strong consistency) or eventual (default: the stack's consistencyMode)
   --replication-delay-ms <n>  extra delay of cross-region replication, milliseconds (default 0)
-  --api-key <key>             API key the payment routes require
   --no-object-replication     do not emulate S3 cross-region replication
   --quiet                     no region logs
   --help                      this text
@@ -114,7 +109,6 @@ async function main(): Promise<void> {
     timeScale: options.timeScale,
     stack: options.stack,
     replicationDelayMs: options.replicationDelayMs,
-    apiKey: options.apiKey,
     objectReplication: options.objectReplication,
     consistencyMode: options.consistencyMode,
     logs: options.quiet ? 'silent' : 'stderr',

@@ -9,12 +9,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, it } from 'node:test';
-import { SandboxControlClient } from './controlClient';
-import { merchantHeaders } from './merchants';
-import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, getPayment, pendingSurvivesRegionLoss, readTransactionLog, waitFor, warmPayments, type PaymentBody } from './testkit';
-import type { SandboxEndpoints } from './types';
+import { describe, it } from 'node:test';
+import { drRetryAfterPrimary201, useSandbox } from './fixture';
+import { createPayment, getPayment, pendingSurvivesRegionLoss, readTransactionLog, waitFor, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
 /** Replication lag of the races: long enough that both requests commit before either replicates, even on a busy machine. */
@@ -22,20 +19,14 @@ const DELAY_MS = 1_500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('eventual consistency mode (MREC, real handlers and stream consumer)', { timeout: 120_000 }, () => {
-  let sandbox: SandboxHandle;
-  let endpoints: SandboxEndpoints;
-  let control: SandboxControlClient;
-  /** The headers of the first seeded test merchant (every payment here is that merchant's). */
-  let auth: Record<string, string>;
-  let primary: string;
-  let secondary: string;
-  const api = (region: string): string => endpoints.regions[region].api;
-  const transactionLog = (region: string) => readTransactionLog(endpoints.regions[region].s3, region, endpoints.regions[region].bucket);
+  const f = useSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual' }, { warm: true });
+  const { api } = f;
+  const transactionLog = (region: string) => readTransactionLog(f.endpoints.regions[region].s3, region, f.endpoints.regions[region].bucket);
   /** Waits until both regions converge on one version of the payment, and returns it. */
   const converged = (transactionId: string): Promise<PaymentBody> =>
     waitFor(`${transactionId} converged`, async () => {
-      if ((await control.state()).replication.pending > 0) return undefined;
-      const [a, b] = await Promise.all([getPayment(api(primary), auth, transactionId), getPayment(api(secondary), auth, transactionId)]);
+      if ((await f.control.state()).replication.pending > 0) return undefined;
+      const [a, b] = await Promise.all([getPayment(api(f.primary), f.auth, transactionId), getPayment(api(f.secondary), f.auth, transactionId)]);
       return a.status === 200 && JSON.stringify(a.body) === JSON.stringify(b.body) ? a.body : undefined;
     }, 10_000);
   /** The conflict the stream consumer of `region` kept for `transactionId`: both versions. */
@@ -45,52 +36,33 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
   /** Once both streams are delivered: the payment is in both regions' logs and neither kept a conflict for it. */
   const sameRequestLogged = async (transactionId: string, amount: number): Promise<void> => {
     await waitFor('streams delivered', async () => {
-      const s = await control.state();
-      return s.replication.pending === 0 && [primary, secondary].every((r) => s.streams[r]?.pending === 0) ? true : undefined;
+      const s = await f.control.state();
+      return s.replication.pending === 0 && [f.primary, f.secondary].every((r) => s.streams[r]?.pending === 0) ? true : undefined;
     }, 15_000);
-    for (const region of [primary, secondary]) {
+    for (const region of [f.primary, f.secondary]) {
       const log = await transactionLog(region);
       assert.equal(log.payments.get(transactionId)?.amount, amount, `${transactionId} logged by ${region}`);
       assert.deepEqual(log.conflicts.filter((c) => c.transactionId === transactionId), [], `${region}: same request, no conflict`);
     }
   };
 
-  before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual' });
-    endpoints = sandbox.endpoints;
-    control = new SandboxControlClient(endpoints.control);
-    auth = merchantHeaders(endpoints);
-    [primary, secondary] = Object.entries(endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
-    await warmPayments([api(primary), api(secondary)], auth);
-  });
-
-  afterEach(async () => {
-    await control.clearFaults();
-  });
-
-  after(async () => {
-    await sandbox?.stop();
-  });
-
   it('reports the eventual mode in the ready line and GET /state', async () => {
-    assert.equal(endpoints.consistencyMode, 'eventual');
-    const state = await control.state();
+    assert.equal(f.endpoints.consistencyMode, 'eventual');
+    const state = await f.control.state();
     assert.equal(state.consistencyMode, 'eventual');
     assert.equal(state.strongConsistency, undefined);
   });
 
   it('delivers every change to both regions\' stream consumers: a payment committed in one region is in each region\'s own transaction log', async () => {
-    const created = await createPayment(api(primary), auth, randomUUID(), { amount: 555 });
+    const created = await createPayment(api(f.primary), f.auth, randomUUID(), { amount: 555 });
     assert.equal(created.status, 201);
-    for (const region of [primary, secondary]) {
+    for (const region of [f.primary, f.secondary]) {
       const logged = await waitFor(`${created.body.transactionId} logged by ${region}`, async () => (await transactionLog(region)).payments.get(created.body.transactionId), 10_000);
       assert.equal(logged.amount, 555);
       assert.equal(logged.createdAt, created.body.createdAt);
     }
-    const streams = (await control.state()).streams;
-    for (const region of [primary, secondary]) assert.equal(streams[region].consumer, `transaction-log-writer-${endpoints.stack}-${region}`);
+    const streams = (await f.control.state()).streams;
+    for (const region of [f.primary, f.secondary]) assert.equal(streams[region].consumer, `transaction-log-writer-${f.endpoints.stack}-${region}`);
   });
 
   /**
@@ -105,32 +77,32 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
   };
 
   it('cross-region race, same body within the replication lag: both regions commit (201 each), last writer wins on createdAt and region, and the log holds the payment once, without a conflict', async () => {
-    for (const region of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
+    for (const region of [f.primary, f.secondary]) await f.control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
     const key = randomUUID();
     const body = { amount: 1000, currency: 'USD' };
-    const first = createPayment(api(primary), auth, key, body);
+    const first = createPayment(api(f.primary), f.auth, key, body);
     await sleep(200);
-    const [a, b] = await Promise.all([first, createPayment(api(secondary), auth, key, body)]);
+    const [a, b] = await Promise.all([first, createPayment(api(f.secondary), f.auth, key, body)]);
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.equal(b.body.transactionId, a.body.transactionId, 'one transaction id per key');
-    assert.equal(a.body.region, primary);
-    assert.equal(b.body.region, secondary);
+    assert.equal(a.body.region, f.primary);
+    assert.equal(b.body.region, f.secondary);
     const { loser } = await resolved(a.body, b.body);
-    assert.notDeepEqual((await getPayment(api(loser.region), auth, loser.transactionId)).body, loser, 'a confirmed version is no longer what its own region answers');
+    assert.notDeepEqual((await getPayment(api(loser.region), f.auth, loser.transactionId)).body, loser, 'a confirmed version is no longer what its own region answers');
     // The same request (same request hash) committed twice: the stream consumer logs the payment once
     // and keeps no conflict; only its createdAt and region differ between the two versions.
     await sameRequestLogged(a.body.transactionId, 1000);
   });
 
   it('cross-region race, different bodies within the replication lag: both 201, the later amount replaces the other confirmed one, the overwritten region keeps both versions as a conflict, and a replay of the overwritten request gets 422', async () => {
-    for (const region of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
+    for (const region of [f.primary, f.secondary]) await f.control.injectFault({ fault: 'replication-delay', region, delayMs: DELAY_MS });
     const key = randomUUID();
     const bodyA = { amount: 1000, currency: 'USD' };
     const bodyB = { amount: 900000, currency: 'USD' };
-    const first = createPayment(api(primary), auth, key, bodyA);
+    const first = createPayment(api(f.primary), f.auth, key, bodyA);
     await sleep(200);
-    const [a, b] = await Promise.all([first, createPayment(api(secondary), auth, key, bodyB)]);
+    const [a, b] = await Promise.all([first, createPayment(api(f.secondary), f.auth, key, bodyB)]);
     assert.equal(a.status, 201);
     assert.equal(b.status, 201);
     assert.equal(a.body.amount, 1000);
@@ -139,19 +111,13 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
     const conflict = await conflictKept(loser.region, a.body.transactionId);
     assert.equal(conflict.committed.amount, loser.amount, 'the overwritten confirmed amount is kept');
     assert.equal(conflict.current?.amount, winner.amount);
-    await control.clearFaults();
+    await f.control.clearFaults();
     const loserBody = loser === a.body ? bodyA : bodyB;
-    assert.equal((await createPayment(api(loser.region), auth, key, loserBody)).status, 422);
+    assert.equal((await createPayment(api(loser.region), f.auth, key, loserBody)).status, 422);
   });
 
   it('DR retry 100 ms after a 201 from the primary (failover before replication): a second commit in the DR region, which replaces the first (same amount; createdAt and region change), logged once without a conflict', async () => {
-    await control.injectFault({ fault: 'replication-delay', region: primary, delayMs: DELAY_MS });
-    const key = randomUUID();
-    const body = { amount: 4200, currency: 'EUR' };
-    const first = await createPayment(api(primary), auth, key, body);
-    assert.equal(first.status, 201);
-    await sleep(100);
-    const retry = await createPayment(api(secondary), auth, key, body);
+    const { first, retry } = await drRetryAfterPrimary201(f, DELAY_MS);
     assert.equal(retry.status, 201);
     assert.equal(retry.body.transactionId, first.body.transactionId);
     assert.equal(retry.body.amount, first.body.amount);
@@ -162,16 +128,16 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
   });
 
   it('an accepted payment (202 PENDING) survives the loss of the region that accepted it: the DR region answers it, refuses its key with another body, and commits it', async () => {
-    const committed = await pendingSurvivesRegionLoss({ control, api, auth, primary, secondary });
+    const committed = await pendingSurvivesRegionLoss(f);
     assert.equal(committed.status, 'COMMITTED');
   });
 
   it('afterwards the two tables hold the same payments (converged), and each region\'s log holds the version the table holds', async () => {
     await waitFor('replication idle and streams delivered', async () => {
-      const s = await control.state();
-      return s.replication.pending === 0 && [primary, secondary].every((r) => s.streams[r]?.pending === 0) ? true : undefined;
+      const s = await f.control.state();
+      return s.replication.pending === 0 && [f.primary, f.secondary].every((r) => s.streams[r]?.pending === 0) ? true : undefined;
     }, 15_000);
-    const logs = await Promise.all([primary, secondary].map(transactionLog));
+    const logs = await Promise.all([f.primary, f.secondary].map(transactionLog));
     const ids = new Set(logs.flatMap((l) => [...l.payments.keys()]));
     assert.ok(ids.size >= 4);
     for (const id of ids) {

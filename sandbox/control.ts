@@ -8,7 +8,7 @@
  * Errors use the API's shape: `{ error: { code, message, details? } }`.
  */
 import { createServer, type Server } from 'node:http';
-import { closeServer, listen, LOOPBACK, parseJsonObject, readBody, sendJson } from './http';
+import { LoopbackService, parseJsonObject, readBody, sendJson } from '../localaws/http';
 import { FaultValidationError, isFaultKind, parseFaultSpec, type FaultInjector } from './faults';
 import type { SandboxState } from './types';
 
@@ -22,18 +22,18 @@ function error(code: string, message: string, details?: { field: string; issue: 
   return { error: { code, message, ...(details ? { details } : {}) } };
 }
 
-export class ControlServer {
-  private server?: Server;
-  private port = 0;
+export class ControlServer extends LoopbackService {
 
-  constructor(private readonly options: ControlOptions) {}
-
-  get url(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+  constructor(private readonly options: ControlOptions) {
+    super();
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  get url(): string {
+    return this.endpoint;
+  }
+
+  protected createServer(): Server {
+    return createServer((req, res) => {
       this.route(req.method ?? 'GET', new URL(req.url ?? '/', this.url).pathname, () => readBody(req, 64 * 1024))
         .then(({ status, body }) => sendJson(res, status, body))
         .catch((err: unknown) => {
@@ -41,8 +41,6 @@ export class ControlServer {
           else sendJson(res, 500, error('INTERNAL', err instanceof Error ? err.message : String(err)));
         });
     });
-    this.port = await listen(this.server);
-    return this.url;
   }
 
   private async route(method: string, path: string, body: () => Promise<Buffer>): Promise<{ status: number; body: unknown }> {
@@ -75,7 +73,4 @@ export class ControlServer {
     return { status: 404, body: error('NOT_FOUND', `no route ${method} ${path}`) };
   }
 
-  async stop(): Promise<void> {
-    if (this.server) await closeServer(this.server);
-  }
 }

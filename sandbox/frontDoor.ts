@@ -11,7 +11,7 @@
  * multiple checker locations (one checker decides here).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listen, LOOPBACK, sendJson } from './http';
+import { closeServer, listen, LOOPBACK, sendJson } from '../localaws/http';
 import type { HealthCheckSample, RegionHealthState, RegionRole, RoutingChange } from './types';
 
 const HISTORY = 50;
@@ -147,7 +147,7 @@ export class FrontDoor {
     this.primary = primary;
     this.secondary = secondary;
     this.currentTarget = primary.region.name;
-    this.routingHistory.push({ at: new Date().toISOString(), target: this.currentTarget, reason: 'initial: primary' });
+    this.routingHistory.push({ at: new Date().toISOString(), target: this.currentTarget, reason: 'initial: primary', primaryChecks: 0 });
   }
 
   get url(): string {
@@ -200,7 +200,7 @@ export class FrontDoor {
     }
     if (target === this.currentTarget) return;
     this.currentTarget = target;
-    this.routingHistory.push({ at: new Date().toISOString(), target, reason });
+    this.routingHistory.push({ at: new Date().toISOString(), target, reason, primaryChecks: this.primary.checks });
     if (this.routingHistory.length > HISTORY) this.routingHistory.shift();
   }
 

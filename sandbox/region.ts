@@ -16,19 +16,19 @@ import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/cli
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
 import { HANDLERS } from '../infra/lambdaCode';
-import { startS3ConditionalFront, type S3ConditionalFront } from '../infra/lambda/testkit/s3ConditionalFront';
+import { startS3Front, type S3Front } from '../localaws/s3Front';
 import { resourceName } from '../infra/naming';
-import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from './apiGateway';
-import { DynamoFrontend } from './dynamoFrontend';
-import { EventSourceMapping, type SqsHandler } from './eventSourceMapping';
-import { closeServer, listen, LOOPBACK, nowMs } from './http';
+import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from '../localaws/apiGateway';
+import { DynamoFrontend } from '../localaws/dynamoFrontend';
+import { EventSourceMapping, type SqsHandler } from '../localaws/eventSourceMapping';
+import { closeServer, listen, LOOPBACK, nowMs } from '../localaws/http';
 import { objectUrl, REPLICA_MARKER_HEADER } from './objectReplicator';
-import type { FunctionSpec } from './lambdaRuntime';
-import { SqsEmulator } from './sqsEmulator';
-import { SsmEmulator } from './ssmEmulator';
-import { RegionStream, type StreamHandler } from './streams';
+import type { FunctionSpec } from '../localaws/lambdaRuntime';
+import { SqsEmulator } from '../localaws/sqsEmulator';
+import { SsmEmulator } from '../localaws/ssmEmulator';
+import { RegionStream, type StreamHandler } from '../localaws/streams';
 import type { ChildMessage, ParentCallName, ParentCalls, ParentMessage, PeerInfo, RegionCallName, RegionCalls, RegionConfig } from './types';
-import { loadDynalite, loadS3rver, LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, type S3rverInstance } from './vendor';
+import { loadDynalite, loadS3rver, LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, type S3rverInstance } from '../localaws/engines';
 
 function send(message: ChildMessage): void {
   process.send?.(message);
@@ -82,7 +82,7 @@ class Region {
   private api?: ApiGatewayEmulator;
   private esm?: EventSourceMapping;
   private stream?: RegionStream;
-  private s3Front?: S3ConditionalFront;
+  private s3Front?: S3Front;
   /** The API's routes: filled by `connectPeer`, once the handlers' environment is complete. */
   private readonly routes: ApiRoute[] = [];
   private engines?: { dynamodb: string; s3: string; sqsUrl: string; ssm: string; retryQueueUrl: string; retryQueue: ReturnType<SqsEmulator['createQueue']> };
@@ -131,7 +131,7 @@ class Region {
     const s3Address = await this.s3.run();
     const s3Engine = `http://${LOOPBACK}:${s3Address.port}`;
     // s3rver ignores If-None-Match on PUT; this front emulates S3's conditional create (pending-payment markers).
-    this.s3Front = await startS3ConditionalFront(s3Engine);
+    this.s3Front = await startS3Front(s3Engine);
     const s3 = this.s3Front.endpoint;
     if (c.objectReplication) this.s3.on('event', (notification) => void this.reportObjects(s3Engine, notification));
 
@@ -162,7 +162,6 @@ class Region {
     this.api = new ApiGatewayEmulator({
       region: c.region,
       stage: c.stage,
-      apiKey: c.apiKey,
       log: process.env.SANDBOX_ACCESS_LOG === 'true' ? logLine : undefined,
       routes: this.routes,
     });
@@ -236,8 +235,8 @@ class Region {
     const handler = (name: string): string => join(c.handlersDir, name);
     const authorizer = { fn: fn('authorizer', c.apiTimeoutMs, 256), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
     this.routes.push(
-      { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
-      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), apiKeyRequired: true, authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
+      { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
+      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
       { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
     );
     this.esm = new EventSourceMapping({
@@ -303,7 +302,7 @@ class Region {
       }
       case 'setThrottling': {
         const { scope } = args as RegionCalls['setThrottling']['args'];
-        if (this.dynamo) this.dynamo.throttling = scope;
+        this.dynamo?.setThrottling(scope);
         return { scope };
       }
       case 'putParameter': {

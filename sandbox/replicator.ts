@@ -43,35 +43,20 @@
  *    errors while requests to other Regions will continue to perform normally." Here: writes the
  *    region missed are queued for it and applied when it is back; until none is left it has no quorum.
  */
-import { nowMs, percentile, sleep } from './http';
-import type { AcquireResult, ChangeRecord, ConsistencyMode, ParentCallName, ParentCalls, ItemJson, LagSample, LagStats, ReplicationDirectionState, WriteVersion } from './types';
+import { nowMs, sleep } from '../localaws/http';
+import { lagStats, ReplicationDirection, type PendingChange } from './replicationDirection';
+import type { AcquireResult, ChangeRecord, ConsistencyMode, ParentCallName, ParentCalls, ItemJson, LagStats, ReplicationDirectionState, WriteVersion } from './types';
 import type { RegionProcess } from './regionProcess';
 
-const MAX_SAMPLES = 2000;
 const SAMPLES_IN_STATE = 50;
 const CONCURRENCY = 8;
 
-interface PendingChange {
+interface PendingItem extends PendingChange {
   key: ItemJson;
-  /** Commit time of the first change of the key not yet replicated. */
-  firstTs: number;
-  attempts: number;
-  notBefore: number;
 }
 
-export function lagStats(values: readonly number[]): LagStats {
-  const round = (v: number | undefined): number | undefined => (v === undefined ? undefined : Math.round(v * 100) / 100);
-  return {
-    count: values.length,
-    p50Ms: round(percentile(values, 50)),
-    p95Ms: round(percentile(values, 95)),
-    p99Ms: round(percentile(values, 99)),
-    maxMs: round(values.length ? Math.max(...values) : undefined),
-  };
-}
-
-class Direction {
-  readonly pending = new Map<string, PendingChange>();
+/** One direction of the table's replication (see replicationDirection.ts for the queue and retries). */
+class Direction extends ReplicationDirection<PendingItem> {
   /**
    * Strong mode: committed changes the target missed while unreachable, in commit order with their
    * images, replayed in order when it is back (so its stream records match the other replica's).
@@ -80,37 +65,37 @@ class Direction {
   private draining = false;
   stalled = false;
   delayMs = 0;
-  inflight = 0;
-  replicated = 0;
   conflictsResolved = 0;
-  errors = 0;
-  readonly samples: LagSample[] = [];
-  private timer?: NodeJS.Timeout;
-  private stopped = false;
 
   constructor(
     readonly source: RegionProcess,
     readonly target: RegionProcess,
     private readonly replicator: Replicator,
-  ) {}
-
-  get name(): string {
-    return `${this.source.region}->${this.target.region}`;
+  ) {
+    super(source.region, target.region, { concurrency: CONCURRENCY, backoff: { baseMs: 20, maxMs: 1000 } });
   }
 
   get paused(): boolean {
     return !this.replicator.reachable(this.source.region) || !this.replicator.reachable(this.target.region);
   }
 
-  /** Changes still to apply in the target (queued or in flight). */
-  get backlog(): number {
-    return this.pending.size + this.inflight + this.catchUp.length;
+  protected override get held(): boolean {
+    return this.stalled;
+  }
+
+  /** Changes still to apply in the target (queued, in flight, or to catch up). */
+  override get backlog(): number {
+    return super.backlog + this.catchUp.length;
   }
 
   /** Strong mode: queues a committed change for a target that could not take it synchronously. */
   enqueueCatchUp(change: ChangeRecord): void {
     this.catchUp.push(change);
     this.schedule();
+  }
+
+  protected override beforePump(): void {
+    if (this.catchUp.length > 0) void this.drainCatchUp();
   }
 
   private async drainCatchUp(): Promise<void> {
@@ -122,7 +107,7 @@ class Direction {
         try {
           const { visibleAt } = await this.target.call('applyReplica', { key: c.key, item: c.item ?? null, version: c.version, force: true });
           this.catchUp.shift();
-          this.recordSample(c.keyId, visibleAt, c.version.ts);
+          this.recordSample(c.keyId, visibleAt - c.version.ts);
         } catch {
           if (this.stopped) return;
           this.errors += 1;
@@ -134,78 +119,21 @@ class Direction {
     }
   }
 
-  recordSample(keyId: string, visibleAt: number, committedAt: number): void {
-    this.replicated += 1;
-    this.samples.push({ at: new Date().toISOString(), key: keyId, lagMs: Math.round((visibleAt - committedAt) * 100) / 100 });
-    if (this.samples.length > MAX_SAMPLES) this.samples.splice(0, this.samples.length - MAX_SAMPLES);
-  }
-
+  /** Eventual mode: queues a changed key (the target gets the key's latest image when it is applied). */
   enqueue(change: ChangeRecord): void {
-    const existing = this.pending.get(change.keyId);
-    if (existing) return; // the replicator reads the latest image when it applies the key
-    this.pending.set(change.keyId, { key: change.key, firstTs: change.version.ts, attempts: 0, notBefore: 0 });
-    this.schedule();
+    this.queue(change.keyId, { key: change.key, firstTs: change.version.ts, attempts: 0, notBefore: 0 });
   }
 
-  private dueAt(p: PendingChange): number {
+  protected override dueAt(p: PendingItem): number {
     return Math.max(p.firstTs + this.replicator.baseDelayMs + this.delayMs, p.notBefore);
   }
 
-  schedule(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-    }, 0);
-  }
-
-  private pump(): void {
-    if (this.stopped || this.paused) return;
-    if (this.catchUp.length > 0) void this.drainCatchUp();
-    if (this.stalled) return;
-    const now = nowMs();
-    let nextDue = Infinity;
-    for (const [keyId, p] of this.pending) {
-      if (this.inflight >= CONCURRENCY) break;
-      const due = this.dueAt(p);
-      if (due > now) {
-        nextDue = Math.min(nextDue, due);
-        continue;
-      }
-      this.pending.delete(keyId);
-      this.inflight += 1;
-      void this.replicate(keyId, p).finally(() => {
-        this.inflight -= 1;
-        this.schedule();
-      });
-    }
-    if (nextDue !== Infinity && !this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.pump();
-      }, Math.max(1, nextDue - now));
-    }
-  }
-
-  private async replicate(keyId: string, p: PendingChange): Promise<void> {
-    try {
-      const { item, version } = await this.source.call('readItem', { key: p.key });
-      const v: WriteVersion = version ?? { ts: p.firstTs, origin: this.source.region };
-      const { applied, visibleAt } = await this.target.call('applyReplica', { key: p.key, item, version: v });
-      if (applied) {
-        this.recordSample(keyId, visibleAt, v.ts);
-      } else {
-        this.conflictsResolved += 1;
-      }
-    } catch {
-      if (this.stopped) return;
-      this.errors += 1;
-      // Retry with a capped backoff, keeping the original commit time for the pending age.
-      const retry: PendingChange = { ...p, attempts: p.attempts + 1, notBefore: nowMs() + Math.min(1000, 20 * 2 ** p.attempts) };
-      const newer = this.pending.get(keyId);
-      if (newer) newer.firstTs = Math.min(newer.firstTs, p.firstTs);
-      else this.pending.set(keyId, retry);
-    }
+  protected async apply(keyId: string, p: PendingItem): Promise<void> {
+    const { item, version } = await this.source.call('readItem', { key: p.key });
+    const v: WriteVersion = version ?? { ts: p.firstTs, origin: this.source.region };
+    const { applied, visibleAt } = await this.target.call('applyReplica', { key: p.key, item, version: v });
+    if (applied) this.recordSample(keyId, visibleAt - v.ts);
+    else this.conflictsResolved += 1;
   }
 
   state(): ReplicationDirectionState {
@@ -224,15 +152,9 @@ class Direction {
       replicated: this.replicated,
       conflictsResolved: this.conflictsResolved,
       errors: this.errors,
-      lag: lagStats(this.samples.map((s) => s.lagMs)),
+      lag: this.lag(),
       samples: this.samples.slice(-SAMPLES_IN_STATE),
     };
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 }
 
@@ -403,7 +325,7 @@ export class Replicator {
           try {
             for (const c of changes) {
               const { visibleAt } = await d.target.call('applyReplica', { key: c.key, item: c.item ?? null, version: c.version, force: true });
-              d.recordSample(c.keyId, visibleAt, c.version.ts);
+              d.recordSample(c.keyId, visibleAt - c.version.ts);
             }
             done = true;
           } catch {

@@ -33,8 +33,6 @@ export interface SandboxOptions {
   logs?: LogMode;
   /** Emulate S3 cross-region replication of the transaction-log buckets (both directions). Default true. */
   objectReplication?: boolean;
-  /** Enforce this API key on the payment methods (`x-api-key`), as the stack's usage plan does. Default: not enforced. */
-  apiKey?: string;
   /** Directory of the handler entry files. Default `infra/lambda/handlers`. */
   handlersDir?: string;
   /**
@@ -97,7 +95,6 @@ export function regionConfig(
   role: RegionRole,
   timeScale: number,
   handlersDir: string,
-  apiKey: string | undefined,
   objectReplication: boolean,
   credentialRecords: Record<string, string>[] = [],
   consistencyMode: ConsistencyMode = settings.consistencyMode,
@@ -130,7 +127,6 @@ export function regionConfig(
     timeScale,
     handlersDir,
     env,
-    apiKey,
     environmentSuffix: suffix,
     apiTimeoutMs: API_TIMEOUT_MS,
     healthTimeoutMs: HEALTH_TIMEOUT_MS,
@@ -180,7 +176,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const stack = opts.stack ?? 'dev';
   const baseDelayMs = opts.replicationDelayMs ?? 0;
   if (!Number.isFinite(baseDelayMs) || baseDelayMs < 0) throw new RangeError(`replicationDelayMs must be >= 0, got ${baseDelayMs}`);
-  if (opts.apiKey !== undefined && !/^[\x21-\x7e]{20,128}$/.test(opts.apiKey)) throw new RangeError('apiKey must be 20 to 128 printable ASCII characters (API Gateway\'s rule)');
   const settings = loadStackSettings(stack);
   const consistencyMode = opts.consistencyMode ?? settings.consistencyMode;
   if (!CONSISTENCY_MODES.includes(consistencyMode)) throw new RangeError(`consistencyMode must be one of ${CONSISTENCY_MODES.join(', ')}, got ${String(consistencyMode)}`);
@@ -195,7 +190,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
   const started = await Promise.allSettled(
     roles.map(([region, role]) =>
-      RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, opts.apiKey, objectReplication, seeded.records, consistencyMode, opts.streamConsumer), logs),
+      RegionProcess.spawn(regionConfig(settings, stack, region, role, timeScale, handlersDir, objectReplication, seeded.records, consistencyMode, opts.streamConsumer), logs),
     ),
   );
   const processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -301,7 +296,6 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       healthCheck: { intervalSeconds: settings.healthCheckIntervalSeconds, failureThreshold: settings.healthCheckFailureThreshold },
       tableName: processes[0].config.tableName,
       stage: STAGE,
-      ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
       merchants: seeded.merchants,
       regions: regionEndpoints,
     };

@@ -1,9 +1,11 @@
 /** Helpers shared by the sandbox's tests (and usable by anyone driving a sandbox from code). */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { refusesConnections, waitFor } from '../localaws/http';
+
+export { refusesConnections, waitFor };
 
 export interface PaymentBody {
   transactionId: string;
@@ -20,24 +22,6 @@ export interface HttpResult<T> {
   body: T;
   /** The region the front door routed to (only set on front-door answers). */
   servedBy: string | null;
-}
-
-/** Polls `probe` until it returns a value (not undefined) or the timeout passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
 
 async function call<T>(url: string, init: RequestInit): Promise<HttpResult<T>> {
@@ -82,24 +66,6 @@ export function waitForPayment(baseUrl: string, auth: Record<string, string>, tr
     },
     timeoutMs,
   );
-}
-
-/** True when nothing accepts TCP connections at the URL's port any more (a fresh connection, no pooling). */
-export function refusesConnections(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    socket.setTimeout(2000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
 }
 
 /** True while a process with this pid exists. */

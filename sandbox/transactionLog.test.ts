@@ -8,14 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { ConflictRecord, LogLine } from '../infra/lambda/streamLog/transactionLogBatch';
-import { SandboxControlClient } from './controlClient';
-import { merchantHeaders } from './merchants';
+import { useSandbox } from './fixture';
 import { objectUrl } from './objectReplicator';
-import { startSandbox, type SandboxHandle } from './sandbox';
-import { createPayment, waitFor, warmPayments, type PaymentBody } from './testkit';
+import { createPayment, waitFor, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
 /** Long enough that both racing requests commit before either replicates. */
@@ -23,12 +21,8 @@ const DELAY_MS = 1_500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('transaction log from the stream (sandbox, eventual mode, real stream consumer)', { timeout: 120_000 }, () => {
-  let sandbox: SandboxHandle;
-  let control: SandboxControlClient;
-  let auth: Record<string, string>;
-  let primary: string;
-  let secondary: string;
-  const region = (name: string) => sandbox.endpoints.regions[name];
+  const f = useSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual' }, { warm: true });
+  const region = (name: string) => f.sandbox.endpoints.regions[name];
 
   /** Keys of a bucket under a prefix (s3rver serves unsigned path-style requests). */
   async function keys(inRegion: string, prefix: string): Promise<string[]> {
@@ -55,33 +49,17 @@ describe('transaction log from the stream (sandbox, eventual mode, real stream c
       return found.length > 0 ? found : undefined;
     }, 20_000, 200);
 
-  before(async () => {
-    sandbox = await startSandbox({ timeScale: TIME_SCALE, consistencyMode: 'eventual' });
-    control = new SandboxControlClient(sandbox.endpoints.control);
-    auth = merchantHeaders(sandbox.endpoints);
-    [primary, secondary] = Object.entries(sandbox.endpoints.regions)
-      .sort(([, a], [, b]) => (a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : 0))
-      .map(([name]) => name);
-    await warmPayments([region(primary).api, region(secondary).api], auth);
-  });
-  afterEach(async () => {
-    await control.clearFaults();
-  });
-  after(async () => {
-    await sandbox?.stop();
-  });
-
   it('keeps both confirmed versions when a cross-region race is resolved by overwriting one', async () => {
-    for (const r of [primary, secondary]) await control.injectFault({ fault: 'replication-delay', region: r, delayMs: DELAY_MS });
+    for (const r of [f.primary, f.secondary]) await f.control.injectFault({ fault: 'replication-delay', region: r, delayMs: DELAY_MS });
     const key = randomUUID();
-    const first = createPayment(region(primary).api, auth, key, { amount: 1000 });
+    const first = createPayment(region(f.primary).api, f.auth, key, { amount: 1000 });
     await sleep(200);
-    const [a, b] = await Promise.all([first, createPayment(region(secondary).api, auth, key, { amount: 900000 })]);
+    const [a, b] = await Promise.all([first, createPayment(region(f.secondary).api, f.auth, key, { amount: 900000 })]);
     assert.deepEqual([a.status, b.status], [201, 201], 'eventual mode checks the condition in one region only');
     const confirmed = new Set([1000, 900000]);
     // One region's confirmed version is overwritten by the other's: that region's writer keeps both.
     const conflict = await waitFor('a conflict object in either region', async () => {
-      for (const r of [primary, secondary]) {
+      for (const r of [f.primary, f.secondary]) {
         const [conflictKey] = await keys(r, `transactions/${r}/conflicts/`);
         if (conflictKey) return { key: conflictKey, record: JSON.parse((await object(r, conflictKey)).toString('utf8')) as ConflictRecord };
       }
@@ -95,30 +73,30 @@ describe('transaction log from the stream (sandbox, eventual mode, real stream c
   });
 
   it('logs in each region a payment committed while the other region was down, and replicates each log to the other bucket', async () => {
-    await control.injectFault({ fault: 'region-down', region: secondary });
-    const res = await createPayment(region(primary).api, auth, randomUUID(), { amount: 4242 });
+    await f.control.injectFault({ fault: 'region-down', region: f.secondary });
+    const res = await createPayment(region(f.primary).api, f.auth, randomUUID(), { amount: 4242 });
     assert.equal(res.status, 201);
     const payment: PaymentBody = res.body;
     // The primary's own log has it while the secondary is down.
-    const [line] = await logged(primary, primary, payment.transactionId);
+    const [line] = await logged(f.primary, f.primary, payment.transactionId);
     assert.deepEqual([line.payment.amount, line.payment.status, line.stream.eventName], [4242, 'COMMITTED', 'INSERT']);
-    await control.clearFaults();
+    await f.control.clearFaults();
     // Back up: the secondary's stream carries the replicated write, so its own log has it too ...
-    await logged(secondary, secondary, payment.transactionId);
+    await logged(f.secondary, f.secondary, payment.transactionId);
     // ... and each region's log objects are copied into the other's bucket, under their own region prefix.
-    await logged(secondary, primary, payment.transactionId);
-    await logged(primary, secondary, payment.transactionId);
+    await logged(f.secondary, f.primary, payment.transactionId);
+    await logged(f.primary, f.secondary, payment.transactionId);
   });
 
   it('replicates the transaction-log prefix only: a pending-payment marker stays in the region that wrote it', async () => {
     const id = randomUUID();
-    const put = (key: string) => fetch(objectUrl(region(primary).s3, region(primary).bucket, key), { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    const put = (key: string) => fetch(objectUrl(region(f.primary).s3, region(f.primary).bucket, key), { method: 'PUT', body: '{}', headers: { 'Content-Type': 'application/json' } });
     // The marker first: were it replicated, it would be copied no later than the log object after it.
     assert.equal((await put(`pending/${id}.json`)).status, 200);
     assert.equal((await put(`transactions/probe/${id}.json`)).status, 200);
-    await waitFor('the log object in the other region', async () => ((await keys(secondary, `transactions/probe/${id}`)).length > 0 ? true : undefined), 20_000, 200);
+    await waitFor('the log object in the other region', async () => ((await keys(f.secondary, `transactions/probe/${id}`)).length > 0 ? true : undefined), 20_000, 200);
     await sleep(500);
-    assert.deepEqual(await keys(secondary, `pending/${id}`), [], 'the marker is not replicated');
-    assert.deepEqual(await keys(primary, `pending/${id}`), [`pending/${id}.json`]);
+    assert.deepEqual(await keys(f.secondary, `pending/${id}`), [], 'the marker is not replicated');
+    assert.deepEqual(await keys(f.primary, `pending/${id}`), [`pending/${id}.json`]);
   });
 });

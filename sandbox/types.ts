@@ -59,8 +59,6 @@ export interface SandboxEndpoints {
   tableName: string;
   /** API Gateway stage name (the last path segment of each region's `api`). */
   stage: string;
-  /** The API key `POST/GET /payments` require in `x-api-key`, when the sandbox enforces one (`--api-key`). */
-  apiKey?: string;
   /** Test merchants and the headers that authenticate each (payment routes run the real authorizer). */
   merchants: SandboxMerchant[];
   regions: Record<string, RegionEndpoints>;
@@ -111,6 +109,12 @@ export interface RoutingChange {
   /** Region the failover record answers with from this moment. */
   target: string;
   reason: string;
+  /**
+   * Health checks of the primary region completed when the answer changed: the sandbox's own clock
+   * for failover (Route 53 decides on counted checks; each check stands for one `intervalSeconds`
+   * of modelled time), unaffected by how late a loaded machine runs its timers.
+   */
+  primaryChecks: number;
 }
 
 export interface LagStats {
@@ -247,8 +251,6 @@ export interface RegionConfig {
   handlersDir: string;
   /** Extra environment variables for the handlers (configuration from the stack settings). */
   env: Record<string, string>;
-  /** API key the payment methods require (`x-api-key`); undefined: not enforced. */
-  apiKey?: string;
   /** The stack's suffix (function names are `<handler>-<suffix>-<region>`). */
   environmentSuffix: string;
   apiTimeoutMs: number;

@@ -12,9 +12,9 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildHandlerBundle, bundleHandlerSync, HANDLER_NAMES, type HandlerName } from './build';
-import { saveEnv } from './testkit/env';
-import { apiEvent, lambdaContext, postPayment, sqsEvent } from './testkit/lambda';
-import { startRegion, type RegionFixture } from './testkit/region';
+import { saveEnv } from '../../localaws/handlerEnv';
+import { apiEvent, lambdaContext, postPayment, sqsEvent } from '../../localaws/lambdaEvents';
+import { startRegion, type RegionFixture } from '../../localaws/regionFixture';
 
 const NODE_BUILTINS = new Set(builtinModules);
 

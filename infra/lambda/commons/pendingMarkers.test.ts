@@ -1,27 +1,26 @@
 /**
  * The pending-marker protocol against s3rver behind the S3 conditional-request emulation
- * (testkit/s3ConditionalFront.ts): one owner per key, same-request replays adopt, another request
+ * (localaws/s3Front.ts): one owner per key, same-request replays adopt, another request
  * learns the owner, and a withdrawal never removes a marker another request relies on.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { TEST_CREDENTIALS } from '../testkit/dynalite';
-import { startS3, type S3Handle } from '../testkit/s3';
-import { startS3ConditionalFront, type S3ConditionalFront } from '../testkit/s3ConditionalFront';
+import { LOCAL_CREDENTIALS, startS3, type S3Handle } from '../../../localaws/engines';
+import { startS3Front, type S3Front } from '../../../localaws/s3Front';
 import { newPaymentItem } from './payment';
 import { PendingMarkers } from './pendingMarkers';
 
 const BUCKET = 'markers';
 const T = 5_000;
 let s3: S3Handle;
-let front: S3ConditionalFront;
+let front: S3Front;
 let markers: PendingMarkers;
 let n = 0;
 
 /** A client of the emulated S3 (conditional requests honoured), one attempt per call. */
 function viaFront(): S3Client {
-  return new S3Client({ endpoint: front.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: TEST_CREDENTIALS, maxAttempts: 1 });
+  return new S3Client({ endpoint: front.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
 }
 
 function item(amount = 1000, key = `key-${n}`) {
@@ -31,7 +30,7 @@ function item(amount = 1000, key = `key-${n}`) {
 describe('pending markers', () => {
   before(async () => {
     s3 = await startS3([BUCKET]);
-    front = await startS3ConditionalFront(s3.endpoint);
+    front = await startS3Front(s3.endpoint);
     markers = new PendingMarkers(viaFront(), BUCKET, 'pending/');
   });
   after(async () => {

@@ -27,7 +27,7 @@
  * the handler writes both regions' buckets itself, and a replica arriving later would overwrite the
  * destination's current version without any condition, resurrecting a withdrawn marker or
  * replacing an adopted one. (s3rver, the local engine, ignores If-None-Match and If-Match on writes;
- * the tests and the sandbox put testkit/s3ConditionalFront.ts in front of it, which emulates these
+ * the tests and the sandbox put localaws/s3Front.ts in front of it, which emulates these
  * documented behaviours.)
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';

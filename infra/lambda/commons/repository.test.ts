@@ -2,7 +2,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startDynalite, type DynaliteHandle } from '../testkit/dynalite';
+import { startDynalite, type DynaliteHandle } from '../../../localaws/engines';
 import { newPaymentItem } from './payment';
 import { fromAttributes, PaymentRepository, toAttributes } from './repository';
 

@@ -8,8 +8,8 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { credentialsTableInput, credentialToAttributes, issueCredential, type CredentialRecord } from '../commons/credentials';
-import { startDynalite, type DynaliteHandle } from '../testkit/dynalite';
-import { applyRegionEnv, loadFresh, saveEnv } from '../testkit/env';
+import { startDynalite, type DynaliteHandle } from '../../../localaws/engines';
+import { applyRegionEnv, loadFresh, saveEnv } from '../../../localaws/handlerEnv';
 
 type Authorizer = (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 

@@ -1,7 +1,7 @@
 /**
  * POST /payments against real engines: each region is a dynalite table and an s3rver bucket (each
- * behind a fault proxy) plus the SQS double; the two regions are each other's peer, as deployed.
- * Throttling, 5xx, hangs and lost responses are injected by the proxies, so the SDK sees what AWS
+ * behind its front, localaws/) plus the SQS emulator; the two regions are each other's peer, as deployed.
+ * Throttling, 5xx, hangs and lost responses are injected by the fronts, so the SDK sees what AWS
  * would send. Global-table replication is not running here: tests copy items when they need it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -10,9 +10,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSBatchResp
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { transactionIdFor } from '../commons/payment';
-import { loadFresh, saveEnv } from '../testkit/env';
-import { apiEvent, getPaymentEvent, lambdaContext, postPayment, sqsEvent } from '../testkit/lambda';
-import { startRegionPair, type RegionFixture } from '../testkit/region';
+import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
+import { apiEvent, getPaymentEvent, lambdaContext, postPayment, sqsEvent } from '../../../localaws/lambdaEvents';
+import { startRegionPair, type RegionFixture } from '../../../localaws/regionFixture';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -38,16 +38,16 @@ async function itemOf(region: RegionFixture, transactionId: string): Promise<Rec
   return (await paymentItems(region)).find((i) => i.pk?.S === `PAYMENT#${transactionId}`);
 }
 
-/** Requests that reached a region's engines through its proxies (DynamoDB, S3) and the SQS double. */
+/** Requests that reached a region's engines through its fronts (DynamoDB, S3) and the messages its queues hold. */
 function counters(region: RegionFixture): () => { dynamodb: number; s3: number; sqs: number } {
-  const start = { dynamodb: region.dynamodbProxy.requests(), s3: region.s3Proxy.requests(), sqs: region.aws.messages.length };
-  return () => ({ dynamodb: region.dynamodbProxy.requests() - start.dynamodb, s3: region.s3Proxy.requests() - start.s3, sqs: region.aws.messages.length - start.sqs });
+  const start = { dynamodb: region.dynamodbFaults.requests(), s3: region.s3Faults.requests(), sqs: region.queued().length };
+  return () => ({ dynamodb: region.dynamodbFaults.requests() - start.dynamodb, s3: region.s3Faults.requests() - start.s3, sqs: region.queued().length - start.sqs });
 }
 
 const bothWritesFail = (east1: RegionFixture, east2: RegionFixture) => {
   for (const r of [east1, east2]) {
-    r.dynamodbProxy.match = (req) => /PutItem/.test(String(req.headers['x-amz-target']));
-    r.dynamodbProxy.fault = { kind: 'throttle' };
+    r.dynamodbFaults.match = (req) => /PutItem/.test(String(req.headers['x-amz-target']));
+    r.dynamodbFaults.fault = { kind: 'throttle' };
   }
 };
 
@@ -150,7 +150,7 @@ describe('createPayment handler', () => {
         if (c.field !== undefined) assert.ok(body.error.details?.some((d) => d.field === c.field), `details name ${c.field}: ${result.body}`);
         if (c.reason !== undefined) assert.ok(body.error.details?.some((d) => d.reason === c.reason), `details give reason ${c.reason}: ${result.body}`);
         assert.equal((await paymentItems(east1)).length, before, 'nothing stored');
-        assert.equal(east1.aws.messages.length + east2.aws.messages.length, 0, 'nothing queued');
+        assert.equal(east1.queued().length + east2.queued().length, 0, 'nothing queued');
       });
     }
 
@@ -197,10 +197,10 @@ describe('createPayment handler', () => {
   });
 
   it('never writes unconditionally: every DynamoDB write it sends, in either region, carries attribute_not_exists(pk)', async () => {
-    // Prepare: record every request both regions' proxies see (no fault)
+    // Prepare: record every request both regions' DynamoDB fronts see (no fault)
     const writes: string[] = [];
     for (const r of [east1, east2]) {
-      r.dynamodbProxy.match = (req, body) => {
+      r.dynamodbFaults.match = (req, body) => {
         if (/PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWriteItems/.test(String(req.headers['x-amz-target']))) writes.push(body);
         return false;
       };
@@ -210,11 +210,11 @@ describe('createPayment handler', () => {
     await createPayment(postPayment(valid, key), lambdaContext());
     await createPayment(postPayment(valid, key), lambdaContext());
     await createPayment(postPayment({ ...valid, amount: 1 }, key), lambdaContext());
-    east1.dynamodbProxy.match = (req, body) => {
+    east1.dynamodbFaults.match = (req, body) => {
       if (/PutItem/.test(String(req.headers['x-amz-target']))) writes.push(body);
       return true;
     };
-    east1.dynamodbProxy.fault = { kind: 'throttle' };
+    east1.dynamodbFaults.fault = { kind: 'throttle' };
     await createPayment(postPayment(valid, newKey()), lambdaContext());
     // Assess
     assert.ok(writes.length >= 5, `${writes.length} writes seen`);
@@ -250,14 +250,14 @@ describe('createPayment handler', () => {
     assert.equal(replay.body, first.body);
     assert.equal((await paymentItems(east1)).length, count);
     // One request: the refused conditional write carries the stored item back (ReturnValuesOnConditionCheckFailure,
-    // which DynamoDB implements and the test proxy emulates for dynalite).
+    // which DynamoDB implements and the DynamoDB front emulates for dynalite).
     assert.equal(calls().dynamodb, 1, 'a duplicate costs its refused write and no read');
   });
 
   it('still answers a replay where the engine does not return the stored item (dynalite itself): one extra read', async () => {
     const key = newKey();
     const first = await createPayment(postPayment(valid, key), lambdaContext());
-    east1.dynamodbProxy.returnOldItemOnConditionFailure = false;
+    east1.dynamodbFront.returnOldItemOnConditionFailure = false;
     const calls = counters(east1);
     const replay = await createPayment(postPayment(valid, key), lambdaContext());
     assert.equal(replay.body, first.body);
@@ -319,22 +319,22 @@ describe('createPayment handler', () => {
       // Prepare
       const key = newKey();
       const id = transactionIdFor(valid.merchantId, key);
-      east1.dynamodbProxy.fault = { kind: 'throttle' };
+      east1.dynamodbFaults.fault = { kind: 'throttle' };
       // Act
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       // Assess
       assert.equal(result.statusCode, 201, result.body);
       assert.equal(json<{ status: string; region: string }>(result).status, 'COMMITTED');
       assert.equal(json<{ region: string }>(result).region, 'us-east-1', 'the accepting region');
-      east1.dynamodbProxy.fault = { kind: 'none' };
+      east1.dynamodbFaults.fault = { kind: 'none' };
       assert.equal(await itemOf(east1, id), undefined, 'not written here (replication brings it)');
       assert.equal((await itemOf(east2, id))?.amount?.N, String(valid.amount));
-      assert.equal(east1.aws.messages.length + east2.aws.messages.length, 0);
+      assert.equal(east1.queued().length + east2.queued().length, 0);
     });
 
     it('no answer at all here (timeouts): 201 from the peer within a bounded time', async () => {
       const key = newKey();
-      east1.dynamodbProxy.fault = { kind: 'hang' };
+      east1.dynamodbFaults.fault = { kind: 'hang' };
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       assert.equal(result.statusCode, 201, result.body);
       assert.ok(await itemOf(east2, transactionIdFor(valid.merchantId, key)));
@@ -343,8 +343,8 @@ describe('createPayment handler', () => {
     it('a write that committed here but whose answer was lost is recognised on the SDK retry: 201, one item', async () => {
       const key = newKey();
       const id = transactionIdFor(valid.merchantId, key);
-      east1.dynamodbProxy.match = (_req, body) => body.includes(`PAYMENT#${id}`) && body.includes('ConditionExpression');
-      east1.dynamodbProxy.fault = { kind: 'lose-response', times: 1 };
+      east1.dynamodbFaults.match = (_req, body) => body.includes(`PAYMENT#${id}`) && body.includes('ConditionExpression');
+      east1.dynamodbFaults.fault = { kind: 'lose-response', times: 1 };
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       assert.equal(result.statusCode, 201, result.body);
       assert.equal(json<{ transactionId: string }>(result).transactionId, id);
@@ -367,7 +367,7 @@ describe('createPayment handler', () => {
       assert.equal(body.status, 'PENDING');
       assert.equal(body.transactionId, id);
       for (const r of [east1, east2]) {
-        assert.deepEqual(r.aws.messages.map((m) => m.queueUrl), [r.retryQueueUrl], `queued in ${r.region}`);
+        assert.deepEqual(r.queued().map((m) => m.queueUrl), [r.retryQueueUrl], `queued in ${r.region}`);
         assert.ok((await r.s3.list(r.bucket, 'pending/')).includes(`pending/${id}.json`), `marker in ${r.region}`);
       }
       assert.equal(await itemOf(east1, id), undefined);
@@ -396,7 +396,7 @@ describe('createPayment handler', () => {
       const other = await createPayment(postPayment({ ...valid, amount: 900_000 }, key), lambdaContext());
       const otherInEast2 = await createPaymentEast2(postPayment({ ...valid, amount: 900_000 }, key), lambdaContext());
       // us-east-1 is lost for good; us-east-2's DynamoDB recovers and its retry processor runs.
-      const queuedInEast2 = east2.aws.messages.map((m) => m.body);
+      const queuedInEast2 = east2.queued().map((m) => m.body);
       east2.reset();
       const processed = await retryProcessorEast2(sqsEvent(queuedInEast2), lambdaContext('payments-retry'));
       const read = await getPaymentEast2(getPaymentEvent(id, valid.merchantId), lambdaContext());
@@ -425,11 +425,11 @@ describe('createPayment handler', () => {
     it('still 202 when one region\'s queue and bucket refuse (separate failure domains)', async () => {
       const key = newKey();
       bothWritesFail(east1, east2);
-      east1.aws.failSendMessage = { status: 500, type: 'InternalError' };
-      east1.s3Proxy.fault = { kind: 'status', status: 503, body: '<Error><Code>SlowDown</Code><Message>injected</Message></Error>' };
+      east1.sqs.faults.fail('SendMessage', { status: 500, type: 'InternalError' });
+      east1.s3Faults.fault = { kind: 'status', status: 503, body: '<Error><Code>SlowDown</Code><Message>injected</Message></Error>' };
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       assert.equal(result.statusCode, 202, result.body);
-      assert.equal(east2.aws.messages.length, 1);
+      assert.equal(east2.queued().length, 1);
     });
 
     it('answers 503 with Retry-After when no queue accepts it, withdraws its markers, and the retry then succeeds', async () => {
@@ -437,8 +437,8 @@ describe('createPayment handler', () => {
       const key = newKey();
       const id = transactionIdFor(valid.merchantId, key);
       bothWritesFail(east1, east2);
-      east1.aws.failSendMessage = { status: 500, type: 'InternalError' };
-      east2.aws.failSendMessage = { status: 500, type: 'InternalError' };
+      east1.sqs.faults.fail('SendMessage', { status: 500, type: 'InternalError' });
+      east2.sqs.faults.fail('SendMessage', { status: 500, type: 'InternalError' });
       // Act
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       // Assess
@@ -455,10 +455,10 @@ describe('createPayment handler', () => {
     it('answers 503 when no marker can be written in either region, and queues nothing', async () => {
       const key = newKey();
       bothWritesFail(east1, east2);
-      for (const r of [east1, east2]) r.s3Proxy.fault = { kind: 'status', status: 500 };
+      for (const r of [east1, east2]) r.s3Faults.fault = { kind: 'status', status: 500 };
       const result = await createPayment(postPayment(valid, key), lambdaContext());
       assert.equal(result.statusCode, 503, result.body);
-      assert.equal(east1.aws.messages.length + east2.aws.messages.length, 0);
+      assert.equal(east1.queued().length + east2.queued().length, 0);
     });
   });
 

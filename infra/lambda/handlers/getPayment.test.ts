@@ -7,9 +7,9 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { transactionIdFor } from '../commons/payment';
-import { loadFresh, saveEnv } from '../testkit/env';
-import { getPaymentEvent, lambdaContext, postPayment } from '../testkit/lambda';
-import { startRegion, type RegionFixture } from '../testkit/region';
+import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
+import { getPaymentEvent, lambdaContext, postPayment } from '../../../localaws/lambdaEvents';
+import { startRegion, type RegionFixture } from '../../../localaws/regionFixture';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -73,7 +73,7 @@ describe('getPayment handler', () => {
 
   it('returns 400 for an id that is not a transaction id (no table read)', async () => {
     // Prepare
-    const seen = region.dynamodbProxy.requests();
+    const seen = region.dynamodbFaults.requests();
     // Act
     const result = await getPayment(getEvent('PAYMENT#../../etc'), lambdaContext());
     // Assess
@@ -81,7 +81,7 @@ describe('getPayment handler', () => {
     const body = JSON.parse(result.body) as { error: { code: string; details: { field: string }[] } };
     assert.equal(body.error.code, 'VALIDATION_FAILED');
     assert.equal(body.error.details[0]?.field, 'id');
-    assert.equal(region.dynamodbProxy.requests(), seen);
+    assert.equal(region.dynamodbFaults.requests(), seen);
   });
 
   it('publishes an Error metric (CloudWatch EMF, namespace PaymentsDR) when it refuses a request', async () => {
@@ -116,7 +116,7 @@ describe('getPayment handler', () => {
 
   it('returns 503 with Retry-After when DynamoDB throttles', async () => {
     // Prepare
-    region.dynamodbProxy.fault = { kind: 'throttle' };
+    region.dynamodbFaults.fault = { kind: 'throttle' };
     // Act
     const result = await getPayment(getEvent(transactionIdFor('m-get', 'get-key-1')), lambdaContext());
     // Assess

@@ -1,15 +1,15 @@
 /**
- * GET /health against dynalite, with the maintenance flag in the SSM double (SSM has no local
- * engine; the real SSM client and Powertools parameters talk to testkit/awsJsonDouble).
+ * GET /health against dynalite, with the maintenance flag in the SSM emulator (SSM has no local
+ * engine; the real SSM client and Powertools parameters talk to localaws/ssmEmulator).
  * Each scenario loads the handler fresh, as a new execution environment (empty parameter cache).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { HealthBody } from './health';
-import { loadFresh, saveEnv } from '../testkit/env';
-import { apiEvent, lambdaContext } from '../testkit/lambda';
-import { startRegion, type RegionFixture } from '../testkit/region';
+import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
+import { apiEvent, lambdaContext } from '../../../localaws/lambdaEvents';
+import { startRegion, type RegionFixture } from '../../../localaws/regionFixture';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -43,7 +43,7 @@ describe('health handler', () => {
 
   beforeEach(() => {
     region.reset();
-    region.aws.parameters.set(region.maintenanceParameter, 'false');
+    region.ssm.put(region.maintenanceParameter, 'false');
   });
 
   it('is healthy (200) with per-check status when the table takes writes and the flag is "false"', async () => {
@@ -57,8 +57,8 @@ describe('health handler', () => {
   it('is unhealthy (503) when DynamoDB writes are throttled but reads still work (a region that cannot commit)', async () => {
     // Prepare: only writes fail, as with the sandbox's `throttling` fault
     const handler = freshHandler();
-    region.dynamodbProxy.match = (req) => /UpdateItem|PutItem/.test(String(req.headers['x-amz-target']));
-    region.dynamodbProxy.fault = { kind: 'throttle' };
+    region.dynamodbFaults.match = (req) => /UpdateItem|PutItem/.test(String(req.headers['x-amz-target']));
+    region.dynamodbFaults.fault = { kind: 'throttle' };
     // Act
     const { statusCode, body } = await check(handler);
     // Assess
@@ -74,7 +74,7 @@ describe('health handler', () => {
 
   it('is unhealthy (503) when the maintenance flag is "true" (the drill switch)', async () => {
     // Prepare
-    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    region.ssm.put(region.maintenanceParameter, 'true');
     // Act
     const { statusCode, body } = await check(freshHandler());
     // Assess
@@ -86,21 +86,21 @@ describe('health handler', () => {
   it('caches the flag for a few seconds: one SSM read serves repeated checks', async () => {
     // Prepare
     const handler = freshHandler();
-    const calls = region.aws.getParameterCalls();
+    const calls = region.ssm.faults.calls('GetParameter');
     // Act
     const first = await check(handler);
-    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    region.ssm.put(region.maintenanceParameter, 'true');
     const second = await check(handler);
     // Assess
     assert.equal(first.statusCode, 200);
     assert.equal(second.statusCode, 200, 'still the cached "false" within the cache age');
-    assert.equal(region.aws.getParameterCalls() - calls, 1);
+    assert.equal(region.ssm.faults.calls('GetParameter') - calls, 1);
   });
 
   it('sees a flag change at once when POWERTOOLS_PARAMETERS_MAX_AGE=0 (the sandbox scales the cache with its clock)', async () => {
     const handler = freshHandler({ POWERTOOLS_PARAMETERS_MAX_AGE: '0' });
     const first = await check(handler);
-    region.aws.parameters.set(region.maintenanceParameter, 'true');
+    region.ssm.put(region.maintenanceParameter, 'true');
     const second = await check(handler);
     assert.equal(first.statusCode, 200);
     assert.equal(second.statusCode, 503);
@@ -123,8 +123,8 @@ describe('health handler', () => {
   it('answers well inside the Route 53 checker\'s 2 s response deadline when DynamoDB and SSM hang', async () => {
     // Prepare
     const handler = freshHandler();
-    region.dynamodbProxy.fault = { kind: 'hang' };
-    region.aws.ssmDelayMs = 5_000;
+    region.dynamodbFaults.fault = { kind: 'hang' };
+    region.ssm.faults.delay('GetParameter', 5_000);
     // Act
     const { statusCode, body, ms } = await check(handler);
     // Assess

@@ -10,9 +10,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import { RETRY_MESSAGE_VERSION, type RetryMessage } from '../commons/retryQueue';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { loadFresh, saveEnv } from '../testkit/env';
-import { lambdaContext, sqsEvent } from '../testkit/lambda';
-import { startRegion, type RegionFixture } from '../testkit/region';
+import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
+import { lambdaContext, sqsEvent } from '../../../localaws/lambdaEvents';
+import { startRegion, type RegionFixture } from '../../../localaws/regionFixture';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -110,10 +110,10 @@ describe('retryProcessor handler', () => {
     // Prepare
     const item = queuedItem();
     const event = sqsEvent([message('payment', item)]);
-    region.dynamodbProxy.fault = { kind: 'throttle' };
+    region.dynamodbFaults.fault = { kind: 'throttle' };
     // Act
     const throttled = await processRetries(event, lambdaContext());
-    region.dynamodbProxy.fault = { kind: 'none' };
+    region.dynamodbFaults.fault = { kind: 'none' };
     const redelivered = await processRetries(event, lambdaContext());
     // Assess
     assert.deepEqual(throttled.batchItemFailures, [{ itemIdentifier: event.Records[0]!.messageId }]);

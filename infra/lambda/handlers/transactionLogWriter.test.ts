@@ -1,5 +1,5 @@
 /**
- * The stream consumer against s3rver (behind a fault proxy). Its input is a DynamoDB stream event
+ * The stream consumer against s3rver (behind the S3 front and its faults). Its input is a DynamoDB stream event
  * built here exactly as Lambda's event source mapping delivers one (NEW_AND_OLD_IMAGES,
  * `aws-lambda`'s `DynamoDBStreamEvent`).
  */
@@ -11,9 +11,9 @@ import { after, before, beforeEach, describe, it, mock } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import { encodeLines, TRANSITION_MINIMUM_BYTES, type ConflictRecord, type LogLine } from '../streamLog/transactionLogBatch';
-import { loadFresh, saveEnv } from '../testkit/env';
-import { lambdaContext } from '../testkit/lambda';
-import { startRegion, type RegionFixture } from '../testkit/region';
+import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
+import { lambdaContext } from '../../../localaws/lambdaEvents';
+import { startRegion, type RegionFixture } from '../../../localaws/regionFixture';
 
 type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
 type Image = Record<string, AttributeValue>;
@@ -147,13 +147,13 @@ describe('transactionLogWriter handler', () => {
   it('reports the first record when S3 refuses the object, writes nothing, and the retried batch writes the same key', async () => {
     // Prepare
     const records = [record('INSERT', { newItem: payment() }), record('INSERT', { newItem: payment() })];
-    region.s3Proxy.fault = { kind: 'status', status: 503, body: '<Error><Code>SlowDown</Code><Message>injected</Message></Error>' };
+    region.s3Faults.fault = { kind: 'status', status: 503, body: '<Error><Code>SlowDown</Code><Message>injected</Message></Error>' };
     // Act
     const failed = await writeLog({ Records: records }, lambdaContext());
     // Assess: Lambda retries a stream from the lowest reported sequence number, i.e. the whole batch.
     assert.deepEqual(failed.batchItemFailures, [{ itemIdentifier: records[0].dynamodb?.SequenceNumber }]);
     assert.equal(metricTotal('TransactionLogWriteFailed'), 1);
-    region.s3Proxy.fault = { kind: 'none' };
+    region.s3Faults.fault = { kind: 'none' };
     assert.deepEqual(await region.s3.list(region.bucket), []);
     // Act again: the retry, then a duplicate delivery of the same batch.
     assert.deepEqual((await writeLog({ Records: records }, lambdaContext())).batchItemFailures, []);

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
 import { DynamoFrontend, newer } from './dynamoFrontend';
+import type { ChangeRecord } from '../sandbox/types';
+import { loadDynalite } from './engines';
 import { closeServer, listen } from './http';
-import type { ChangeRecord } from './types';
-import { loadDynalite } from './vendor';
 
 const TABLE = 'payments-test';
 
@@ -65,13 +65,36 @@ describe('DynamoDB front end', () => {
   });
 
   it('throttles writes (or every data-plane call) with ProvisionedThroughputExceededException', async () => {
-    frontend.throttling = 'writes';
+    frontend.setThrottling('writes');
     await assert.rejects(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'B' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
     assert.ok((await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } }))).Item);
-    frontend.throttling = 'all';
+    frontend.setThrottling('all');
     await assert.rejects(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
-    frontend.throttling = 'off';
+    frontend.setThrottling('off');
     await client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'B' } } }));
+  });
+
+  it('throttles a table operation with ThrottlingException, a data-plane call with ProvisionedThroughputExceededException (AWS names them so)', async () => {
+    frontend.faults.fault = { kind: 'throttle' };
+    try {
+      await assert.rejects(client.send(new CreateTableCommand({ ...paymentsTableInput('throttled-table') })), (err: Error) => err.name === 'ThrottlingException');
+      await assert.rejects(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } })), (err: Error) => err.name === 'ProvisionedThroughputExceededException');
+    } finally {
+      frontend.faults.reset();
+    }
+  });
+
+  it('applies a write whose answer is lost, then answers 500 InternalServerError; a hang is never answered', async () => {
+    frontend.faults.fault = { kind: 'lose-response', times: 1 };
+    await assert.rejects(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'LOST' } } })), (err: Error) => err.name === 'InternalServerError');
+    assert.equal(frontend.faults.fault.kind, 'none', 'the fault is used up');
+    assert.ok((await client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'LOST' } }, ConsistentRead: true }))).Item, 'the write was applied');
+    frontend.faults.fault = { kind: 'hang' };
+    try {
+      await assert.rejects(client.send(new GetItemCommand({ TableName: TABLE, Key: { pk: { S: 'A' } } }), { abortSignal: AbortSignal.timeout(200) }), (err: Error) => /abort/i.test(err.name) || /abort/i.test(err.message));
+    } finally {
+      frontend.faults.reset();
+    }
   });
 
   it('applies a replica only when it is newer than the local write (last writer wins)', async () => {

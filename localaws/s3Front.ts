@@ -1,5 +1,8 @@
 /**
- * Emulated S3 conditional writes and deletes in front of s3rver, which ignores `If-None-Match` and
+ * The S3 front in front of s3rver: the fault switch (`faults.ts`) and emulated S3 conditional
+ * writes and deletes, which s3rver lacks.
+ *
+ * Conditional requests: s3rver ignores `If-None-Match` and
  * `If-Match` on PutObject and DeleteObject (s3rver 3.7 honours them on GET/HEAD only). Amazon S3
  * documents the behaviour this reproduces:
  * - "How to prevent object overwrites with conditional writes",
@@ -18,11 +21,14 @@
  * like 412.) Everything else is forwarded untouched. Used by the handler tests and the sandbox.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { FaultSwitch, s3ErrorBody } from './faults';
+import { closeServer, listen, LOOPBACK } from './http';
 
-export interface S3ConditionalFront {
+export interface S3Front {
   readonly endpoint: string;
   readonly server: Server;
+  /** Injected faults (throttle: 503 SlowDown; status; hang; lost response) and the request count. */
+  readonly faults: FaultSwitch;
   /** Conditional requests refused with 412 so far. */
   readonly preconditionFailures: () => number;
   close(): Promise<void>;
@@ -54,19 +60,48 @@ function currentEtag(upstream: URL, req: IncomingMessage): Promise<string | unde
   });
 }
 
+function reply(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/xml' });
+  res.end(body);
+}
+
 function unquote(etag: string): string {
   return etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 }
 
-export async function startS3ConditionalFront(target: string, port = 0): Promise<S3ConditionalFront> {
+/** Starts the front on 127.0.0.1 (`port`, default OS-assigned) before the s3rver at `target`. */
+export async function startS3Front(target: string, port = 0): Promise<S3Front> {
   const upstream = new URL(target);
   const locks = new Map<string, Promise<void>>();
+  const faults = new FaultSwitch();
   let refused = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const fault = faults.take(req, body.toString('utf8'));
+      switch (fault.kind) {
+        case 'throttle':
+          reply(res, 503, s3ErrorBody('SlowDown', 'Please reduce your request rate.'));
+          return;
+        case 'status':
+          reply(res, fault.status, fault.body ?? s3ErrorBody('InternalError', 'injected fault'));
+          return;
+        case 'hang':
+          return; // never answered; close() drops the connection
+        case 'lose-response': {
+          const sink = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+            up.resume();
+            up.on('end', () => reply(res, 500, s3ErrorBody('InternalError', 'response lost after the request was applied')));
+          });
+          sink.on('error', () => res.destroy());
+          sink.end(body);
+          return;
+        }
+        case 'none':
+          break;
+      }
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const conditional =
@@ -110,15 +145,12 @@ export async function startS3ConditionalFront(target: string, port = 0): Promise
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-  const address = server.address() as AddressInfo;
+  const bound = await listen(server, port);
   return {
-    endpoint: `http://127.0.0.1:${address.port}`,
+    endpoint: `http://${LOOPBACK}:${bound}`,
     server,
+    faults,
     preconditionFailures: () => refused,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeServer(server),
   };
 }

@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { TRANSACTION_LOG_STREAM_SETTINGS } from '../infra/components/transactionLogStream';
-import { STREAM_BATCH_SIZE } from './sandbox';
+import { STREAM_BATCH_SIZE } from '../sandbox/sandbox';
 import { RegionStream, type StreamHandler } from './streams';
-import { waitFor } from './testkit';
-import type { ItemJson } from './types';
+import { waitFor } from './http';
+import type { ItemJson } from '../sandbox/types';
 
 const FN = { functionName: 'transaction-log-writer-test-us-east-1', region: 'us-east-1', memoryMB: 256, timeoutMs: 1_000 };
 

@@ -34,11 +34,16 @@ export function requireString(input: JsonInput, field: string): string {
   return value;
 }
 
-export function optionalString(input: JsonInput, field: string): string | undefined {
+/** A field that may be absent (undefined or null) and is otherwise of the JSON type named. */
+function optionalOfType<T extends string | boolean>(input: JsonInput, field: string, type: 'string' | 'boolean'): T | undefined {
   const value = input[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validationError(`${field} must be a string`);
-  return value;
+  if (typeof value !== type) throw validationError(`${field} must be a ${type}`);
+  return value as T;
+}
+
+export function optionalString(input: JsonInput, field: string): string | undefined {
+  return optionalOfType<string>(input, field, 'string');
 }
 
 export function optionalInteger(input: JsonInput, field: string, min: number, max: number): number | undefined {
@@ -51,10 +56,7 @@ export function optionalInteger(input: JsonInput, field: string, min: number, ma
 }
 
 export function optionalBoolean(input: JsonInput, field: string): boolean | undefined {
-  const value = input[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw validationError(`${field} must be a boolean`);
-  return value;
+  return optionalOfType<boolean>(input, field, 'boolean');
 }
 
 export function objectArray(input: JsonInput, field: string): JsonInput[] {
@@ -73,10 +75,55 @@ export function stringArray(input: JsonInput, field: string): string[] {
 }
 
 /**
- * Creates an HTTP server answering `<targetPrefix>.<Operation>` requests with the given operations.
- * Unknown operations get `UnknownOperationException`, as AWS answers.
+ * Per-operation faults of an emulator (an error answer, or a late one) and a count of the calls
+ * each operation received: what tests inject into, and observe of, an AWS JSON service.
  */
-export function createAwsJsonServer(targetPrefix: string, contentType: string, operations: Record<string, JsonOperation>): Server {
+export class OperationFaults {
+  private readonly failures = new Map<string, AwsJsonError>();
+  private readonly delays = new Map<string, number>();
+  private readonly counts = new Map<string, number>();
+
+  /**
+   * Answers every later call of `operation` with the error `type` (the protocol's `__type`) and HTTP
+   * `status` (undefined: stop failing).
+   */
+  fail(operation: string, error: { type: string; status: number; message?: string } | undefined): void {
+    if (error === undefined) this.failures.delete(operation);
+    else this.failures.set(operation, new AwsJsonError(error.type, error.message ?? 'injected fault', error.status));
+  }
+
+  /** Answers every later call of `operation` `ms` milliseconds late (0: on time). */
+  delay(operation: string, ms: number): void {
+    this.delays.set(operation, ms);
+  }
+
+  /** Calls `operation` received so far (answered, failed or late). */
+  calls(operation: string): number {
+    return this.counts.get(operation) ?? 0;
+  }
+
+  /** Clears injected failures and delays (the call counts keep running). */
+  reset(): void {
+    this.failures.clear();
+    this.delays.clear();
+  }
+
+  /** Counts a call, then applies its delay and failure. */
+  async before(operation: string): Promise<void> {
+    this.counts.set(operation, this.calls(operation) + 1);
+    const delayMs = this.delays.get(operation) ?? 0;
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const failure = this.failures.get(operation);
+    if (failure) throw failure;
+  }
+}
+
+/**
+ * Creates an HTTP server answering `<targetPrefix>.<Operation>` requests with the given operations.
+ * Unknown operations get `UnknownOperationException`, as AWS answers. `faults`, when given, is
+ * consulted before each known operation.
+ */
+export function createAwsJsonServer(targetPrefix: string, contentType: string, operations: Record<string, JsonOperation>, faults?: OperationFaults): Server {
   return createServer((req, res) => {
     const requestId = randomUUID();
     const reply = (status: number, body: unknown, extra: Record<string, string> = {}): void => {
@@ -105,6 +152,7 @@ export function createAwsJsonServer(targetPrefix: string, contentType: string, o
           fail(new AwsJsonError('SerializationException', parsed.message));
           return;
         }
+        await faults?.before(operation);
         const result = await operations[operation](parsed.value);
         reply(200, result ?? {});
       })

@@ -4,7 +4,7 @@
  * handler of the matching resource, and the handler's `APIGatewayProxyResult` back into HTTP.
  * Like API Gateway: header case is preserved, an undefined resource or method answers 403
  * `Missing Authentication Token`, a handler error or malformed result answers 502, bodies above
- * 10 MB answer 413, a missing or wrong API key (when keys are enforced) answers 403 `Forbidden`.
+ * 10 MB answer 413. The event is built by `lambdaEvents.ts` `apiEvent`, the builder handler tests use.
  *
  * Lambda REQUEST authorizers (routes with `authorizer`), as API Gateway runs them for REST APIs
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-use-lambda-authorizer.html):
@@ -19,6 +19,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent, APIGatewayProxyResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import { closeServer, listen, LOOPBACK, PayloadTooLargeError, readBody, sendJson } from './http';
+import { apiEvent } from './lambdaEvents';
 import { invoke, LambdaTimeoutError, type FunctionSpec } from './lambdaRuntime';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -37,8 +38,6 @@ export interface ApiRoute {
   resource: string;
   fn: FunctionSpec;
   handler: ApiHandler;
-  /** The method requires an API key (`x-api-key`). */
-  apiKeyRequired?: boolean;
   /** The method's Lambda REQUEST authorizer (the stack's payment methods have one). */
   authorizer?: RouteAuthorizer;
 }
@@ -68,8 +67,6 @@ export interface ApiGatewayOptions {
   region: string;
   stage: string;
   routes: ApiRoute[];
-  /** When set, methods with `apiKeyRequired` answer 403 `Forbidden` unless `x-api-key` carries it. Default: keys not enforced. */
-  apiKey?: string;
   /** Invoked with one line per request (access log), for diagnostics. */
   log?: (line: string) => void;
 }
@@ -110,12 +107,6 @@ function collectHeaders(req: IncomingMessage): { headers: Record<string, string>
     (multi[name] ??= []).push(value);
   }
   return { headers, multi };
-}
-
-function requestTime(d: Date): string {
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
 }
 
 export class ApiGatewayEmulator {
@@ -230,10 +221,6 @@ export class ApiGatewayEmulator {
       sendJson(res, 403, { message: 'Missing Authentication Token' }, { ...baseHeaders, 'x-amzn-errortype': 'MissingAuthenticationTokenException' });
       return;
     }
-    if (matched.route.apiKeyRequired && this.options.apiKey !== undefined && req.headers['x-api-key'] !== this.options.apiKey) {
-      sendJson(res, 403, { message: 'Forbidden' }, { ...baseHeaders, 'x-amzn-errortype': 'ForbiddenException' });
-      return;
-    }
     let raw: Buffer;
     try {
       raw = await readBody(req, MAX_PAYLOAD_BYTES);
@@ -271,55 +258,27 @@ export class ApiGatewayEmulator {
       query[k] = v;
       (multiQuery[k] ??= []).push(v);
     }
-    const now = new Date();
-    const userAgent = headers['User-Agent'] ?? headers['user-agent'] ?? null;
-    const event: APIGatewayProxyEvent = {
+    const event = apiEvent({
+      method,
+      path,
       resource: matched.route.resource,
-      path: path,
-      httpMethod: method,
       headers,
       multiValueHeaders: multi,
       queryStringParameters: Object.keys(query).length > 0 ? query : null,
       multiValueQueryStringParameters: Object.keys(multiQuery).length > 0 ? multiQuery : null,
       pathParameters: matched.pathParameters,
-      stageVariables: null,
       body: raw.length > 0 ? raw.toString('utf8') : null,
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: '000000000000',
-        apiId: this.apiId,
-        authorizer: null,
-        protocol: `HTTP/${req.httpVersion}`,
-        httpMethod: method,
-        path: fullPath,
-        stage: this.options.stage,
-        requestId,
-        extendedRequestId: apigwId,
-        requestTime: requestTime(now),
-        requestTimeEpoch: now.getTime(),
-        resourceId: randomBytes(3).toString('hex'),
-        resourcePath: matched.route.resource,
-        domainName: host,
-        domainPrefix: this.apiId,
-        identity: {
-          accessKey: null,
-          accountId: null,
-          apiKey: null,
-          apiKeyId: null,
-          caller: null,
-          clientCert: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp,
-          user: null,
-          userAgent,
-          userArn: null,
-        },
-      },
-    };
+      authorizer: null,
+      stage: this.options.stage,
+      apiId: this.apiId,
+      region: this.options.region,
+      requestId,
+      extendedRequestId: apigwId,
+      resourceId: randomBytes(3).toString('hex'),
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp,
+      userAgent: headers['User-Agent'] ?? headers['user-agent'] ?? null,
+    });
 
     if (matched.route.authorizer !== undefined) {
       const verdict = await this.authorize(matched.route, event, baseHeaders, res);

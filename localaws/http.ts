@@ -4,7 +4,7 @@
  * `region-down` fault is cleared, so its URL stays the one printed in the ready line).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 
 export const LOOPBACK = '127.0.0.1';
 
@@ -31,6 +31,33 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/**
+ * A service on 127.0.0.1 (OS-assigned port): `start()` creates its server (`createServer`) and
+ * resolves its endpoint, `stop()` closes it and every connection it holds.
+ */
+export abstract class LoopbackService {
+  private server?: Server;
+  private port = 0;
+
+  /** `http://127.0.0.1:<port>` (port 0 before `start`). */
+  get endpoint(): string {
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  /** The HTTP server answering the service's requests. */
+  protected abstract createServer(): Server;
+
+  async start(): Promise<string> {
+    this.server = this.createServer();
+    this.port = await listen(this.server);
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    if (this.server) await closeServer(this.server);
+  }
 }
 
 export class PayloadTooLargeError extends Error {
@@ -98,4 +125,40 @@ export function percentile(values: readonly number[], p: number): number | undef
 /** A wall-clock timestamp with sub-millisecond resolution, comparable across the sandbox's processes. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the timeout passes. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True when nothing accepts TCP connections at the URL's port any more (a fresh connection, no pooling). */
+export function refusesConnections(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    socket.setTimeout(2000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
 }

@@ -1,4 +1,6 @@
 /** Environment save/restore for tests, and the handler environment for one emulated region. */
+import { resolve } from 'node:path';
+import { LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY } from './engines';
 
 export function saveEnv(): () => void {
   const saved = { ...process.env };
@@ -13,6 +15,7 @@ export interface RegionEnv {
   tableName: string;
   dynamodbEndpoint: string;
   sqsEndpoint: string;
+  /** Default: unreachable (a test that reads no parameter needs no SSM). */
   ssmEndpoint?: string;
   s3Endpoint: string;
   bucket: string;
@@ -47,9 +50,9 @@ export function applyRegionEnv(r: RegionEnv): void {
     PEER_ENDPOINT_URL_S3: peer.s3Endpoint,
     CREDENTIALS_TABLE_NAME: r.credentialsTableName ?? 'merchant-credentials-test',
     AWS_REGION: r.region,
-    // s3rver accepts only this key pair; dynalite and the doubles accept any.
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    // No local endpoint verifies signatures (engines.ts).
+    AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
     TABLE_NAME: r.tableName,
     RETRY_QUEUE_URL: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
     TRANSACTION_LOG_BUCKET: r.bucket,
@@ -65,21 +68,25 @@ export function applyRegionEnv(r: RegionEnv): void {
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: r.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: r.sqsEndpoint,
-    AWS_ENDPOINT_URL_SSM: r.ssmEndpoint ?? r.sqsEndpoint,
+    AWS_ENDPOINT_URL_SSM: r.ssmEndpoint ?? UNREACHABLE_PEER.sqsEndpoint,
     AWS_ENDPOINT_URL_S3: r.s3Endpoint,
     S3_FORCE_PATH_STYLE: 'true',
   });
 }
 
+/** The Lambda code's root folder (infra/lambda/). */
+const LAMBDA_ROOT = resolve(__dirname, '..', 'infra', 'lambda');
+
 /**
  * Loads a fresh copy of a handler module, as a new Lambda execution environment would: its module
  * scope (config, clients) re-reads the current environment. Used to run "the other region".
+ * `modulePath` is relative to a folder directly under infra/lambda/, as a handler test names its
+ * siblings (`'../handlers/createPayment'`).
  */
 export function loadFresh<T>(modulePath: string): T {
-  const lambdaRoot = require.resolve('../commons/config').replace(/commons[\\/]config\.ts$/, '');
   for (const key of Object.keys(require.cache)) {
-    if (key.startsWith(lambdaRoot) && !key.includes(`${'testkit'}`)) delete require.cache[key];
+    if (key.startsWith(LAMBDA_ROOT)) delete require.cache[key];
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(modulePath) as T;
+  return require(resolve(LAMBDA_ROOT, 'handlers', modulePath)) as T;
 }

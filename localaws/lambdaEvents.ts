@@ -20,35 +20,79 @@ export function lambdaContext(functionName = 'payments-test', timeoutMs = 10_000
   };
 }
 
-export function apiEvent(args: {
-  method: 'GET' | 'POST';
+/** API Gateway's `requestTime` format (`dd/Mon/yyyy:HH:mm:ss +0000`). */
+export function requestTime(d: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(d.getUTCDate())}/${months[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+export interface ApiEventArgs {
+  method: string;
+  /** The path after the stage (`/payments/abc`). */
   path: string;
+  /** The matched resource template (`/payments/{id}`); default `path`. */
   resource?: string;
   body?: string | null;
+  /** Header names as the client sent them; `multiValueHeaders` default: each header's one value. */
   headers?: Record<string, string>;
-  pathParameters?: Record<string, string>;
+  multiValueHeaders?: Record<string, string[]>;
+  queryStringParameters?: Record<string, string> | null;
+  multiValueQueryStringParameters?: Record<string, string[]> | null;
+  pathParameters?: Record<string, string> | null;
   isBase64Encoded?: boolean;
-  /** The authorizer's merchant (`requestContext.authorizer.merchantId`); omitted: no authorizer context. */
+  /** The authorizer's output (`context` plus `principalId`); default from `merchantId`, else none. */
+  authorizer?: Record<string, unknown> | null;
+  /** Shorthand for an authorizer context naming this merchant (`merchantId`, `principalId`). */
   merchantId?: string;
-}): APIGatewayProxyEvent {
+  /** Default `test`. */
+  stage?: string;
+  /** Default `local`. */
+  apiId?: string;
+  region?: string;
+  requestId?: string;
+  extendedRequestId?: string;
+  resourceId?: string;
+  /** Default `HTTP/1.1`. */
+  protocol?: string;
+  /** Default 127.0.0.1. */
+  sourceIp?: string;
+  /** Default `test`. */
+  userAgent?: string | null;
+  /** Default now. */
+  now?: Date;
+}
+
+/**
+ * An API Gateway REST API Lambda proxy event (payload format 1.0), as API Gateway passes it to the
+ * integration (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html#api-gateway-simple-proxy-for-lambda-input-format).
+ * The one builder of these events: the API Gateway emulator builds each request's event with it,
+ * and handler tests build theirs.
+ */
+export function apiEvent(args: ApiEventArgs): APIGatewayProxyEvent {
   const headers = args.headers ?? {};
+  const stage = args.stage ?? 'test';
+  const apiId = args.apiId ?? 'local';
+  const now = args.now ?? new Date();
+  const authorizer = args.authorizer !== undefined ? args.authorizer : args.merchantId === undefined ? undefined : { merchantId: args.merchantId, principalId: args.merchantId };
+  const domainName = `${apiId}.execute-api.${args.region ?? 'us-east-1'}.amazonaws.com`;
   return {
     resource: args.resource ?? args.path,
     path: args.path,
     httpMethod: args.method,
     headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
+    multiValueHeaders: args.multiValueHeaders ?? Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: args.queryStringParameters ?? null,
+    multiValueQueryStringParameters: args.multiValueQueryStringParameters ?? null,
     pathParameters: args.pathParameters ?? null,
     stageVariables: null,
     body: args.body ?? null,
     isBase64Encoded: args.isBase64Encoded ?? false,
     requestContext: {
       accountId: '000000000000',
-      apiId: 'local',
-      authorizer: args.merchantId === undefined ? undefined : { merchantId: args.merchantId, principalId: args.merchantId },
-      protocol: 'HTTP/1.1',
+      apiId,
+      authorizer,
+      protocol: args.protocol ?? 'HTTP/1.1',
       httpMethod: args.method,
       identity: {
         accessKey: null,
@@ -62,17 +106,21 @@ export function apiEvent(args: {
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: '127.0.0.1',
+        sourceIp: args.sourceIp ?? '127.0.0.1',
         user: null,
-        userAgent: 'test',
+        userAgent: args.userAgent === undefined ? 'test' : args.userAgent,
         userArn: null,
       },
-      path: `/test${args.path}`,
-      stage: 'test',
-      requestId: randomUUID(),
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
+      path: `/${stage}${args.path}`,
+      stage,
+      requestId: args.requestId ?? randomUUID(),
+      extendedRequestId: args.extendedRequestId,
+      requestTime: requestTime(now),
+      requestTimeEpoch: now.getTime(),
+      resourceId: args.resourceId ?? 'local',
       resourcePath: args.resource ?? args.path,
+      domainName,
+      domainPrefix: apiId,
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The region's DynamoDB endpoint: a thin HTTP front end in front of dynalite (the real engine).
  * It does what dynalite cannot:
- *  - throttling fault: answers data-plane calls with `ProvisionedThroughputExceededException`;
+ *  - faults (`faults.ts`: throttling, 5xx, hang, lost response), answered as DynamoDB answers them;
  *  - change feed and DynamoDB Streams: dynalite has no streams, so every successful write to the
  *    global table is observed here with its old and new image, stamped with its commit time,
  *    emitted as a stream record (`streams.ts`) and reported for replication;
@@ -21,9 +21,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { crc32 } from 'node:zlib';
-import { closeServer, listen, LOOPBACK, nowMs, readBody } from './http';
+import type { AcquireResult, ChangeRecord, ConsistencyMode, ItemJson, ThrottleScope, WriteVersion } from '../sandbox/types';
+import { dynamodbThrottle, FaultSwitch } from './faults';
+import { LoopbackService, nowMs, readBody } from './http';
 import type { RegionStream } from './streams';
-import type { AcquireResult, ChangeRecord, ConsistencyMode, ItemJson, ThrottleScope, WriteVersion } from './types';
 
 const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -69,7 +70,8 @@ export interface DynamoFrontendOptions {
   engineUrl: string;
   tableName: string;
   keyAttributes: readonly string[];
-  onChanges: (changes: ChangeRecord[]) => void;
+  /** Successful writes of the table, with their new images (eventual mode's replication feed). Default: none. */
+  onChanges?: (changes: ChangeRecord[]) => void;
   /** Default `eventual`. */
   consistencyMode?: ConsistencyMode;
   /** Strong mode: the cross-region coordination (the parent, over IPC). Required when strong. */
@@ -102,29 +104,36 @@ export interface EngineReply {
   body: Buffer;
 }
 
+/** The DynamoDB operation a request names (`X-Amz-Target: DynamoDB_20120810.<Operation>`). */
+function operationOf(headers: IncomingHttpHeaders): string {
+  const target = headers['x-amz-target'];
+  return (typeof target === 'string' ? target.split('.')[1] : undefined) ?? '';
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export class DynamoFrontend {
-  throttling: ThrottleScope | 'off' = 'off';
-  throttledRequests = 0;
+export class DynamoFrontend extends LoopbackService {
+  /** Injected faults (see faults.ts) and the count of requests received. */
+  readonly faults = new FaultSwitch();
+  /**
+   * Emulate `ReturnValuesOnConditionCheckFailure: ALL_OLD` (see `withOldItem`); false answers as
+   * dynalite does (no `Item`), to exercise a caller's fallback read. Default true.
+   */
+  returnOldItemOnConditionFailure = true;
   /** Strong mode: writes refused with ReplicatedWriteConflictException / for want of quorum. */
   replicatedWriteConflicts = 0;
   unavailable = 0;
   private readonly versions = new Map<string, WriteVersion>();
   private readonly locks = new KeyLocks();
-  private server?: Server;
-  private port = 0;
 
-  constructor(private readonly options: DynamoFrontendOptions) {}
-
-  get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+  constructor(private readonly options: DynamoFrontendOptions) {
+    super();
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
+  protected createServer(): Server {
+    return createServer((req, res) => {
       readBody(req)
         .then(async (body) => {
           const reply = await this.handle(req.headers, req.method ?? 'POST', req.url ?? '/', body);
@@ -136,13 +145,8 @@ export class DynamoFrontend {
           res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(err) }));
         });
     });
-    this.port = await listen(this.server);
-    return this.endpoint;
   }
 
-  async stop(): Promise<void> {
-    if (this.server) await closeServer(this.server);
-  }
 
   /** The canonical id of a key: its key attributes, in schema order. */
   keyId(key: ItemJson): string {
@@ -188,22 +192,41 @@ export class DynamoFrontend {
     return keys.filter((k): k is ItemJson => k !== undefined);
   }
 
-  private throttled(operation: string): boolean {
-    if (this.throttling === 'off') return false;
-    return WRITE_OPERATIONS.has(operation) || (this.throttling === 'all' && READ_OPERATIONS.has(operation));
+  /** The sandbox's throttling fault: writes, or every data-plane call, throttled until `off`. */
+  setThrottling(scope: ThrottleScope | 'off'): void {
+    if (scope === 'off') {
+      this.faults.reset();
+      return;
+    }
+    this.faults.match = (req) => {
+      const operation = operationOf(req.headers);
+      return WRITE_OPERATIONS.has(operation) || (scope === 'all' && READ_OPERATIONS.has(operation));
+    };
+    this.faults.fault = { kind: 'throttle' };
   }
 
   private async handle(headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
-    const target = typeof headers['x-amz-target'] === 'string' ? headers['x-amz-target'] : '';
-    const operation = target.split('.')[1] ?? '';
-    if (this.throttled(operation)) {
-      this.throttledRequests += 1;
-      return errorReply(
-        400,
-        'ProvisionedThroughputExceededException',
-        'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
-      );
+    const operation = operationOf(headers);
+    const fault = this.faults.take({ headers }, body.toString('utf8'));
+    switch (fault.kind) {
+      case 'throttle': {
+        const throttle = dynamodbThrottle(operation);
+        return errorReply(throttle.status, throttle.type, throttle.message);
+      }
+      case 'status':
+        if (fault.body !== undefined) return { status: fault.status, headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() }, body: Buffer.from(fault.body) };
+        return errorReply(fault.status, fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError', 'injected fault');
+      case 'hang':
+        return new Promise<never>(() => undefined); // never answered; the server's close drops the connection
+      case 'lose-response':
+        await this.process(operation, headers, method, url, body);
+        return errorReply(500, 'InternalServerError', 'response lost after the request was applied');
+      case 'none':
+        return this.process(operation, headers, method, url, body);
     }
+  }
+
+  private async process(operation: string, headers: IncomingHttpHeaders, method: string, url: string, body: Buffer): Promise<EngineReply> {
     if (this.strong && READ_OPERATIONS.has(operation)) return this.strongRead(headers, method, url, body);
     if (!WRITE_OPERATIONS.has(operation)) return this.forward(headers, method, url, body);
 
@@ -221,7 +244,7 @@ export class DynamoFrontend {
       return this.locks.withLocks(keyIds, async () => {
         const before = await this.images(keys);
         const reply = await this.forward(headers, method, url, body);
-        if (reply.status === 200) this.options.onChanges(await this.recordLocalWrites(operation, keys, before, reply.body));
+        if (reply.status === 200) this.options.onChanges?.(await this.recordLocalWrites(operation, keys, before, reply.body));
         return this.withOldItem(reply, operation, input, before);
       });
     }
@@ -237,7 +260,7 @@ export class DynamoFrontend {
    */
   private withOldItem(reply: EngineReply, operation: string, input: Record<string, unknown>, before: (ItemJson | null)[]): EngineReply {
     const old = before[0];
-    if (reply.status !== 400 || old === null || old === undefined || input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD') return reply;
+    if (!this.returnOldItemOnConditionFailure || reply.status !== 400 || old === null || old === undefined || input.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD') return reply;
     if (operation !== 'PutItem' && operation !== 'UpdateItem' && operation !== 'DeleteItem') return reply;
     let parsed: unknown;
     try {

@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { invoke, type FunctionSpec } from './lambdaRuntime';
 import { sleep } from './http';
-import type { ItemJson, StreamState } from './types';
+import type { ItemJson, StreamState } from '../sandbox/types';
 
 export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
 

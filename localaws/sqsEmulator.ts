@@ -12,6 +12,7 @@ import type { Server } from 'node:http';
 import {
   AwsJsonError,
   createAwsJsonServer,
+  OperationFaults,
   objectArray,
   optionalInteger,
   optionalString,
@@ -19,7 +20,7 @@ import {
   validationError,
   type JsonInput,
 } from './awsJson';
-import { closeServer, listen, LOOPBACK, sleep } from './http';
+import { LoopbackService, sleep } from './http';
 
 const ACCOUNT_ID = '000000000000';
 
@@ -138,22 +139,20 @@ function parseAttributes(input: JsonInput): Record<string, MessageAttributeValue
   return out;
 }
 
-export class SqsEmulator {
+export class SqsEmulator extends LoopbackService {
   private readonly queues = new Map<string, Queue>();
-  private server?: Server;
-  private port = 0;
+  /** Injected per-operation failures and delays, and per-operation call counts. */
+  readonly faults = new OperationFaults();
 
   constructor(
     private readonly region: string,
     private readonly timeScale: number,
-  ) {}
-
-  get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+  ) {
+    super();
   }
 
-  async start(): Promise<string> {
-    this.server = createAwsJsonServer('AmazonSQS', 'application/x-amz-json-1.0', {
+  protected createServer(): Server {
+    return createAwsJsonServer('AmazonSQS', 'application/x-amz-json-1.0', {
       CreateQueue: (input) => this.createQueueOp(input),
       GetQueueUrl: (input) => ({ QueueUrl: this.byName(requireString(input, 'QueueName')).url }),
       ListQueues: (input) => {
@@ -210,14 +209,9 @@ export class SqsEmulator {
           })),
         };
       },
-    });
-    this.port = await listen(this.server);
-    return this.endpoint;
+    }, this.faults);
   }
 
-  async stop(): Promise<void> {
-    if (this.server) await closeServer(this.server);
-  }
 
   createQueue(name: string, options: QueueOptions): Queue {
     const existing = this.queues.get(name);

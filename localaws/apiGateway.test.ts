@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { ApiGatewayEmulator, type ApiHandler, type RequestAuthorizerHandler } from './apiGateway';
 import type { FunctionSpec } from './lambdaRuntime';
-import { refusesConnections } from './testkit';
+import { refusesConnections } from './http';
 
 const fn = (functionName: string, timeoutMs = 2_000): FunctionSpec => ({ functionName, region: 'us-east-2', memoryMB: 256, timeoutMs });
 
@@ -89,33 +89,6 @@ describe('API Gateway emulator', () => {
     assert.equal(await refusesConnections(base), true);
     await api.setDown(false);
     assert.equal((await fetch(`${base}/payments/x`)).status, 201);
-  });
-});
-
-describe('API Gateway emulator with an enforced API key', () => {
-  const key = 'sandbox-test-key-0123456789';
-  const api = new ApiGatewayEmulator({
-    region: 'us-east-1',
-    stage: 'v1',
-    apiKey: key,
-    routes: [
-      { method: 'POST', resource: '/payments', fn: fn('create-payment'), apiKeyRequired: true, handler: async () => ({ statusCode: 201, body: '{}' }) },
-      { method: 'GET', resource: '/health', fn: fn('health'), handler: async () => ({ statusCode: 200, body: '{}' }) },
-    ],
-  });
-  let base: string;
-  before(async () => {
-    base = await api.start();
-  });
-  after(() => api.stop());
-
-  it('answers 403 Forbidden without the key on a keyed method, and lets keyless methods through', async () => {
-    const without = await fetch(`${base}/payments`, { method: 'POST', body: '{}' });
-    assert.equal(without.status, 403);
-    assert.deepEqual(await without.json(), { message: 'Forbidden' });
-    assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'x-api-key': 'wrong-key-wrong-key-wrong' } })).status, 403);
-    assert.equal((await fetch(`${base}/payments`, { method: 'POST', body: '{}', headers: { 'X-API-Key': key } })).status, 201);
-    assert.equal((await fetch(`${base}/health`)).status, 200);
   });
 });
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { EventSourceMapping } from './eventSourceMapping';
 import { SqsEmulator, type Queue } from './sqsEmulator';
-import { waitFor } from './testkit';
+import { waitFor } from './http';
 
 describe('SQS event source mapping', () => {
   let sqs: SqsEmulator;

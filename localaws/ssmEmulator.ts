@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import {
   AwsJsonError,
   createAwsJsonServer,
+  OperationFaults,
   optionalBoolean,
   optionalInteger,
   optionalString,
@@ -16,7 +17,7 @@ import {
   validationError,
   type JsonInput,
 } from './awsJson';
-import { closeServer, listen, LOOPBACK } from './http';
+import { LoopbackService } from './http';
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString';
 
@@ -32,19 +33,17 @@ function notFound(name: string): AwsJsonError {
   return new AwsJsonError('ParameterNotFound', `Parameter ${name} not found.`);
 }
 
-export class SsmEmulator {
+export class SsmEmulator extends LoopbackService {
   private readonly parameters = new Map<string, StoredParameter>();
-  private server?: Server;
-  private port = 0;
+  /** Injected per-operation failures and delays, and per-operation call counts. */
+  readonly faults = new OperationFaults();
 
-  constructor(private readonly region: string) {}
-
-  get endpoint(): string {
-    return `http://${LOOPBACK}:${this.port}`;
+  constructor(private readonly region: string) {
+    super();
   }
 
-  async start(): Promise<string> {
-    this.server = createAwsJsonServer('AmazonSSM', 'application/x-amz-json-1.1', {
+  protected createServer(): Server {
+    return createAwsJsonServer('AmazonSSM', 'application/x-amz-json-1.1', {
       GetParameter: (input) => {
         const name = requireString(input, 'Name');
         const parameter = this.parameters.get(name);
@@ -77,14 +76,9 @@ export class SsmEmulator {
         if (!this.parameters.delete(name)) throw notFound(name);
         return {};
       },
-    });
-    this.port = await listen(this.server);
-    return this.endpoint;
+    }, this.faults);
   }
 
-  async stop(): Promise<void> {
-    if (this.server) await closeServer(this.server);
-  }
 
   put(name: string, value: string, type: ParameterType = 'String'): StoredParameter {
     if (!name.startsWith('/') && name.includes('/')) throw validationError('a hierarchical parameter name must start with "/"');
