@@ -23,11 +23,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
-import { bundleHandlerSync, HANDLER_NAMES, type HandlerName } from '../infra/lambda/build';
+import { functionEnvironment, HANDLERS, PAYMENT_RULE_DEFAULTS, type HandlerName } from '../contract';
+import { bundleHandlerSync } from '../infra/lambda/build';
 import { createDynamoDbClient, REQUEST_PATH_TUNING } from '../infra/lambda/commons/clients';
 import { newPaymentItem } from '../infra/lambda/commons/payment';
 import { toAttributes } from '../infra/lambda/commons/repository';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { apiEvent, lambdaContext } from '../localaws/lambdaEvents';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -63,26 +64,24 @@ function handlerEnv(endpoints: { dynamodb: string; s3: string; sqs: string }): R
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    TABLE_NAME: TABLE,
-    RETRY_QUEUE_URL: `${endpoints.sqs}/000000000000/payments-retry`,
-    PEER_REGION: 'us-east-2',
-    PEER_RETRY_QUEUE_URL: `${endpoints.sqs}/000000000000/payments-retry-peer`,
-    PENDING_BUCKET: 'payments-txlog-bench',
-    PEER_PENDING_BUCKET: 'payments-txlog-bench-peer',
+    // What the stack sets (the contract's builder), pointed at this run's engines.
+    ...functionEnvironment(
+      {
+        tableName: TABLE,
+        retryQueueUrl: `${endpoints.sqs}/000000000000/payments-retry`,
+        bucket: 'payments-txlog-bench',
+        peerRegion: 'us-east-2',
+        peerRetryQueueUrl: `${endpoints.sqs}/000000000000/payments-retry-peer`,
+        peerBucket: 'payments-txlog-bench-peer',
+        credentialsTableName: 'merchant-credentials-bench',
+        parameterPath: '/payments-dr/bench/us-east-1/',
+      },
+      PAYMENT_RULE_DEFAULTS,
+    ),
     // The peer's endpoints are the same counting engines: any call to them is counted too.
     PEER_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
     PEER_ENDPOINT_URL_SQS: endpoints.sqs,
     PEER_ENDPOINT_URL_S3: endpoints.s3,
-    CREDENTIALS_TABLE_NAME: 'merchant-credentials-bench',
-    TRANSACTION_LOG_BUCKET: 'payments-txlog-bench',
-    TRANSACTION_LOG_PREFIX: 'transactions/',
-    MAINTENANCE_PARAMETER: '/payments-dr/bench/us-east-1/maintenance',
-    PARAMETER_PATH: '/payments-dr/bench/us-east-1/',
-    MAX_AMOUNT_MINOR: '100000000',
-    ALLOWED_CURRENCIES: 'USD,EUR,GBP',
-    IDEMPOTENCY_TTL_SECONDS: '86400',
-    POWERTOOLS_SERVICE_NAME: 'payments',
-    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
     POWERTOOLS_LOG_LEVEL: 'WARN',
     POWERTOOLS_METRICS_DISABLED: 'true',
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
@@ -241,7 +240,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'payments-bench-'));
   const files = new Map<HandlerName, string>();
   let bundlesOk = true;
-  for (const name of HANDLER_NAMES) {
+  for (const name of HANDLERS) {
     const { code, bytes } = bundleHandlerSync(name);
     mkdirSync(join(dir, name));
     const file = join(dir, name, 'index.js');

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertWithinDrTargets, BUDGET_CONSTANTS, computeDrBudget, DrBudgetError, drBudgetWarnings, RPO_TARGET_SECONDS, RTO_TARGET_SECONDS, type DrBudgetInput } from './budget';
+import { assertWithinDrObjectives, BUDGET_CONSTANTS, computeDrBudget, DrBudgetError, drBudgetWarnings, RPO_OBJECTIVE_SECONDS, RTO_OBJECTIVE_SECONDS, type DrBudgetInput } from './budget';
 import { loadStackSettings } from './settings';
 
 const base: DrBudgetInput = { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, dnsTtlSeconds: 60, customDomainsEnabled: true, consistencyMode: 'eventual' };
-const check = (input: DrBudgetInput) => assertWithinDrTargets(computeDrBudget(input), input);
+const check = (input: DrBudgetInput) => assertWithinDrObjectives(computeDrBudget(input), input);
 
 describe('DR budget', () => {
-  it('targets RTO 15 min and RPO 5 min', () => {
-    assert.equal(RTO_TARGET_SECONDS, 900);
-    assert.equal(RPO_TARGET_SECONDS, 300);
+  it('sets the objectives RTO 15 min and RPO 5 min', () => {
+    assert.equal(RTO_OBJECTIVE_SECONDS, 900);
+    assert.equal(RPO_OBJECTIVE_SECONDS, 300);
   });
 
   it('sums detection, propagation and the alias TTL for the dev stack (strong consistency: RPO 0 for confirmed payments)', () => {
@@ -17,8 +17,8 @@ describe('DR budget', () => {
     assert.deepEqual(budget, {
       rtoSeconds: 150,
       rpoSeconds: 0,
-      rtoTargetSeconds: 900,
-      rpoTargetSeconds: 300,
+      rtoObjectiveSeconds: 900,
+      rpoObjectiveSeconds: 300,
       rto: { detectionSeconds: 30, propagationSeconds: 60, dnsCacheSeconds: 60 },
       rpo: {
         consistencyMode: 'strong',
@@ -28,7 +28,7 @@ describe('DR budget', () => {
         alarmWindowSeconds: 0,
       },
       transactionLogRpoSeconds: 900,
-      withinTargets: true,
+      withinObjectives: true,
     });
   });
 
@@ -36,15 +36,15 @@ describe('DR budget', () => {
     const budget = computeDrBudget(base);
     assert.equal(budget.rpoSeconds, null);
     assert.equal(budget.rpo.bounded, false);
-    assert.equal(budget.withinTargets, false, 'an unbounded RPO is not within the 5-minute target');
+    assert.equal(budget.withinObjectives, false, 'an unbounded RPO is not within the 5-minute objective');
     assert.match(budget.rpo.covers, /^nothing: asynchronous replication has no AWS bound/);
   });
 
-  it('still deploys eventual mode (RTO within target) but warns what it gives up', () => {
+  it('still deploys eventual mode (RTO within its objective) but warns what it gives up', () => {
     const budget = check(base);
     const [warning, ...more] = drBudgetWarnings(budget);
     assert.deepEqual(more, []);
-    assert.match(warning, /consistencyMode "eventual" gives up the RPO target/);
+    assert.match(warning, /consistencyMode "eventual" gives up the RPO objective/);
     assert.match(warning, /can commit twice/);
     assert.deepEqual(drBudgetWarnings(computeDrBudget({ ...base, consistencyMode: 'strong' })), []);
   });
@@ -74,7 +74,7 @@ describe('DR budget', () => {
       assert.ok(e instanceof DrBudgetError);
       assert.equal(
         e.message,
-        'payments-dr: refusing this configuration. RTO budget 901 s exceeds the 900 s target: detection 300 s (healthCheckIntervalSeconds 30 x healthCheckFailureThreshold 10) + Route 53 propagation 60 s + DNS cache 541 s (dnsTtlSeconds); lower healthCheckFailureThreshold, healthCheckIntervalSeconds or dnsTtlSeconds.',
+        'payments-dr: refusing this configuration. RTO budget 901 s exceeds the 900 s objective: detection 300 s (healthCheckIntervalSeconds 30 x healthCheckFailureThreshold 10) + Route 53 propagation 60 s + DNS cache 541 s (dnsTtlSeconds); lower healthCheckFailureThreshold, healthCheckIntervalSeconds or dnsTtlSeconds.',
       );
       return true;
     });

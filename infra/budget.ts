@@ -1,6 +1,6 @@
 /**
  * The RTO/RPO budget: a pure function of the stack settings, exported as a stack output,
- * explained in docs/runbook.md, and enforced at preview (`assertWithinDrTargets`).
+ * explained in docs/runbook.md, and enforced at preview (`assertWithinDrObjectives`).
  *
  * RTO (worst case, regional outage of the primary until clients reach the secondary):
  *   detection   = healthCheckIntervalSeconds x healthCheckFailureThreshold
@@ -30,9 +30,9 @@
  */
 import type { ConsistencyMode } from './settings';
 
-/** Targets set by the business: RTO 15 min, RPO 5 min. */
-export const RTO_TARGET_SECONDS = 15 * 60;
-export const RPO_TARGET_SECONDS = 5 * 60;
+/** Objectives set by the business: RTO 15 min, RPO 5 min (what a stack's design achieves is its budget). */
+export const RTO_OBJECTIVE_SECONDS = 15 * 60;
+export const RPO_OBJECTIVE_SECONDS = 5 * 60;
 
 /** Fixed terms of the model (AWS behaviour, not configuration). */
 export const BUDGET_CONSTANTS = {
@@ -63,8 +63,8 @@ export interface DrBudget {
   rtoSeconds: number;
   /** Seconds of confirmed payments that a regional loss can take; null when nothing bounds it (eventual mode). */
   rpoSeconds: number | null;
-  rtoTargetSeconds: number;
-  rpoTargetSeconds: number;
+  rtoObjectiveSeconds: number;
+  rpoObjectiveSeconds: number;
   rto: { detectionSeconds: number; propagationSeconds: number; dnsCacheSeconds: number };
   rpo: {
     consistencyMode: ConsistencyMode;
@@ -79,7 +79,7 @@ export interface DrBudget {
   };
   /** Informational: the replicated S3 transaction log's bound (RTC SLA). */
   transactionLogRpoSeconds: number;
-  withinTargets: boolean;
+  withinObjectives: boolean;
 }
 
 export class DrBudgetError extends Error {
@@ -116,29 +116,29 @@ export function computeDrBudget(input: DrBudgetInput): DrBudget {
   return {
     rtoSeconds,
     rpoSeconds,
-    rtoTargetSeconds: RTO_TARGET_SECONDS,
-    rpoTargetSeconds: RPO_TARGET_SECONDS,
+    rtoObjectiveSeconds: RTO_OBJECTIVE_SECONDS,
+    rpoObjectiveSeconds: RPO_OBJECTIVE_SECONDS,
     rto: { detectionSeconds, propagationSeconds, dnsCacheSeconds },
     rpo: { consistencyMode: input.consistencyMode, bounded: rpoSeconds !== null, covers, replicationLagBoundSeconds, alarmWindowSeconds },
     transactionLogRpoSeconds: c.s3ReplicationTimeControlSeconds,
-    withinTargets: rtoSeconds <= RTO_TARGET_SECONDS && rpoSeconds !== null && rpoSeconds <= RPO_TARGET_SECONDS,
+    withinObjectives: rtoSeconds <= RTO_OBJECTIVE_SECONDS && rpoSeconds !== null && rpoSeconds <= RPO_OBJECTIVE_SECONDS,
   };
 }
 
 /** Throws a DrBudgetError naming every term when the budget exceeds RTO 15 min or RPO 5 min. */
-export function assertWithinDrTargets(budget: DrBudget, input: DrBudgetInput): DrBudget {
+export function assertWithinDrObjectives(budget: DrBudget, input: DrBudgetInput): DrBudget {
   const problems: string[] = [];
-  if (budget.rtoSeconds > budget.rtoTargetSeconds) {
+  if (budget.rtoSeconds > budget.rtoObjectiveSeconds) {
     const cache = input.customDomainsEnabled ? 'alias target TTL' : 'dnsTtlSeconds';
     problems.push(
-      `RTO budget ${budget.rtoSeconds} s exceeds the ${budget.rtoTargetSeconds} s target: ` +
+      `RTO budget ${budget.rtoSeconds} s exceeds the ${budget.rtoObjectiveSeconds} s objective: ` +
         `detection ${budget.rto.detectionSeconds} s (healthCheckIntervalSeconds ${input.healthCheckIntervalSeconds} x healthCheckFailureThreshold ${input.healthCheckFailureThreshold}) ` +
         `+ Route 53 propagation ${budget.rto.propagationSeconds} s + DNS cache ${budget.rto.dnsCacheSeconds} s (${cache}); ` +
         `lower healthCheckFailureThreshold, healthCheckIntervalSeconds or dnsTtlSeconds`,
     );
   }
-  if (budget.rpoSeconds !== null && budget.rpoSeconds > budget.rpoTargetSeconds) {
-    problems.push(`RPO budget ${budget.rpoSeconds} s exceeds the ${budget.rpoTargetSeconds} s target (consistencyMode ${budget.rpo.consistencyMode})`);
+  if (budget.rpoSeconds !== null && budget.rpoSeconds > budget.rpoObjectiveSeconds) {
+    problems.push(`RPO budget ${budget.rpoSeconds} s exceeds the ${budget.rpoObjectiveSeconds} s objective (consistencyMode ${budget.rpo.consistencyMode})`);
   }
   if (problems.length > 0) throw new DrBudgetError(`payments-dr: refusing this configuration. ${problems.join('. ')}.`);
   return budget;
@@ -153,8 +153,8 @@ export function assertWithinDrTargets(budget: DrBudget, input: DrBudgetInput): D
 export function drBudgetWarnings(budget: DrBudget): string[] {
   if (budget.rpo.bounded) return [];
   return [
-    `payments-dr: consistencyMode "eventual" gives up the RPO target: replication is asynchronous with no AWS bound, so payments confirmed ` +
+    `payments-dr: consistencyMode "eventual" gives up the RPO objective: replication is asynchronous with no AWS bound, so payments confirmed ` +
       `in a Region that is lost before they replicate are lost, and the same Idempotency-Key sent to both Regions within the replication lag ` +
-      `can commit twice (last writer wins). The budget states no RPO (rpoSeconds null); use consistencyMode "strong" for a 5-minute RPO target.`,
+      `can commit twice (last writer wins). The budget states no RPO (rpoSeconds null); use consistencyMode "strong" for a 5-minute RPO objective.`,
   ];
 }

@@ -5,11 +5,11 @@
 import { outputs } from './program';
 
 export const primaryRegion = outputs.primaryRegion;
-export const secondaryRegion = outputs.secondaryRegion;
+export const drRegion = outputs.drRegion;
 export const primaryApiUrl = outputs.primaryApiUrl;
-export const secondaryApiUrl = outputs.secondaryApiUrl;
+export const drApiUrl = outputs.drApiUrl;
 export const primaryInvokeUrl = outputs.primaryInvokeUrl;
-export const secondaryInvokeUrl = outputs.secondaryInvokeUrl;
+export const drInvokeUrl = outputs.drInvokeUrl;
 export const failoverApiUrl = outputs.failoverApiUrl;
 export const failoverSwitch = outputs.failoverSwitch;
 export const healthCheckUrls = outputs.healthCheckUrls;
@@ -24,7 +24,7 @@ export const retryQueueUrls = outputs.retryQueueUrls;
 export const deadLetterQueueUrls = outputs.deadLetterQueueUrls;
 export const functions = outputs.functions;
 export const parameterPaths = outputs.parameterPaths;
-export const maintenanceParameters = outputs.maintenanceParameters;
+export const manualFailoverParameters = outputs.manualFailoverParameters;
 export const hostedZoneId = outputs.hostedZoneId;
 export const hostedZoneName = outputs.hostedZoneName;
 export const nameServers = outputs.nameServers;

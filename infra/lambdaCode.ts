@@ -5,24 +5,22 @@
  * Bundles are memoised per process (both regions deploy the same bytes). When
  * PAYMENTS_DR_BUNDLE_CACHE names a directory (the unit tests set `.bundle-cache/`), bundles are
  * also cached there under a SHA-256 of every source file of infra/lambda plus package-lock.json,
- * so a change to any handler, shared module or dependency produces a new key.
+ * so a change to any handler, shared module, the service contract or a dependency produces a new key.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { buildHandlerBundle, bundleHandlerSync, HANDLER_NAMES } from './lambda/build';
+import { HANDLERS, isHandlerName, type HandlerName } from '../contract/handlers';
+import { buildHandlerBundle, bundleHandlerSync } from './lambda/build';
 import { REPO_ROOT } from './settings';
 
-/** The handlers the stack deploys (each `infra/lambda/handlers/<name>.ts`). */
-export const HANDLERS = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
-export type HandlerName = (typeof HANDLERS)[number];
-
-const LAMBDA_DIR = join(REPO_ROOT, 'infra', 'lambda');
+/** What the bundles are built from: the handlers' code and the service contract they import. */
+const SOURCE_DIRS = [join(REPO_ROOT, 'infra', 'lambda'), join(REPO_ROOT, 'contract')];
 const memo = new Map<HandlerName, string>();
 let sourceHash: string | undefined;
 
-/** SHA-256 over every non-test source file under infra/lambda and the lockfile. */
+/** SHA-256 over every non-test source file under infra/lambda and contract/, and the lockfile. */
 export function lambdaSourceHash(): string {
   if (sourceHash) return sourceHash;
   const hash = createHash('sha256');
@@ -34,7 +32,7 @@ export function lambdaSourceHash(): string {
       else if (!entry.endsWith('.test.ts')) hash.update(relative(REPO_ROOT, full)).update('\0').update(readFileSync(full)).update('\0');
     }
   };
-  walk(LAMBDA_DIR);
+  for (const dir of SOURCE_DIRS) walk(dir);
   hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
   sourceHash = hash.digest('hex').slice(0, 32);
   return sourceHash;
@@ -47,9 +45,7 @@ export const BUNDLE_ORIGINS = new Map<string, 'esbuild'>();
 export function handlerCode(name: HandlerName): string {
   const known = memo.get(name);
   if (known !== undefined) return known;
-  if (!(HANDLER_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`infra/lambda/build.ts does not export a handler named ${name} (HANDLER_NAMES: ${HANDLER_NAMES.join(', ')})`);
-  }
+  if (!isHandlerName(name)) throw new Error(`no handler named ${String(name)} (HANDLERS: ${HANDLERS.join(', ')})`);
   const cacheDir = process.env.PAYMENTS_DR_BUNDLE_CACHE;
   let code: string;
   if (cacheDir) {

@@ -4,23 +4,23 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assertWithinDrTargets, computeDrBudget, drBudgetWarnings } from './budget';
+import { assertWithinDrObjectives, computeDrBudget, drBudgetWarnings } from './budget';
 import { AlarmTopic } from './components/alarmTopic';
 import { ApiGatewayAccount } from './components/apiGatewayAccount';
 import { CrossRegionReplication } from './components/bucketReplication';
 import { DnsFailover, HEALTH_CHECK_METRICS_REGION } from './components/dnsFailover';
 import { PeerProbe, StandbyFailoverControl } from './components/failoverControl';
 import { HostedZone } from './components/dnsZone';
-import { CredentialsTable } from './components/credentialsTable';
-import { GlobalTable } from './components/globalTable';
-import { RegionalDeployment, TRANSACTION_LOG_PREFIX } from './components/region';
+import { FORMER_CREDENTIALS_TABLE_TYPE, GlobalTable } from './components/globalTable';
+import { RegionalDeployment } from './components/region';
 import { settings } from './config';
-import { HANDLERS, handlerArchive, type HandlerName } from './lambdaCode';
-import { failoverHostname, resourceName } from './naming';
+import { HANDLERS, TRANSACTION_LOG_PREFIX, TTL_ATTRIBUTE, type HandlerName } from '../contract';
+import { handlerArchive } from './lambdaCode';
+import { failoverHostname, parameterPath, resourceName } from './naming';
 import { PROJECT } from './settings';
 
-// Refuse, at preview, a configuration whose failover or data-loss budget exceeds the targets.
-const budget = assertWithinDrTargets(computeDrBudget(settings), settings);
+// Refuse, at preview, a configuration whose failover or data-loss budget exceeds the objectives.
+const budget = assertWithinDrObjectives(computeDrBudget(settings), settings);
 // Say at preview what this configuration gives up (eventual consistency: no RPO bound).
 for (const warning of drBudgetWarnings(budget)) void pulumi.log.warn(warning);
 
@@ -29,27 +29,27 @@ const tags = { Project: PROJECT, Environment: suffix };
 const accountId = aws.getCallerIdentityOutput({}).accountId;
 const regions = [
   { region: settings.primaryRegion, role: 'primary' as const },
-  { region: settings.secondaryRegion, role: 'secondary' as const },
+  { region: settings.drRegion, role: 'secondary' as const },
 ];
 
-const table = new GlobalTable('payments', {
-  tableName: resourceName('payments-table', suffix),
+// Every table of the stack: the same replica regions, consistency mode, PITR and on-demand capacity.
+const tableLayout = {
   primaryRegion: settings.primaryRegion,
-  replicaRegions: [settings.secondaryRegion],
+  replicaRegions: [settings.drRegion],
   consistencyMode: settings.consistencyMode,
   witnessRegion: settings.witnessRegion,
   tags,
-});
+};
+const table = new GlobalTable('payments', { ...tableLayout, tableName: resourceName('payments-table', suffix), ttlAttribute: TTL_ATTRIBUTE });
 
-// Merchant credentials (hashes only), laid out like the payments table so a credential works in both regions.
-const credentials = new CredentialsTable('merchant-credentials', {
-  tableName: resourceName('merchant-credentials', suffix),
-  primaryRegion: settings.primaryRegion,
-  replicaRegions: [settings.secondaryRegion],
-  consistencyMode: settings.consistencyMode,
-  witnessRegion: settings.witnessRegion,
-  tags,
-});
+// Merchant credentials (hashes only), laid out like the payments table so a credential works in both
+// regions. Declared before as its own component type: the alias keeps its URN (and its table's), so
+// `pulumi up` updates the live table in place instead of replacing it.
+const credentials = new GlobalTable(
+  'merchant-credentials',
+  { ...tableLayout, tableName: resourceName('merchant-credentials', suffix) },
+  { aliases: [{ type: FORMER_CREDENTIALS_TABLE_TYPE }] },
+);
 
 const zone = new HostedZone('payments-dns', { domainName: settings.domainName, tags });
 
@@ -96,7 +96,7 @@ for (const { region, role } of regions) {
     }, { dependsOn: [table.table, credentials.table] }),
   );
 }
-const [primary, secondary] = deployments;
+const [primary, dr] = deployments;
 
 const replication = new CrossRegionReplication('transaction-logs', {
   environmentSuffix: suffix,
@@ -124,10 +124,10 @@ const healthAlarmTopicArn =
 
 // Standby takes over: the failover switch and the probe of the primary live in the DR region.
 const failoverControl = new StandbyFailoverControl('payments-failover-control', {
-  region: secondary.region,
+  region: dr.region,
   primaryRegion: primary.region,
   environmentSuffix: suffix,
-  alarmTopicArn: secondary.alarmTopic.topicArn,
+  alarmTopicArn: dr.alarmTopic.topicArn,
   arcRoutingControlEnabled: settings.arcRoutingControlEnabled,
   tags,
 });
@@ -157,11 +157,11 @@ const failover = new DnsFailover('payments-failover', {
     region: d.region,
     healthCheckFqdn: d.api.healthCheckFqdn,
     healthCheckPath: d.api.healthCheckPath,
-    target: d.api.failoverTarget,
+    aliasTarget: d.api.failoverAliasTarget,
   })),
   healthCheckIntervalSeconds: settings.healthCheckIntervalSeconds,
   healthCheckFailureThreshold: settings.healthCheckFailureThreshold,
-  failoverSwitch: { alarmName: failoverControl.switchAlarm.name, region: secondary.region, routingControlArn: failoverControl.routingControlArn },
+  failoverSwitch: { alarmName: failoverControl.switchAlarm.name, region: dr.region, routingControlArn: failoverControl.routingControlArn },
   alarmTopicArn: healthAlarmTopicArn,
   tags,
 });
@@ -171,11 +171,11 @@ const byRegion = <T>(pick: (d: RegionalDeployment) => T): Record<string, T> => O
 /** The stack outputs (the live verification target and the runbook read them). */
 export const outputs = {
   primaryRegion: settings.primaryRegion,
-  secondaryRegion: settings.secondaryRegion,
+  drRegion: settings.drRegion,
   primaryApiUrl: primary.api.endpointUrl,
-  secondaryApiUrl: secondary.api.endpointUrl,
+  drApiUrl: dr.api.endpointUrl,
   primaryInvokeUrl: primary.api.invokeUrl,
-  secondaryInvokeUrl: secondary.api.invokeUrl,
+  drInvokeUrl: dr.api.invokeUrl,
   // Only a custom domain serves the failover hostname over HTTPS: without one, nothing to publish.
   failoverApiUrl: failover.recordsCreated ? `https://${failoverHostname(settings.domainName)}` : undefined,
   healthCheckUrls: failover.healthCheckUrls,
@@ -210,8 +210,8 @@ export const outputs = {
       { name: pulumi.Output<string>; roleArn: pulumi.Output<string> }
     >,
   ),
-  parameterPaths: byRegion((d) => d.parameters.maintenanceParameterName.replace(/maintenance$/, '')),
-  maintenanceParameters: byRegion((d) => d.parameters.maintenanceParameterName),
+  parameterPaths: byRegion((d) => parameterPath(PROJECT, suffix, d.region)),
+  manualFailoverParameters: byRegion((d) => d.parameters.manualFailoverParameterName),
   hostedZoneId: zone.zoneId,
   hostedZoneName: settings.domainName,
   nameServers: zone.nameServers,

@@ -8,12 +8,13 @@
  * Every key is documented in `Pulumi.yaml`; the defaults below are the documented ones.
  */
 import { join } from 'node:path';
+import { PAYMENT_RULE_DEFAULTS, type ConsistencyMode } from '../contract';
 import { readStackConfig } from '../policy-pack/offline/project';
 
 /** The Pulumi project name: config keys are `payments-dr:<key>`. */
 export const PROJECT = 'payments-dr';
 
-export type ConsistencyMode = 'eventual' | 'strong';
+export type { ConsistencyMode } from '../contract';
 
 export interface LifecycleSettings {
   /** Days before transaction logs move to STANDARD_IA. */
@@ -31,8 +32,8 @@ export interface StackSettings {
   environmentSuffix: string;
   /** Primary region. Default us-east-1. */
   primaryRegion: string;
-  /** Disaster-recovery region. Default us-east-2. */
-  secondaryRegion: string;
+  /** The disaster-recovery (DR) region. Default us-east-2. */
+  drRegion: string;
   /**
    * Hosted zone domain; the failover API hostname is `api.<domainName>`. Required to deploy (see
    * `assertDeployable`); offline runs of a stack file without one (sandbox, gate, tests) use the
@@ -87,7 +88,7 @@ export interface StackSettings {
 
 export const DEFAULTS = {
   primaryRegion: 'us-east-1',
-  secondaryRegion: 'us-east-2',
+  drRegion: 'us-east-2',
   customDomainsEnabled: false,
   manageApiGatewayAccount: false,
   wafRateLimitPerIp: 6000,
@@ -105,8 +106,8 @@ export const DEFAULTS = {
   },
   consistencyMode: 'strong' as const,
   witnessRegion: 'us-west-2',
-  maxAmountMinor: 100_000_000,
-  allowedCurrencies: ['USD', 'EUR', 'GBP'],
+  maxAmountMinor: PAYMENT_RULE_DEFAULTS.maxAmountMinor,
+  allowedCurrencies: [...PAYMENT_RULE_DEFAULTS.allowedCurrencies],
 };
 
 /** Retention values CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -141,6 +142,9 @@ function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
+/** Keys this project used to read, and their current names: a stack still setting one is refused, naming the new key. */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = { secondaryRegion: 'drRegion' };
+
 /** Parses and validates every key; throws a SettingsError naming the key on the first bad value. */
 export function resolveSettings(raw: RawConfig): StackSettings {
   const environmentSuffix = raw('environmentSuffix');
@@ -148,12 +152,17 @@ export function resolveSettings(raw: RawConfig): StackSettings {
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(environmentSuffix)) {
     throw new SettingsError(`${PROJECT}:environmentSuffix must be 1-16 lowercase letters, digits or hyphens, got "${environmentSuffix}"`);
   }
+  for (const [old, now] of Object.entries(RENAMED_KEYS)) {
+    if (raw(old) !== undefined) {
+      throw new SettingsError(`${PROJECT}:${old} was renamed to ${PROJECT}:${now}: pulumi config rm ${PROJECT}:${old} && pulumi config set ${PROJECT}:${now} ${raw(old)}`);
+    }
+  }
   const primaryRegion = raw('primaryRegion') || DEFAULTS.primaryRegion;
-  const secondaryRegion = raw('secondaryRegion') || DEFAULTS.secondaryRegion;
-  for (const [key, region] of [['primaryRegion', primaryRegion], ['secondaryRegion', secondaryRegion]] as const) {
+  const drRegion = raw('drRegion') || DEFAULTS.drRegion;
+  for (const [key, region] of [['primaryRegion', primaryRegion], ['drRegion', drRegion]] as const) {
     if (!REGION.test(region)) throw new SettingsError(`${PROJECT}:${key} must be an AWS region name, got "${region}"`);
   }
-  if (primaryRegion === secondaryRegion) throw new SettingsError(`${PROJECT}:secondaryRegion must differ from primaryRegion (${primaryRegion})`);
+  if (primaryRegion === drRegion) throw new SettingsError(`${PROJECT}:drRegion must differ from primaryRegion (${primaryRegion})`);
 
   const interval = int(raw, 'healthCheckIntervalSeconds', DEFAULTS.healthCheckIntervalSeconds, 10, 30);
   if (interval !== 10 && interval !== 30) {
@@ -204,7 +213,7 @@ export function resolveSettings(raw: RawConfig): StackSettings {
   return {
     environmentSuffix,
     primaryRegion,
-    secondaryRegion,
+    drRegion,
     domainName,
     domainNameConfigured: configuredDomain !== undefined,
     customDomainsEnabled: bool(raw, 'customDomainsEnabled', DEFAULTS.customDomainsEnabled),

@@ -13,7 +13,7 @@ describe('stack refusal', () => {
       runProgram({ stack: 'dev', preview: true, rootStack: false, overrides: { customDomainsEnabled: 'false', dnsTtlSeconds: '900' } }),
       (error: Error) => {
         assert.equal(error.name, DrBudgetError.name);
-        assert.match(error.message, /RTO budget 990 s exceeds the 900 s target: detection 30 s \(healthCheckIntervalSeconds 10 x healthCheckFailureThreshold 3\) \+ Route 53 propagation 60 s \+ DNS cache 900 s \(dnsTtlSeconds\)/);
+        assert.match(error.message, /RTO budget 990 s exceeds the 900 s objective: detection 30 s \(healthCheckIntervalSeconds 10 x healthCheckFailureThreshold 3\) \+ Route 53 propagation 60 s \+ DNS cache 900 s \(dnsTtlSeconds\)/);
         return true;
       },
     );

@@ -34,6 +34,6 @@ describe('stack staging: configuration specifics', () => {
 
   it('budgets RTO 180 s (60 s detection + 60 s propagation + 60 s alias TTL) and RPO 0 s', () => {
     const b = suite.run().outputs.drBudget;
-    assert.deepEqual([b.rtoSeconds, b.rpoSeconds, b.rto.detectionSeconds, b.rto.dnsCacheSeconds, b.withinTargets], [180, 0, 60, 60, true]);
+    assert.deepEqual([b.rtoSeconds, b.rpoSeconds, b.rto.detectionSeconds, b.rto.dnsCacheSeconds, b.withinObjectives], [180, 0, 60, 60, true]);
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { DynamoFrontend, newer } from './dynamoFrontend';
 import type { ChangeRecord } from '../sandbox/types';
 import { loadDynalite } from './engines';

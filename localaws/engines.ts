@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { closeServer, listen, LOOPBACK } from './http';
 
 export interface DynaliteOptions {

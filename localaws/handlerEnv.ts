@@ -57,7 +57,7 @@ export function applyRegionEnv(r: RegionEnv): void {
     RETRY_QUEUE_URL: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
     TRANSACTION_LOG_BUCKET: r.bucket,
     TRANSACTION_LOG_PREFIX: 'transactions/',
-    MAINTENANCE_PARAMETER: r.maintenanceParameter ?? `/payments-dr/test/${r.region}/maintenance`,
+    MANUAL_FAILOVER_PARAMETER: r.maintenanceParameter ?? `/payments-dr/test/${r.region}/manual-failover`,
     PARAMETER_PATH: `/payments-dr/test/${r.region}/`,
     MAX_AMOUNT_MINOR: '100000000',
     ALLOWED_CURRENCIES: 'USD,EUR,GBP',

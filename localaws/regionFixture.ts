@@ -5,7 +5,7 @@
  * queue, the manual failover flag). `apply()` sets the handler environment for it; `close()` stops
  * everything it started.
  */
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
+import { paymentsTableInput } from '../contract/paymentsTable';
 import { DynamoFrontend } from './dynamoFrontend';
 import { startDynalite, startS3, type DynaliteHandle, type S3Handle } from './engines';
 import type { FaultSwitch } from './faults';
@@ -64,7 +64,7 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
   const [, s3Front] = await Promise.all([dynamodbFront.start(), startS3Front(s3.endpoint)]);
   const queues: Queue[] = [sqs.createQueue(`payments-retry-${region}`, { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS })];
   const retryQueueUrl = queues[0].url;
-  const maintenanceParameter = `/payments-dr/test/${region}/maintenance`;
+  const maintenanceParameter = `/payments-dr/test/${region}/manual-failover`;
   ssm.put(maintenanceParameter, 'false');
   const fixture: RegionFixture = {
     region,

@@ -6,7 +6,7 @@
  * replicated ones alike: "Each global table produces an independent stream based on all its write
  * operations, wherever they started from."
  * (https://docs.aws.amazon.com/prescriptive-guidance/latest/dynamodb-global-tables/faq.html).
- * The view type is the table's, NEW_AND_OLD_IMAGES (`infra/lambda/commons/tableSchema.ts`); the shape
+ * The view type is the table's, NEW_AND_OLD_IMAGES (`contract/paymentsTable.ts`); the shape
  * is the `Record` of the DynamoDB Streams API as Lambda delivers it (`aws-lambda`'s `DynamoDBRecord`):
  * eventName INSERT | MODIFY | REMOVE, `ApproximateCreationDateTime` in epoch seconds "rounded down to
  * the closest second", an increasing `SequenceNumber`

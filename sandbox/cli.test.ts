@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { HANDLERS } from '../infra/lambdaCode';
+import { HANDLERS } from '../contract';
 import { parseCli } from './cli';
 import { SandboxControlClient } from './controlClient';
 import { startSandbox } from './sandbox';

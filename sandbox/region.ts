@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { credentialsTableInput } from '../infra/lambda/commons/credentials';
-import { paymentsTableInput } from '../infra/lambda/commons/tableSchema';
-import { HANDLERS } from '../infra/lambdaCode';
+import { resourceEnvironment } from '../contract/environment';
+import { paymentsTableInput } from '../contract/paymentsTable';
+import { HANDLER_SIZING, handlerKey, HANDLERS, type HandlerName } from '../contract';
 import { startS3Front, type S3Front } from '../localaws/s3Front';
 import { resourceName } from '../infra/naming';
 import { ApiGatewayEmulator, type ApiHandler, type ApiRoute, type RequestAuthorizerHandler } from '../localaws/apiGateway';
@@ -153,10 +154,10 @@ class Region {
       deadLetter: { queue: dlq, maxReceiveCount: c.maxReceiveCount },
     });
 
-    // SSM: the maintenance flag (the drill switch), off.
+    // SSM: the manual failover flag (the drill switch), off.
     this.ssm = new SsmEmulator(c.region);
     const ssm = await this.ssm.start();
-    this.ssm.put(c.maintenanceParameter, 'false');
+    this.ssm.put(c.manualFailoverParameter, 'false');
 
     // The API listens now (its routes come with `connectPeer`), so the parent learns every endpoint.
     this.api = new ApiGatewayEmulator({
@@ -209,41 +210,42 @@ class Region {
       AWS_ENDPOINT_URL_SQS: e.sqsUrl,
       AWS_ENDPOINT_URL_SSM: e.ssm,
       S3_FORCE_PATH_STYLE: 'true',
-      TABLE_NAME: c.tableName,
-      RETRY_QUEUE_URL: e.retryQueueUrl,
-      TRANSACTION_LOG_BUCKET: c.bucket,
-      MAINTENANCE_PARAMETER: c.maintenanceParameter,
-      PARAMETER_PATH: c.parameterPath,
-      CREDENTIALS_TABLE_NAME: c.credentialsTableName,
-      // The peer region (commons/config.ts readPeerConfig): its replica, retry queue and marker bucket.
-      PEER_REGION: peer.region,
-      PEER_RETRY_QUEUE_URL: peer.retryQueueUrl,
-      PENDING_BUCKET: c.bucket,
-      PEER_PENDING_BUCKET: peer.bucket,
+      // This region's resources and the peer's (replica, retry queue, marker bucket), as the stack wires them.
+      ...resourceEnvironment({
+        tableName: c.tableName,
+        retryQueueUrl: e.retryQueueUrl,
+        bucket: c.bucket,
+        peerRegion: peer.region,
+        peerRetryQueueUrl: peer.retryQueueUrl,
+        peerBucket: peer.bucket,
+        credentialsTableName: c.credentialsTableName,
+        parameterPath: c.parameterPath,
+      }),
       PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodb,
       PEER_ENDPOINT_URL_SQS: peer.sqs,
       PEER_ENDPOINT_URL_S3: peer.s3,
     });
     delete process.env.AWS_PROFILE;
 
-    const fn = (name: string, timeoutMs: number, memoryMB = 512): FunctionSpec => ({
-      functionName: resourceName(name, c.environmentSuffix, c.region),
+    // Each function sized as the stack deploys it (the service contract's HANDLER_SIZING).
+    const fn = (name: HandlerName): FunctionSpec => ({
+      functionName: resourceName(handlerKey(name), c.environmentSuffix, c.region),
       region: c.region,
-      memoryMB,
-      timeoutMs,
+      memoryMB: HANDLER_SIZING[name].memorySize,
+      timeoutMs: HANDLER_SIZING[name].timeout * 1000,
     });
     const handler = (name: string): string => join(c.handlersDir, name);
-    const authorizer = { fn: fn('authorizer', c.apiTimeoutMs, 256), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
+    const authorizer = { fn: fn('authorizer'), handler: loadHandler<RequestAuthorizerHandler>(handler('authorizer')), identityHeader: 'Authorization' };
     this.routes.push(
-      { method: 'POST', resource: '/payments', fn: fn('create-payment', c.apiTimeoutMs), authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
-      { method: 'GET', resource: '/payments/{id}', fn: fn('get-payment', c.apiTimeoutMs), authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
-      { method: 'GET', resource: '/health', fn: fn('health', c.healthTimeoutMs, 256), handler: loadHandler<ApiHandler>(handler('health')) },
+      { method: 'POST', resource: '/payments', fn: fn('createPayment'), authorizer, handler: loadHandler<ApiHandler>(handler('createPayment')) },
+      { method: 'GET', resource: '/payments/{id}', fn: fn('getPayment'), authorizer, handler: loadHandler<ApiHandler>(handler('getPayment')) },
+      { method: 'GET', resource: '/health', fn: fn('health'), handler: loadHandler<ApiHandler>(handler('health')) },
     );
     this.esm = new EventSourceMapping({
       sqs: this.sqs,
       queue: e.retryQueue,
       region: c.region,
-      fn: fn('retry-processor', c.retryProcessorTimeoutMs),
+      fn: fn('retryProcessor'),
       handler: loadHandler<SqsHandler>(handler('retryProcessor')),
       batchSize: c.batchSize,
       pollMs: 20,
@@ -253,7 +255,7 @@ class Region {
     const consumerFile = streamConsumerFile(c);
     if (consumerFile && this.stream) {
       this.stream.setConsumer({
-        fn: fn('transaction-log-writer', c.streamConsumerTimeoutMs),
+        fn: fn('transactionLogWriter'),
         handler: loadHandler<StreamHandler>(consumerFile),
       });
       this.stream.start();

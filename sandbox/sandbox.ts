@@ -9,6 +9,7 @@
  * `replication-delay` faults) are wall-clock milliseconds as given.
  */
 import { join } from 'node:path';
+import { manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_PREFIX, TRANSACTION_LOG_STREAM } from '../contract';
 import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
 import { bucketName, parameterPath, resourceName } from '../infra/naming';
 import { ControlServer } from './control';
@@ -63,28 +64,15 @@ export interface SandboxHandle {
 }
 
 const REPO_ROOT = join(__dirname, '..');
-// Names and figures follow the stack's (`infra/program.ts`, `infra/components/*.ts`, via `infra/naming.ts`).
+// Names follow the stack's (`infra/naming.ts`); sizing, queue and stream settings and the functions'
+// environment are the service contract's (contract/), as the stack deploys them.
 
 /** The stage the stack deploys (`PaymentApi` default `stageName`). */
 export const STAGE = 'v1';
 /** The account id the sandbox pretends to run in (part of bucket names and ARNs). */
 export const SANDBOX_ACCOUNT_ID = '000000000000';
-/** The stack's function timeouts (`HANDLER_SPECS` in infra/components/region.ts). */
-const API_TIMEOUT_MS = 10_000;
-const HEALTH_TIMEOUT_MS = 5_000;
-const RETRY_PROCESSOR_TIMEOUT_MS = 30_000;
-/** The stack's retry queue (`RetryQueues` defaults). */
-const VISIBILITY_TIMEOUT_SECONDS = 180;
-const MAX_RECEIVE_COUNT = 5;
-const BATCH_SIZE = 10;
-/**
- * The stack's stream event source mapping batch size (`TRANSACTION_LOG_STREAM_SETTINGS.batchSize` in
- * infra/components/transactionLogStream.ts, not imported here: it loads @pulumi/aws; a test keeps
- * the two equal). Its batching window is not emulated: records are delivered as they arrive.
- */
-export const STREAM_BATCH_SIZE = 10_000;
-/** The stream consumer's function timeout. */
-const STREAM_CONSUMER_TIMEOUT_MS = 60_000;
+/** The stack's stream event source mapping batch size. Its batching window is not emulated: records are delivered as they arrive. */
+export const STREAM_BATCH_SIZE = TRANSACTION_LOG_STREAM.batchSize;
 /** Powertools Parameters' default cache age, seconds. */
 const PARAMETERS_MAX_AGE_SECONDS = 5;
 
@@ -102,15 +90,9 @@ export function regionConfig(
 ): RegionConfig {
   const suffix = settings.environmentSuffix;
   const path = parameterPath(PROJECT, suffix, region);
-  const env: Record<string, string> = {
-    TRANSACTION_LOG_PREFIX: 'transactions/',
-    MAX_AMOUNT_MINOR: String(settings.maxAmountMinor),
-    ALLOWED_CURRENCIES: settings.allowedCurrencies.join(','),
-    IDEMPOTENCY_TTL_SECONDS: '86400',
-    POWERTOOLS_SERVICE_NAME: 'payments',
-    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  };
+  // The settings-derived half of the functions' environment; each region adds its resources' half
+  // (`resourceEnvironment`, sandbox/region.ts) once its engines run.
+  const env: Record<string, string> = serviceEnvironment(settings);
   // The parameter cache is AWS-facing timing too: scale it with the health checks (0 disables it).
   if (timeScale < 1) env.POWERTOOLS_PARAMETERS_MAX_AGE = String(Math.floor(PARAMETERS_MAX_AGE_SECONDS * timeScale));
   return {
@@ -122,24 +104,20 @@ export function regionConfig(
     bucket: bucketName('transaction-logs', suffix, region, SANDBOX_ACCOUNT_ID),
     retryQueueName: resourceName('payments-retry', suffix, region),
     deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-    maintenanceParameter: `${path}maintenance`,
+    manualFailoverParameter: manualFailoverParameterName(path),
     parameterPath: path,
     timeScale,
     handlersDir,
     env,
     environmentSuffix: suffix,
-    apiTimeoutMs: API_TIMEOUT_MS,
-    healthTimeoutMs: HEALTH_TIMEOUT_MS,
-    retryProcessorTimeoutMs: RETRY_PROCESSOR_TIMEOUT_MS,
-    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    batchSize: BATCH_SIZE,
+    visibilityTimeoutSeconds: RETRY_QUEUE.visibilityTimeoutSeconds,
+    maxReceiveCount: RETRY_QUEUE.maxReceiveCount,
+    batchSize: RETRY_QUEUE.batchSize,
     objectReplication,
     consistencyMode,
     accountId: SANDBOX_ACCOUNT_ID,
     ...(streamConsumer !== undefined ? { streamConsumer } : {}),
     streamBatchSize: STREAM_BATCH_SIZE,
-    streamConsumerTimeoutMs: STREAM_CONSUMER_TIMEOUT_MS,
     credentialsTableName: resourceName('merchant-credentials', suffix),
     credentialRecords,
   };
@@ -184,7 +162,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const objectReplication = opts.objectReplication ?? true;
   const roles: [string, RegionRole][] = [
     [settings.primaryRegion, 'primary'],
-    [settings.secondaryRegion, 'secondary'],
+    [settings.drRegion, 'secondary'],
   ];
 
   const seeded = seedMerchants(opts.merchants ?? DEFAULT_SANDBOX_MERCHANTS);
@@ -203,13 +181,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const replicator = new Replicator(processes, baseDelayMs, consistencyMode);
   const streams: Record<string, StreamState> = {};
   for (const p of processes) p.onStreamState((s) => (streams[p.region] = s));
-  const logPrefix = processes[0]?.config.env.TRANSACTION_LOG_PREFIX;
-  if (logPrefix === undefined) throw new Error('the sandbox regions have no TRANSACTION_LOG_PREFIX');
-  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator, logPrefix) : undefined;
+  // As the stack's replication rules: only the transaction logs replicate.
+  const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator, TRANSACTION_LOG_PREFIX) : undefined;
   const faults = new FaultInjector(
     regions,
     replicator,
-    new Map(processes.map((p) => [p.region, p.config.maintenanceParameter])),
+    new Map(processes.map((p) => [p.region, p.config.manualFailoverParameter])),
     () => objectReplicator?.resume(),
   );
   const intervalMs = settings.healthCheckIntervalSeconds * 1000 * timeScale;
@@ -229,7 +206,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       endpoints,
       startedAt,
       consistencyMode,
-      routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.secondaryRegion, history: [...frontDoor.routingHistory] },
+      routing: { target: frontDoor.target, primary: settings.primaryRegion, secondary: settings.drRegion, history: [...frontDoor.routingHistory] },
       health: frontDoor.health(),
       replication: { baseDelayMs, ...replication, ...(objectReplicator ? { objects: objectReplicator.state() } : {}) },
       ...(consistencyMode === 'strong' ? { strongConsistency: replicator.strongState() } : {}),
@@ -284,7 +261,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         bucket: p.config.bucket,
         retryQueueUrl: p.info.retryQueueUrl,
         deadLetterQueueUrl: p.info.deadLetterQueueUrl,
-        maintenanceParameter: p.config.maintenanceParameter,
+        manualFailoverParameter: p.config.manualFailoverParameter,
       };
     }
     endpoints = {

@@ -1,68 +1,13 @@
 /**
  * Public and internal types of the local two-region sandbox.
- * Public: `SandboxEndpoints` (the ready line and `GET /state` `.endpoints`), `SandboxState`, `FaultSpec`.
+ * Public: `SandboxEndpoints` (the ready line and `GET /state` `.endpoints`: the service contract's,
+ * contract/sandboxReadyLine.ts), `SandboxState`, `FaultSpec`.
  * Internal: the messages exchanged between the parent process and each region's child process.
  */
 
-export type RegionRole = 'primary' | 'secondary';
-
-/**
- * The global table's consistency mode (`settings.consistencyMode` of the stack): `strong` emulates
- * multi-Region strong consistency (MRSC, two replicas and a witness), `eventual` multi-Region eventual
- * consistency (MREC, asynchronous, last writer wins). See docs/sandbox.md.
- */
-export type ConsistencyMode = 'strong' | 'eventual';
-export const CONSISTENCY_MODES: readonly ConsistencyMode[] = ['strong', 'eventual'];
-
-/** One region's endpoints, as printed in the ready line. */
-export interface RegionEndpoints {
-  role: RegionRole;
-  /** API base URL including the stage, e.g. `http://127.0.0.1:PORT/v1`, so `POST {api}/payments` works. */
-  api: string;
-  /** The region's DynamoDB endpoint (dynalite behind the sandbox's throttling/change-feed front end). */
-  dynamodb: string;
-  /** The region's S3 endpoint (s3rver, path-style). */
-  s3: string;
-  /** The region's SQS endpoint (emulated, AWS JSON 1.0 protocol). */
-  sqs: string;
-  /** The region's SSM endpoint (emulated, AWS JSON 1.1 protocol). */
-  ssm: string;
-  /** The transaction-log bucket in this region. */
-  bucket: string;
-  retryQueueUrl: string;
-  deadLetterQueueUrl: string;
-  /** SSM parameter holding the region's maintenance flag (`true`/`false`). */
-  maintenanceParameter: string;
-}
-
-/**
- * A test merchant seeded in the sandbox's credentials table (both regions): the headers that
- * authenticate it against the sandbox's payment API (`Authorization: Bearer <credential>`).
- */
-export interface SandboxMerchant {
-  merchantId: string;
-  headers: Record<string, string>;
-}
-
-/** Everything a client needs to use a running sandbox; the ready line is `{ event: 'sandbox.ready', ...endpoints }`. */
-export interface SandboxEndpoints {
-  /** Route 53 failover emulation: `POST {frontDoor}/payments` reaches the region the failover record answers with. */
-  frontDoor: string;
-  /** Control interface: `GET /state`, `POST /faults`, `DELETE /faults`, `DELETE /faults/<fault>/<region>`. */
-  control: string;
-  timeScale: number;
-  stack: string;
-  /** The global table's consistency mode the sandbox emulates (the stack's, unless overridden). */
-  consistencyMode: ConsistencyMode;
-  /** The configured (real-time) Route 53 health-check figures; the sandbox runs them scaled by `timeScale`. */
-  healthCheck: { intervalSeconds: number; failureThreshold: number };
-  tableName: string;
-  /** API Gateway stage name (the last path segment of each region's `api`). */
-  stage: string;
-  /** Test merchants and the headers that authenticate each (payment routes run the real authorizer). */
-  merchants: SandboxMerchant[];
-  regions: Record<string, RegionEndpoints>;
-}
+export type { ConsistencyMode, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxMerchant } from '../contract/sandboxReadyLine';
+export { CONSISTENCY_MODES } from '../contract/sandboxReadyLine';
+import type { ConsistencyMode, RegionRole, SandboxEndpoints } from '../contract/sandboxReadyLine';
 
 export type FaultKind = 'region-down' | 'health-failing' | 'replication-stalled' | 'replication-delay' | 'throttling';
 export const FAULT_KINDS: readonly FaultKind[] = ['region-down', 'health-failing', 'replication-stalled', 'replication-delay', 'throttling'];
@@ -244,7 +189,8 @@ export interface RegionConfig {
   bucket: string;
   retryQueueName: string;
   deadLetterQueueName: string;
-  maintenanceParameter: string;
+  /** The region's manual failover flag (SSM). */
+  manualFailoverParameter: string;
   parameterPath: string;
   timeScale: number;
   /** Directory holding `createPayment.ts`, `getPayment.ts`, `health.ts`, `retryProcessor.ts`. */
@@ -253,9 +199,6 @@ export interface RegionConfig {
   env: Record<string, string>;
   /** The stack's suffix (function names are `<handler>-<suffix>-<region>`). */
   environmentSuffix: string;
-  apiTimeoutMs: number;
-  healthTimeoutMs: number;
-  retryProcessorTimeoutMs: number;
   /** Retry queue visibility timeout in (real) seconds; the emulator scales it by `timeScale`. */
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
@@ -271,7 +214,6 @@ export interface RegionConfig {
    */
   streamConsumer?: string;
   streamBatchSize: number;
-  streamConsumerTimeoutMs: number;
   /** The merchant credentials table (same name in both regions) and its seeded records (hashes only). */
   credentialsTableName: string;
   credentialRecords: Record<string, string>[];

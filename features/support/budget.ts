@@ -42,8 +42,8 @@ export function budgetFromOutputs(outputs: Record<string, unknown>): DrBudget | 
     rtoSeconds: need(b.rtoSeconds, 'rtoSeconds'),
     // null: eventual mode has no RPO bound (infra/budget.ts).
     rpoSeconds: b.rpoSeconds === null ? null : need(b.rpoSeconds, 'rpoSeconds'),
-    rtoTargetSeconds: need(b.rtoTargetSeconds, 'rtoTargetSeconds'),
-    rpoTargetSeconds: need(b.rpoTargetSeconds, 'rpoTargetSeconds'),
+    rtoObjectiveSeconds: need(b.rtoObjectiveSeconds, 'rtoObjectiveSeconds'),
+    rpoObjectiveSeconds: need(b.rpoObjectiveSeconds, 'rpoObjectiveSeconds'),
     rto: {
       detectionSeconds: need(b.rto.detectionSeconds, 'rto.detectionSeconds'),
       propagationSeconds: need(b.rto.propagationSeconds, 'rto.propagationSeconds'),
@@ -57,7 +57,7 @@ export function budgetFromOutputs(outputs: Record<string, unknown>): DrBudget | 
       alarmWindowSeconds: need(b.rpo.alarmWindowSeconds, 'rpo.alarmWindowSeconds'),
     },
     transactionLogRpoSeconds: need(b.transactionLogRpoSeconds, 'transactionLogRpoSeconds'),
-    withinTargets: b.withinTargets === true,
+    withinObjectives: b.withinObjectives === true,
   };
   if (problems.length > 0) throw new Error(`the stack output drBudget lacks ${problems.join(', ')} (infra/budget.ts)`);
   return budget;
@@ -70,7 +70,7 @@ export function rpoBudgetText(budget: DrBudget): string {
 
 /** The business objectives the budget is held to (RTO 15 min, RPO 5 min), seconds. */
 export function objectives(budget: DrBudget): { rtoObjectiveSeconds: number; rpoObjectiveSeconds: number } {
-  return { rtoObjectiveSeconds: budget.rtoTargetSeconds, rpoObjectiveSeconds: budget.rpoTargetSeconds };
+  return { rtoObjectiveSeconds: budget.rtoObjectiveSeconds, rpoObjectiveSeconds: budget.rpoObjectiveSeconds };
 }
 
 /** Which terms of the stack's RTO or RPO budget a figure is judged against, and which the target did not exercise (with why). */

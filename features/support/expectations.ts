@@ -206,7 +206,7 @@ function arns(r: RegionalResources) {
     /** A pending-payment marker (202 PENDING payments, `pending/<transactionId>.json`). */
     marker: `arn:aws:s3:::${r.bucketName}/pending/dr-verification.json`,
     bucket: `arn:aws:s3:::${r.bucketName}`,
-    manualFailoverFlag: r.manualFailoverParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}maintenance`,
+    manualFailoverFlag: r.manualFailoverParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}manual-failover`,
     parameter: `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}table-name`,
     retryQueue: r.retryQueueArn,
   };

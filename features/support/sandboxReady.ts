@@ -3,26 +3,16 @@
  * docs/sandbox.md "The ready line") into a typed value, so a contract drift fails with a clear
  * message instead of an undefined deep inside a step.
  */
+import type { RegionEndpoints, SandboxMerchant } from '../../contract/sandboxReadyLine';
 import { isObject, num, str } from './http';
 
-export interface SandboxRegion {
-  role: 'primary' | 'secondary';
-  api: string;
-  dynamodb: string;
-  s3: string;
-  sqs: string;
-  ssm: string;
-  bucket: string;
-  retryQueueUrl: string;
-  /** SSM parameter holding the region's maintenance flag, when the sandbox names it. */
-  maintenanceParameter?: string;
-}
+export type { SandboxMerchant } from '../../contract/sandboxReadyLine';
 
-/** A seeded test merchant and the headers that authenticate it (the ready line's `merchants`). */
-export interface SandboxMerchant {
-  merchantId: string;
-  headers: Record<string, string>;
-}
+/**
+ * One region of the ready line (the service contract's `RegionEndpoints`), as the suite reads it:
+ * the dead-letter queue is not used and the manual failover flag is optional.
+ */
+export type SandboxRegion = Omit<RegionEndpoints, 'deadLetterQueueUrl' | 'manualFailoverParameter'> & { manualFailoverParameter?: string };
 
 export interface SandboxReady {
   frontDoor: string;
@@ -67,7 +57,7 @@ export function parseSandboxReady(value: unknown): SandboxReady {
       ssm: str(r.ssm) ?? '',
       bucket: need(str(r.bucket), `regions.${name}.bucket`),
       retryQueueUrl: str(r.retryQueueUrl) ?? '',
-      maintenanceParameter: str(r.maintenanceParameter),
+      manualFailoverParameter: str(r.manualFailoverParameter),
     };
   }
   const roles = Object.values(regions).map((r) => r.role).sort();

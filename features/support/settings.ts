@@ -6,5 +6,5 @@ import type { StackSettings } from '../../infra/settings';
 
 /** The stack's DR region (stack setting `payments-dr:drRegion`). */
 export function drRegionOf(settings: StackSettings): string {
-  return settings.secondaryRegion;
+  return settings.drRegion;
 }

@@ -151,7 +151,7 @@ describe('control expectations', () => {
           TABLE_NAME: 'payments',
           RETRY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/retry-1',
           TRANSACTION_LOG_BUCKET: 'logs-1',
-          MAINTENANCE_PARAMETER: '/payments-dr/dev/us-east-1/maintenance',
+          MANUAL_FAILOVER_PARAMETER: '/payments-dr/dev/us-east-1/manual-failover',
           PARAMETER_PATH: '/payments-dr/dev/us-east-1/',
         },
       },
@@ -176,7 +176,7 @@ describe('control expectations', () => {
     assert.equal(own.accountId, '123456789012');
     assert.equal(own.tableArn, 'arn:aws:dynamodb:us-east-1:123456789012:table/payments');
     assert.equal(own.retryQueueArn, 'arn:aws:sqs:us-east-1:123456789012:retry-1');
-    assert.equal(own.manualFailoverParameterArn, 'arn:aws:ssm:us-east-1:123456789012:parameter/payments-dr/dev/us-east-1/maintenance');
+    assert.equal(own.manualFailoverParameterArn, 'arn:aws:ssm:us-east-1:123456789012:parameter/payments-dr/dev/us-east-1/manual-failover');
   });
 
   it('accepts the ReplicationLatency alarm at 30 s in milliseconds, and explains each way it can be wrong', () => {

@@ -128,10 +128,10 @@ describe('live target: configuration through the AWS APIs', () => {
 });
 
 describe('live target: the failover drill mechanism', () => {
-  it('flips the maintenance flag and restores the value it found, not a guessed one', async () => {
+  it('flips the manual failover flag and restores the value it found, not a guessed one', async () => {
     const { clients, calls } = doubles({
       ssm: {
-        GetParameterCommand: () => ({ Parameter: { Name: '/payments-dr/dev/us-east-1/maintenance', Value: 'false' } }),
+        GetParameterCommand: () => ({ Parameter: { Name: '/payments-dr/dev/us-east-1/manual-failover', Value: 'false' } }),
         PutParameterCommand: () => ({ Version: 2 }),
       },
     });
@@ -140,8 +140,8 @@ describe('live target: the failover drill mechanism', () => {
     await restore.restore();
     const puts = calls.filter((c) => c.command === 'PutParameterCommand').map((c) => [c.region, c.input.Name, c.input.Value]);
     assert.deepEqual(puts, [
-      ['us-east-1', '/payments-dr/dev/us-east-1/maintenance', 'true'],
-      ['us-east-1', '/payments-dr/dev/us-east-1/maintenance', 'false'],
+      ['us-east-1', '/payments-dr/dev/us-east-1/manual-failover', 'true'],
+      ['us-east-1', '/payments-dr/dev/us-east-1/manual-failover', 'false'],
     ]);
   });
 

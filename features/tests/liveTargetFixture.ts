@@ -34,7 +34,7 @@ export const OUTPUTS: Record<string, unknown> = {
     'us-east-1': `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-1`,
     'us-east-2': `https://sqs.us-east-2.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-2`,
   },
-  maintenanceParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/maintenance', 'us-east-2': '/payments-dr/dev/us-east-2/maintenance' },
+  manualFailoverParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/manual-failover', 'us-east-2': '/payments-dr/dev/us-east-2/manual-failover' },
   hostedZoneId: 'Z0123456789ABC',
   hostedZoneName: 'payments-dev.example.com',
   drBudget: computeDrBudget({ healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, dnsTtlSeconds: 60, customDomainsEnabled: true, consistencyMode: 'eventual' }),

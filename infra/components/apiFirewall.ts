@@ -40,10 +40,10 @@ export interface ApiFirewallArgs {
   stageArn: pulumi.Input<string>;
   /** Stage name: the health route is `/health` (custom domain) or `/<stage>/health` (execute-api). Required. */
   stageName: string;
-  /** Requests per source IP per 5 minutes on the payment routes. Default 6000. */
-  rateLimitPerIp?: number;
-  /** Retention of the WAF log group, days. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Requests per source IP per 5 minutes on the payment routes (the stack setting `wafRateLimitPerIp`). Required. */
+  rateLimitPerIp: number;
+  /** Retention of the WAF log group, days (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -94,7 +94,7 @@ export class ApiFirewall extends pulumi.ComponentResource {
             action: { block: {} },
             statement: {
               rateBasedStatement: {
-                limit: args.rateLimitPerIp ?? 6000,
+                limit: args.rateLimitPerIp,
                 aggregateKeyType: 'IP',
                 evaluationWindowSec: WAF_EVALUATION_WINDOW_SECONDS,
                 scopeDownStatement: notHealth,
@@ -121,7 +121,7 @@ export class ApiFirewall extends pulumi.ComponentResource {
     // https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
     const logs = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { region, name: `aws-waf-logs-${aclName}`, retentionInDays: args.logRetentionDays ?? 365, tags: args.tags },
+      { region, name: `aws-waf-logs-${aclName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
       { parent: this },
     );
     new aws.wafv2.WebAclLoggingConfiguration(

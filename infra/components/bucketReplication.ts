@@ -18,6 +18,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { BUDGET_CONSTANTS } from '../budget';
 import { assumeRolePolicy, policyJson } from '../iam';
 import { resourceName } from '../naming';
+import { anyOccurrence, notifyingAlarm, type AlarmOwner } from './alarms';
 
 export interface ReplicatedBucket {
   region: string;
@@ -36,8 +37,6 @@ export interface CrossRegionReplicationArgs {
   buckets: ReplicatedBucket[];
   /** Key prefix of the objects that replicate (non-empty, e.g. `transactions/`). Required. */
   objectPrefix: string;
-  /** RTC threshold in minutes (S3 accepts only 15). Default 15. */
-  replicationTimeMinutes?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -51,7 +50,8 @@ export class CrossRegionReplication extends pulumi.ComponentResource {
     if (args.buckets.length < 2) throw new Error('CrossRegionReplication needs at least two buckets');
     if (args.objectPrefix === '' || args.objectPrefix.startsWith('/')) throw new Error(`CrossRegionReplication objectPrefix must be a non-empty key prefix, got "${args.objectPrefix}"`);
     const suffix = args.environmentSuffix;
-    const minutes = args.replicationTimeMinutes ?? BUDGET_CONSTANTS.s3ReplicationTimeControlSeconds / 60;
+    // Replication Time Control's threshold: S3 accepts only 15 minutes.
+    const minutes = BUDGET_CONSTANTS.s3ReplicationTimeControlSeconds / 60;
     const bucketArns = args.buckets.map((b) => b.bucketArn);
     // Object keys are data: the replicated prefix of exactly these buckets.
     const objectArns = args.buckets.map((b) => pulumi.interpolate`${b.bucketArn}/${args.objectPrefix}*`);
@@ -113,54 +113,24 @@ export class CrossRegionReplication extends pulumi.ComponentResource {
         );
 
         const dimensions = { SourceBucket: source.bucketName, DestinationBucket: destination.bucketName, RuleId: ruleId };
-        const actions = [source.alarmTopicArn];
-        const latencyName = resourceName(`s3-replication-latency-to-${destination.region}`, suffix, source.region);
-        const latency = new aws.cloudwatch.MetricAlarm(
-          `${name}-${source.region}-to-${destination.region}-latency`,
-          {
-            region: source.region,
-            name: latencyName,
-            alarmDescription: `Transaction logs from ${source.region} reach ${destination.region} later than the ${minutes}-minute RTC threshold (runbook: S3 replication)`,
-            namespace: 'AWS/S3',
-            metricName: 'ReplicationLatency',
-            dimensions,
-            statistic: 'Maximum',
-            period: 300,
-            evaluationPeriods: 1,
-            // ReplicationLatency is reported in seconds.
-            threshold: minutes * 60,
-            comparisonOperator: 'GreaterThanThreshold',
-            treatMissingData: 'notBreaching',
-            alarmActions: actions,
-            okActions: actions,
-            tags: args.tags,
-          },
-          { parent: this },
-        );
-        this.alarmArns[latencyName] = latency.arn;
-        const failedName = resourceName(`s3-replication-failed-to-${destination.region}`, suffix, source.region);
-        const failed = new aws.cloudwatch.MetricAlarm(
-          `${name}-${source.region}-to-${destination.region}-failed`,
-          {
-            region: source.region,
-            name: failedName,
-            alarmDescription: `Transaction-log objects from ${source.region} failed to replicate to ${destination.region} (runbook: S3 replication)`,
-            namespace: 'AWS/S3',
-            metricName: 'OperationsFailedReplication',
-            dimensions,
-            statistic: 'Sum',
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: 'GreaterThanThreshold',
-            treatMissingData: 'notBreaching',
-            alarmActions: actions,
-            okActions: actions,
-            tags: args.tags,
-          },
-          { parent: this },
-        );
-        this.alarmArns[failedName] = failed.arn;
+        const owner: AlarmOwner = { parent: this, region: source.region, topicArn: source.alarmTopicArn, tags: args.tags, alarmArns: this.alarmArns };
+        notifyingAlarm(owner, `${name}-${source.region}-to-${destination.region}-latency`, resourceName(`s3-replication-latency-to-${destination.region}`, suffix, source.region), {
+          alarmDescription: `Transaction logs from ${source.region} reach ${destination.region} later than the ${minutes}-minute RTC threshold (runbook: S3 replication)`,
+          namespace: 'AWS/S3',
+          metricName: 'ReplicationLatency',
+          dimensions,
+          statistic: 'Maximum',
+          period: 300,
+          evaluationPeriods: 1,
+          // ReplicationLatency is reported in seconds.
+          threshold: minutes * 60,
+          comparisonOperator: 'GreaterThanThreshold',
+          treatMissingData: 'notBreaching',
+        });
+        notifyingAlarm(owner, `${name}-${source.region}-to-${destination.region}-failed`, resourceName(`s3-replication-failed-to-${destination.region}`, suffix, source.region), {
+          alarmDescription: `Transaction-log objects from ${source.region} failed to replicate to ${destination.region} (runbook: S3 replication)`,
+          ...anyOccurrence({ namespace: 'AWS/S3', metricName: 'OperationsFailedReplication', dimensions }, 'Sum', 300),
+        });
       }
     }
     this.registerOutputs({ roleArn: this.role.arn });

@@ -9,7 +9,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { HANDLERS, handlerCode } from '../lambdaCode';
+import { HANDLERS } from '../../contract';
+import { handlerCode } from '../lambdaCode';
 import { REPO_ROOT } from '../settings';
 import { cnameConflicts, type DeclaredRecordSet } from './dnsFailover';
 

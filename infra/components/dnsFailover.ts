@@ -23,7 +23,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { resourceName } from '../naming';
-import type { FailoverTarget } from './paymentApi';
+import { notifyingAlarm, type AlarmOwner } from './alarms';
+import type { RegionalAliasTarget } from './paymentApi';
 
 /** Route 53 health-check metrics exist only in this region. */
 export const HEALTH_CHECK_METRICS_REGION = 'us-east-1';
@@ -35,8 +36,8 @@ export interface FailoverEndpoint {
   /** Host and path checked over HTTPS on port 443. */
   healthCheckFqdn: pulumi.Input<string>;
   healthCheckPath: string;
-  /** What the failover record answers for this region; absent: no failover records at all. */
-  target?: FailoverTarget;
+  /** Route 53's AliasTarget of this endpoint's failover record (the regional custom domain); absent: no failover records at all. */
+  aliasTarget?: RegionalAliasTarget;
 }
 
 /** The standby-takes-over switch the primary's record is gated on. */
@@ -57,10 +58,10 @@ export interface DnsFailoverArgs {
   hostname: string;
   /** Exactly one primary and one secondary endpoint. Required. */
   endpoints: FailoverEndpoint[];
-  /** Route 53 request interval, 10 or 30 seconds. Default 10. */
-  healthCheckIntervalSeconds?: number;
-  /** Consecutive failures before unhealthy. Default 3. */
-  healthCheckFailureThreshold?: number;
+  /** Route 53 request interval, 10 or 30 seconds (the stack setting). Required. */
+  healthCheckIntervalSeconds: number;
+  /** Consecutive failures before unhealthy (the stack setting). Required. */
+  healthCheckFailureThreshold: number;
   /** The DR region's failover switch gating the primary record. Required. */
   failoverSwitch: FailoverSwitch;
   /** SNS topic in us-east-1 for the health-check alarms. Required. */
@@ -84,7 +85,7 @@ export class DnsFailover extends pulumi.ComponentResource {
     const roles = args.endpoints.map((e) => e.role).sort().join(',');
     if (roles !== 'primary,secondary') throw new Error(`DnsFailover needs exactly one primary and one secondary endpoint, got ${roles}`);
     const suffix = args.environmentSuffix;
-    const withRecords = args.endpoints.every((e) => e.target !== undefined);
+    const withRecords = args.endpoints.every((e) => e.aliasTarget !== undefined);
     this.recordsCreated = withRecords;
     const tagged = (name: string) => pulumi.output(args.tags ?? {}).apply((t) => ({ ...t, Name: name }));
 
@@ -111,6 +112,7 @@ export class DnsFailover extends pulumi.ComponentResource {
       gateChildren.push(arcCheck.id);
     }
 
+    const alarmOwner: AlarmOwner = { parent: this, region: HEALTH_CHECK_METRICS_REGION, topicArn: args.alarmTopicArn, tags: args.tags, alarmArns: this.alarmArns };
     for (const endpoint of args.endpoints) {
       const healthCheck = new aws.route53.HealthCheck(
         `${name}-${endpoint.role}-health-check`,
@@ -119,8 +121,8 @@ export class DnsFailover extends pulumi.ComponentResource {
           fqdn: endpoint.healthCheckFqdn,
           port: 443,
           resourcePath: endpoint.healthCheckPath,
-          requestInterval: args.healthCheckIntervalSeconds ?? 10,
-          failureThreshold: args.healthCheckFailureThreshold ?? 3,
+          requestInterval: args.healthCheckIntervalSeconds,
+          failureThreshold: args.healthCheckFailureThreshold,
           enableSni: true,
           measureLatency: true,
           tags: tagged(resourceName(`${endpoint.role}-health-check`, suffix, endpoint.region)),
@@ -147,7 +149,7 @@ export class DnsFailover extends pulumi.ComponentResource {
         this.primaryGateHealthCheckId = gate.id;
         recordCheckId = gate.id;
       }
-      if (endpoint.target !== undefined && withRecords) {
+      if (endpoint.aliasTarget !== undefined && withRecords) {
         new aws.route53.Record(
           `${name}-${endpoint.role}-record`,
           {
@@ -157,39 +159,28 @@ export class DnsFailover extends pulumi.ComponentResource {
             failoverRoutingPolicies: [{ type: endpoint.role === 'primary' ? 'PRIMARY' : 'SECONDARY' }],
             healthCheckId: recordCheckId,
             type: 'A',
-            aliases: [{ name: endpoint.target.name, zoneId: endpoint.target.zoneId, evaluateTargetHealth: true }],
+            aliases: [{ name: endpoint.aliasTarget.name, zoneId: endpoint.aliasTarget.zoneId, evaluateTargetHealth: true }],
           },
           { parent: this },
         );
       }
 
-      const alarmName = resourceName(`${endpoint.role}-health-check-failed`, suffix, HEALTH_CHECK_METRICS_REGION);
-      const alarm = new aws.cloudwatch.MetricAlarm(
-        `${name}-${endpoint.role}-health-alarm`,
-        {
-          region: HEALTH_CHECK_METRICS_REGION,
-          name: alarmName,
-          alarmDescription:
-            endpoint.role === 'primary'
-              ? `Route 53 sees the primary (${endpoint.region}) as unhealthy: traffic is failing over to the secondary (runbook: primary health check)`
-              : `Route 53 sees the secondary (${endpoint.region}) as unhealthy: there is no healthy standby (runbook: secondary health check)`,
-          namespace: 'AWS/Route53',
-          metricName: 'HealthCheckStatus',
-          dimensions: { HealthCheckId: healthCheck.id },
-          statistic: 'Minimum',
-          period: 60,
-          evaluationPeriods: 1,
-          threshold: 1,
-          comparisonOperator: 'LessThanThreshold',
-          // A health check that reports nothing is as bad as one that fails.
-          treatMissingData: 'breaching',
-          alarmActions: [args.alarmTopicArn],
-          okActions: [args.alarmTopicArn],
-          tags: args.tags,
-        },
-        { parent: this },
-      );
-      this.alarmArns[alarmName] = alarm.arn;
+      notifyingAlarm(alarmOwner, `${name}-${endpoint.role}-health-alarm`, resourceName(`${endpoint.role}-health-check-failed`, suffix, HEALTH_CHECK_METRICS_REGION), {
+        alarmDescription:
+          endpoint.role === 'primary'
+            ? `Route 53 sees the primary (${endpoint.region}) as unhealthy: traffic is failing over to the DR region (runbook: primary health check)`
+            : `Route 53 sees the DR region (${endpoint.region}) as unhealthy: there is no healthy standby (runbook: secondary health check)`,
+        namespace: 'AWS/Route53',
+        metricName: 'HealthCheckStatus',
+        dimensions: { HealthCheckId: healthCheck.id },
+        statistic: 'Minimum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        // A health check that reports nothing is as bad as one that fails.
+        treatMissingData: 'breaching',
+      });
     }
     this.registerOutputs({ healthCheckIds: this.healthCheckIds, healthCheckUrls: this.healthCheckUrls });
   }

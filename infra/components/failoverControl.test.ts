@@ -13,7 +13,7 @@ import { FAILOVER_SWITCH_METRIC, PROBE_SCHEDULE, StandbyFailoverControl } from '
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const s = loadStackSettings('dev');
-const DR = s.secondaryRegion;
+const DR = s.drRegion;
 const PRIMARY = s.primaryRegion;
 const A = MOCK_ACCOUNT_ID;
 

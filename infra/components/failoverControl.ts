@@ -31,6 +31,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { BUNDLE_OPTIONS } from '../lambda/build';
 import { resourceName } from '../naming';
+import { anyOccurrence, notifyingAlarm, type AlarmOwner } from './alarms';
 import { PaymentFunction } from './paymentFunction';
 
 /** The failover switch's metric (published in the DR region). */
@@ -62,8 +63,8 @@ export interface StandbyFailoverControlArgs {
   environmentSuffix: string;
   /** The DR region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
-  /** Add ARC routing controls. Default false. */
-  arcRoutingControlEnabled?: boolean;
+  /** Add ARC routing controls (the stack setting `arcRoutingControlEnabled`). Required. */
+  arcRoutingControlEnabled: boolean;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -84,35 +85,25 @@ export class StandbyFailoverControl extends pulumi.ComponentResource {
   constructor(name: string, args: StandbyFailoverControlArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:dns:StandbyFailoverControl', name, {}, opts);
     const { region, environmentSuffix: suffix } = args;
-    const actions = [args.alarmTopicArn];
     const dimensions = { [FAILOVER_SWITCH_METRIC.dimension]: suffix };
     this.switchMetric = { region, namespace: FAILOVER_SWITCH_METRIC.namespace, metricName: FAILOVER_SWITCH_METRIC.metricName, dimensions };
 
     this.switchAlarmName = resourceName('failover-switch', suffix, region);
-    this.switchAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-switch`,
-      {
-        region,
-        name: this.switchAlarmName,
-        alarmDescription: `Failover switch: ALARM means traffic is moved off the primary (${args.primaryRegion}) to ${region}; publish 0 to fail back (runbook: failover)`,
-        namespace: FAILOVER_SWITCH_METRIC.namespace,
-        metricName: FAILOVER_SWITCH_METRIC.metricName,
-        dimensions,
-        // Route 53 supports standard-resolution metrics and the Average/Minimum/Maximum/Sum/SampleCount statistics.
-        // https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html
-        statistic: 'Maximum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 1,
-        comparisonOperator: 'GreaterThanOrEqualToThreshold',
-        treatMissingData: 'ignore',
-        alarmActions: actions,
-        okActions: actions,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.alarmArns[this.switchAlarmName] = this.switchAlarm.arn;
+    const owner: AlarmOwner = { parent: this, region, topicArn: args.alarmTopicArn, tags: args.tags, alarmArns: this.alarmArns };
+    this.switchAlarm = notifyingAlarm(owner, `${name}-switch`, this.switchAlarmName, {
+      alarmDescription: `Failover switch: ALARM means traffic is moved off the primary (${args.primaryRegion}) to ${region}; publish 0 to fail back (runbook: failover)`,
+      namespace: FAILOVER_SWITCH_METRIC.namespace,
+      metricName: FAILOVER_SWITCH_METRIC.metricName,
+      dimensions,
+      // Route 53 supports standard-resolution metrics and the Average/Minimum/Maximum/Sum/SampleCount statistics.
+      // https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      treatMissingData: 'ignore',
+    });
 
     if (args.arcRoutingControlEnabled) {
       // ARC's control plane API is in us-west-2 only; its data plane (routing control state) is
@@ -148,8 +139,8 @@ export interface PeerProbeArgs {
   peerHealthUrl: pulumi.Input<string>;
   /** This region's alarm topic. Required. */
   alarmTopicArn: pulumi.Input<string>;
-  /** Log retention of the probe, days. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Log retention of the probe, days (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -168,7 +159,6 @@ export class PeerProbe extends pulumi.ComponentResource {
   constructor(name: string, args: PeerProbeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:dns:PeerProbe', name, {}, opts);
     const { region, environmentSuffix: suffix } = args;
-    const actions = [args.alarmTopicArn];
     this.probe = new PaymentFunction(
       `${name}-function`,
       {
@@ -201,54 +191,26 @@ export class PeerProbe extends pulumi.ComponentResource {
       { parent: this, dependsOn: [permission] },
     );
     this.probeAlarmName = resourceName(`${args.peerRole}-unreachable-from-${region}`, suffix, region);
-    const probeAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-probe-alarm`,
-      {
-        region,
-        name: this.probeAlarmName,
-        alarmDescription: `${region} cannot reach the ${args.peerRole}'s /health (${args.peerRegion}) within 2 s (runbook: ${args.peerRole} unreachable)`,
-        namespace: 'AWS/Lambda',
-        metricName: 'Errors',
-        dimensions: { FunctionName: this.probe.functionName },
-        statistic: 'Sum',
-        period: 60,
-        evaluationPeriods: PROBE_ALARM_EVALUATION_PERIODS,
-        datapointsToAlarm: PROBE_ALARM_DATAPOINTS,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        // Lambda publishes Errors (0 when clean) for every minute the probe runs: no data means no probe.
-        treatMissingData: 'breaching',
-        alarmActions: actions,
-        okActions: actions,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.alarmArns[this.probeAlarmName] = probeAlarm.arn;
+    const owner: AlarmOwner = { parent: this, region, topicArn: args.alarmTopicArn, tags: args.tags, alarmArns: this.alarmArns };
+    notifyingAlarm(owner, `${name}-probe-alarm`, this.probeAlarmName, {
+      alarmDescription: `${region} cannot reach the ${args.peerRole}'s /health (${args.peerRegion}) within 2 s (runbook: ${args.peerRole} unreachable)`,
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensions: { FunctionName: this.probe.functionName },
+      statistic: 'Sum',
+      period: 60,
+      evaluationPeriods: PROBE_ALARM_EVALUATION_PERIODS,
+      datapointsToAlarm: PROBE_ALARM_DATAPOINTS,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      // Lambda publishes Errors (0 when clean) for every minute the probe runs: no data means no probe.
+      treatMissingData: 'breaching',
+    });
     // A throttled probe is a blind DR region: alarm on it like on every function.
-    const throttlesName = resourceName('peer-probe-throttles', suffix, region);
-    const throttles = new aws.cloudwatch.MetricAlarm(
-      `${name}-probe-throttles`,
-      {
-        region,
-        name: throttlesName,
-        alarmDescription: `${region}'s probe of the ${args.peerRole} (${args.peerRegion}) was throttled (runbook: Lambda throttles)`,
-        namespace: 'AWS/Lambda',
-        metricName: 'Throttles',
-        dimensions: { FunctionName: this.probe.functionName },
-        statistic: 'Sum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions: actions,
-        okActions: actions,
-        tags: args.tags,
-      },
-      { parent: this },
-    );
-    this.alarmArns[throttlesName] = throttles.arn;
+    notifyingAlarm(owner, `${name}-probe-throttles`, resourceName('peer-probe-throttles', suffix, region), {
+      alarmDescription: `${region}'s probe of the ${args.peerRole} (${args.peerRegion}) was throttled (runbook: Lambda throttles)`,
+      ...anyOccurrence({ namespace: 'AWS/Lambda', metricName: 'Throttles', dimensions: { FunctionName: this.probe.functionName } }),
+    });
 
     this.registerOutputs({ probeAlarmName: this.probeAlarmName });
   }

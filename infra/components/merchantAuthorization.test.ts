@@ -10,7 +10,7 @@ import { MOCK_ACCOUNT_ID as A, ofType, one, runProgram, type ProgramRun } from '
 
 const s = loadStackSettings('dev');
 const S = s.environmentSuffix;
-const regions = [s.primaryRegion, s.secondaryRegion];
+const regions = [s.primaryRegion, s.drRegion];
 
 describe('merchant authorization (stack dev)', () => {
   let run: ProgramRun;

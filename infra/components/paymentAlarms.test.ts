@@ -12,11 +12,12 @@ import { METRIC, metrics } from '../lambda/commons/powertools';
 import { LOG_WRITER_METRIC } from '../lambda/streamLog/transactionLogBatch';
 import { loadStackSettings, REPO_ROOT } from '../settings';
 import { ofType, runProgram, type ProgramRun } from '../testing/harness';
-import { ALARM_BOUND_SECONDS, HANDLER_METRICS_DIMENSIONS, HANDLER_METRICS_NAMESPACE, PAYMENT_ALARMS } from './paymentAlarms';
+import { METRIC_DIMENSIONS, METRICS_NAMESPACE } from '../../contract';
+import { ALARM_BOUND_SECONDS, PAYMENT_ALARMS } from './paymentAlarms';
 
 const s = loadStackSettings('dev');
 const S = s.environmentSuffix;
-const regions = [s.primaryRegion, s.secondaryRegion];
+const regions = [s.primaryRegion, s.drRegion];
 
 describe('payment alarms (stack dev)', () => {
   let run: ProgramRun;
@@ -89,9 +90,9 @@ describe('payment alarms watch what the handlers emit', () => {
     const emf = metrics.serializeMetrics() as unknown as { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][] }[] } } & Record<string, unknown>;
     metrics.clearMetrics();
     const [directive] = emf._aws.CloudWatchMetrics;
-    assert.equal(directive.Namespace, HANDLER_METRICS_NAMESPACE);
-    assert.deepEqual(directive.Dimensions, [Object.keys(HANDLER_METRICS_DIMENSIONS)]);
-    for (const [dimension, value] of Object.entries(HANDLER_METRICS_DIMENSIONS)) assert.equal(emf[dimension], value);
+    assert.equal(directive.Namespace, METRICS_NAMESPACE);
+    assert.deepEqual(directive.Dimensions, [Object.keys(METRIC_DIMENSIONS)]);
+    for (const [dimension, value] of Object.entries(METRIC_DIMENSIONS)) assert.equal(emf[dimension], value);
   });
 });
 

@@ -14,16 +14,14 @@
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
  * What each alarm means and its first action: `PAYMENT_ALARMS` below, and docs/runbook.md.
  */
-import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { METRIC, METRIC_DIMENSIONS, METRICS_NAMESPACE, type MetricName } from '../../contract';
 import { BUDGET_CONSTANTS } from '../budget';
 import { resourceName } from '../naming';
+import { notifyingAlarm, type AlarmMetric, type AlarmOwner } from './alarms';
 
 /** Every alarm of this component fires within this many seconds of its condition. */
 export const ALARM_BOUND_SECONDS = 180;
-/** The handlers' metrics namespace and dimensions (Powertools: namespace + `service`). */
-export const HANDLER_METRICS_NAMESPACE = 'PaymentsDR';
-export const HANDLER_METRICS_DIMENSIONS = { service: 'payments' } as const;
 /** A queued payment older than this (seconds) alarms. */
 export const RETRY_QUEUE_AGE_THRESHOLD_SECONDS = 60;
 
@@ -52,7 +50,7 @@ export const PAYMENT_ALARMS: Record<PaymentAlarmKey, PaymentAlarmSpec> = {
   },
   'payments-queued': {
     meaning: 'createPayment answered 202 PENDING: the region could not commit a payment synchronously.',
-    firstAction: 'Check the region\'s /health and DynamoDB throttling/errors; if writes keep failing, fail the region over (maintenance flag).',
+    firstAction: 'Check the region\'s /health and DynamoDB throttling/errors; if writes keep failing, fail the region over (manual failover flag).',
   },
   'retry-failures': {
     meaning: 'The retry processor failed to commit a queued payment.',
@@ -106,45 +104,28 @@ export class PaymentAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: PaymentAlarmsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:monitoring:PaymentAlarms', name, {}, opts);
     const { region } = args;
-    const actions = [args.topicArn];
-    const alarm = (
-      key: PaymentAlarmKey,
-      metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>,
-      statistic: 'Sum' | 'Maximum' | 'Average',
-      threshold: number,
-      evaluationPeriods = 1,
-    ): void => {
-      const physical = resourceName(key, args.environmentSuffix, region);
-      const created = new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}`,
-        {
-          region,
-          name: physical,
-          alarmDescription: `${PAYMENT_ALARMS[key].meaning} (${region}; runbook: alarm ${key})`,
-          ...metric,
-          statistic,
-          // 60 s x 1 (x 2 for replication latency): fires within ALARM_BOUND_SECONDS of the condition.
-          period: 60,
-          evaluationPeriods,
-          datapointsToAlarm: evaluationPeriods,
-          threshold,
-          comparisonOperator: 'GreaterThanThreshold',
-          // No datapoint means nothing happened (these metrics are only emitted on the event).
-          treatMissingData: 'notBreaching',
-          alarmActions: actions,
-          okActions: actions,
-          tags: args.tags,
-        },
-        { parent: this },
-      );
-      this.alarmArns[physical] = created.arn;
+    const owner: AlarmOwner = { parent: this, region, topicArn: args.topicArn, tags: args.tags, alarmArns: this.alarmArns };
+    const alarm = (key: PaymentAlarmKey, metric: AlarmMetric, statistic: 'Sum' | 'Maximum' | 'Average', threshold: number, evaluationPeriods = 1): void => {
+      notifyingAlarm(owner, `${name}-${key}`, resourceName(key, args.environmentSuffix, region), {
+        alarmDescription: `${PAYMENT_ALARMS[key].meaning} (${region}; runbook: alarm ${key})`,
+        ...metric,
+        statistic,
+        // 60 s x 1 (x 2 for replication latency): fires within ALARM_BOUND_SECONDS of the condition.
+        period: 60,
+        evaluationPeriods,
+        datapointsToAlarm: evaluationPeriods,
+        threshold,
+        comparisonOperator: 'GreaterThanThreshold',
+        // No datapoint means nothing happened (these metrics are only emitted on the event).
+        treatMissingData: 'notBreaching',
+      });
     };
-    const handlerMetric = (metricName: string) => ({ namespace: HANDLER_METRICS_NAMESPACE, metricName, dimensions: { ...HANDLER_METRICS_DIMENSIONS } });
-    alarm('payments-committed-in-peer', handlerMetric('PaymentCommittedInPeerRegion'), 'Sum', 0);
-    alarm('payments-queued', handlerMetric('PaymentQueuedForRetry'), 'Sum', 0);
-    alarm('retry-failures', handlerMetric('RetryFailed'), 'Sum', 0);
-    alarm('transaction-log-failures', handlerMetric('TransactionLogWriteFailed'), 'Sum', 0);
-    alarm('payment-conflicts', handlerMetric('PaymentConflictDetected'), 'Sum', 0);
+    const handlerMetric = (metricName: MetricName) => ({ namespace: METRICS_NAMESPACE, metricName, dimensions: { ...METRIC_DIMENSIONS } });
+    alarm('payments-committed-in-peer', handlerMetric(METRIC.paymentCommittedInPeer), 'Sum', 0);
+    alarm('payments-queued', handlerMetric(METRIC.paymentQueued), 'Sum', 0);
+    alarm('retry-failures', handlerMetric(METRIC.retryFailed), 'Sum', 0);
+    alarm('transaction-log-failures', handlerMetric(METRIC.transactionLogFailed), 'Sum', 0);
+    alarm('payment-conflicts', handlerMetric(METRIC.paymentConflictDetected), 'Sum', 0);
     alarm(
       'retry-queue-age',
       { namespace: 'AWS/SQS', metricName: 'ApproximateAgeOfOldestMessage', dimensions: { QueueName: args.retryQueueName } },

@@ -15,7 +15,7 @@ import { PaymentApi } from './paymentApi';
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const s = loadStackSettings('dev');
-const regions = [s.primaryRegion, s.secondaryRegion];
+const regions = [s.primaryRegion, s.drRegion];
 
 describe('payment API deploy rules', () => {
   let run: ProgramRun;
@@ -80,7 +80,7 @@ describe('payment API deploy rules', () => {
     assert.equal(new Set(names).size, names.length, 'no validation record has two owners');
     assert.equal(records.length, 3, 'failover hostname (shared) + one regional hostname per region');
     for (const r of records) assert.equal(r.inputs.allowOverwrite, undefined, `${r.name} must not overwrite another owner's record`);
-    const secondaryValidation = one(run, 'aws:acm/certificateValidation:CertificateValidation', (r) => r.inputs.region === s.secondaryRegion);
+    const secondaryValidation = one(run, 'aws:acm/certificateValidation:CertificateValidation', (r) => r.inputs.region === s.drRegion);
     const shared = records.find((r) => r.name === `payments-${s.primaryRegion}-api-failover-validation`)!;
     assert.ok(secondaryValidation.inputs.validationRecordFqdns.includes(shared.inputs.name));
   });
@@ -107,7 +107,7 @@ describe('payment API deploy rules', () => {
   it('redeploys on content, not ids: same content same trigger, one changed method setting a new one', async () => {
     const fn = (n: string) => ({ name: `${n}-fn`, invokeArn: `arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:1:function:${n}/invocations` });
     const args = {
-      region: 'us-east-1', environmentSuffix: 'trg', maxAmountMinor: 100, allowedCurrencies: ['USD'],
+      region: 'us-east-1', environmentSuffix: 'trg', maxAmountMinor: 100, allowedCurrencies: ['USD'], logRetentionDays: 365, wafRateLimitPerIp: 6000,
       functions: { createPayment: fn('c'), getPayment: fn('g'), health: fn('h') },
       authorizer: fn('a'),
     };

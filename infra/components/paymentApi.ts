@@ -68,8 +68,8 @@ export interface PaymentApiArgs {
   allowedCurrencies: string[];
   /** Stage name (part of the execute-api URL). Default `v1`. */
   stageName?: string;
-  /** Log retention (days) of the access and execution log groups. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Log retention (days) of the access and execution log groups (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Stage-wide steady-state requests per second. Default 100. */
   throttlingRateLimit?: number;
   /** Stage-wide burst. Default 200. */
@@ -78,8 +78,8 @@ export interface PaymentApiArgs {
   healthThrottlingRateLimit?: number;
   /** Own burst of GET /health. Default 100. */
   healthThrottlingBurstLimit?: number;
-  /** Requests per source IP per 5 minutes that WAF allows on the payment routes. Default 6000. */
-  wafRateLimitPerIp?: number;
+  /** Requests per source IP per 5 minutes that WAF allows on the payment routes (the stack setting `wafRateLimitPerIp`). Required. */
+  wafRateLimitPerIp: number;
   /** Resources the stage's logging needs first (API Gateway's account CloudWatch role). Default none. */
   loggingPrerequisites?: pulumi.Resource[];
   /** Regional custom domains (ACM certificate, TLS 1.2). Default none (execute-api hostname only). */
@@ -89,11 +89,11 @@ export interface PaymentApiArgs {
 }
 
 /**
- * Where Route 53 points the failover record for this region: an alias to the regional custom
- * domain. Only a custom domain serves the failover hostname over HTTPS (certificate and Host
+ * Route 53's AliasTarget of this region's failover record: the regional endpoint, an alias to the
+ * regional custom domain. Only a custom domain serves the failover hostname over HTTPS (certificate and Host
  * match); there is no CNAME form on purpose.
  */
-export interface FailoverTarget {
+export interface RegionalAliasTarget {
   kind: 'alias';
   name: pulumi.Output<string>;
   zoneId: pulumi.Output<string>;
@@ -168,8 +168,8 @@ export class PaymentApi extends pulumi.ComponentResource {
   /** Host and path Route 53 health-checks (HTTPS, port 443). */
   public readonly healthCheckFqdn: pulumi.Output<string>;
   public readonly healthCheckPath: string;
-  /** The failover record's target; undefined without custom domains (no failover hostname). */
-  public readonly failoverTarget: FailoverTarget | undefined;
+  /** The failover record's AliasTarget (this regional endpoint); undefined without custom domains (no failover hostname). */
+  public readonly failoverAliasTarget: RegionalAliasTarget | undefined;
   /** The failover hostname's ACM validation record, when this region owns it. */
   public readonly failoverValidationRecord?: aws.route53.Record;
   /** The web ACL protecting the stage. */
@@ -180,7 +180,7 @@ export class PaymentApi extends pulumi.ComponentResource {
     const region = args.region;
     const suffix = args.environmentSuffix;
     const stageName = args.stageName ?? 'v1';
-    const retentionInDays = args.logRetentionDays ?? 365;
+    const retentionInDays = args.logRetentionDays;
     const tags = args.tags;
     const parent = { parent: this };
     this.apiName = resourceName('payments-api', suffix, region);
@@ -497,13 +497,13 @@ export class PaymentApi extends pulumi.ComponentResource {
       this.endpointUrl = pulumi.output(`https://${cd.regionalHostname}`);
       this.healthCheckFqdn = pulumi.output(cd.regionalHostname);
       this.healthCheckPath = '/health';
-      this.failoverTarget = { kind: 'alias', name: failoverDomain.regionalDomainName, zoneId: failoverDomain.regionalZoneId };
+      this.failoverAliasTarget = { kind: 'alias', name: failoverDomain.regionalDomainName, zoneId: failoverDomain.regionalZoneId };
     } else {
       this.endpointUrl = this.invokeUrl;
       this.healthCheckFqdn = executeApiHost;
       this.healthCheckPath = `/${stageName}/health`;
       // No failover target: nothing can serve the failover hostname over HTTPS without a custom domain.
-      this.failoverTarget = undefined;
+      this.failoverAliasTarget = undefined;
     }
 
     this.registerOutputs({ invokeUrl: this.invokeUrl, endpointUrl: this.endpointUrl, healthCheckFqdn: this.healthCheckFqdn });

@@ -20,10 +20,10 @@ export interface PaymentFunctionArgs {
   environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** What the function may do besides logging and tracing. Required. */
   statements: PolicyStatement[];
-  /** Memory in MB. Default 512. */
-  memorySize?: number;
-  /** Timeout in seconds. Default 10. */
-  timeout?: number;
+  /** Memory in MB (the contract's `HANDLER_SIZING`). Required. */
+  memorySize: number;
+  /** Timeout in seconds (the contract's `HANDLER_SIZING`). Required. */
+  timeout: number;
   /**
    * Concurrency reserved for (and capped at) this function. Default none (unreserved pool).
    * Lambda keeps at least 100 of the account's regional concurrency unreserved, so the quota must
@@ -31,8 +31,8 @@ export interface PaymentFunctionArgs {
    * https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
    */
   reservedConcurrentExecutions?: number;
-  /** Log retention in days. Default 365 (PCI DSS 10.5.1: 12 months). */
-  logRetentionDays?: number;
+  /** Log retention in days (the stack setting `logRetentionDays`). Required. */
+  logRetentionDays: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
@@ -52,7 +52,7 @@ export class PaymentFunction extends pulumi.ComponentResource {
 
     this.logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
-      { region, name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays ?? 365, tags: args.tags },
+      { region, name: `/aws/lambda/${args.functionName}`, retentionInDays: args.logRetentionDays, tags: args.tags },
       { parent: this },
     );
     this.role = new aws.iam.Role(
@@ -89,8 +89,8 @@ export class PaymentFunction extends pulumi.ComponentResource {
         architectures: ['arm64'],
         handler: 'index.handler',
         code: args.code,
-        memorySize: args.memorySize ?? 512,
-        timeout: args.timeout ?? 10,
+        memorySize: args.memorySize,
+        timeout: args.timeout,
         reservedConcurrentExecutions: args.reservedConcurrentExecutions,
         tracingConfig: { mode: 'Active' },
         loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },

@@ -9,7 +9,8 @@ import { describe, it } from 'node:test';
 import { PAYMENT_PK_PREFIX } from '../lambda/commons/payment';
 import { REPO_ROOT } from '../settings';
 import { runProgram } from '../testing/harness';
-import { HANDLER_SPECS, HEALTH_RESPONSE_DEADLINE_SECONDS, MUTATING_DYNAMODB_ACTIONS, requiredRegionalConcurrency, RETRY_MAX_CONCURRENCY } from './region';
+import { HEALTH_RESPONSE_DEADLINE_SECONDS, RETRY_QUEUE } from '../../contract';
+import { HANDLER_SPECS, MUTATING_DYNAMODB_ACTIONS, requiredRegionalConcurrency } from './region';
 
 process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 
@@ -32,7 +33,7 @@ describe('regional deployment rules', () => {
 
   it('reserves concurrency for /health and bounds the retry processor, within what an account quota must allow', () => {
     assert.ok((HANDLER_SPECS.health.reservedConcurrency ?? 0) > 0);
-    assert.ok(RETRY_MAX_CONCURRENCY >= 2 && RETRY_MAX_CONCURRENCY <= 1000, 'SQS ScalingConfig accepts 2-1000');
+    assert.ok(RETRY_QUEUE.maximumConcurrency >= 2 && RETRY_QUEUE.maximumConcurrency <= 1000, 'SQS ScalingConfig accepts 2-1000');
     assert.equal(requiredRegionalConcurrency(), 110);
   });
 

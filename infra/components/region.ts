@@ -9,10 +9,20 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import {
+  functionEnvironment,
+  HANDLER_SIZING,
+  handlerKey,
+  HANDLERS,
+  PENDING_PREFIX,
+  RETRY_QUEUE,
+  TRANSACTION_LOG_PREFIX,
+  type HandlerName,
+  type HandlerSizing,
+} from '../../contract';
 import { LIST_STREAMS_STATEMENT, type PolicyStatement } from '../iam';
 import { PAYMENT_PK_PREFIX } from '../lambda/commons/payment';
-import type { HandlerName } from '../lambdaCode';
-import { bucketName, failoverHostname, kebab, parameterPath, regionalHostname, resourceName } from '../naming';
+import { bucketName, failoverHostname, parameterPath, regionalHostname, resourceName } from '../naming';
 import { PROJECT, type StackSettings } from '../settings';
 import { AlarmTopic } from './alarmTopic';
 import { PaymentApi } from './paymentApi';
@@ -24,24 +34,13 @@ import { RetryQueues } from './retryQueues';
 import { TransactionLogBucket } from './transactionLogBucket';
 import { TransactionLogStream } from './transactionLogStream';
 
-/** Key prefix of transaction logs inside the bucket (`TRANSACTION_LOG_PREFIX`). */
-export const TRANSACTION_LOG_PREFIX = 'transactions/';
-/** Lifetime of idempotency records (`IDEMPOTENCY_TTL_SECONDS`). */
-export const IDEMPOTENCY_TTL_SECONDS = 86400;
-
-/** Key prefix of pending-payment markers inside the transaction-log bucket (`PENDING_PREFIX`). */
-export const PENDING_PREFIX = 'pending/';
-
 /**
  * What each handler touches, read from the handlers' code (infra/lambda); the role policies are
  * generated from this table and nothing else. "Peer" means the other region's replica, queue or
- * bucket (createPayment commits there when its own replica refuses the write).
+ * bucket (createPayment commits there when its own replica refuses the write). Sizing (memory,
+ * timeout, reserved concurrency) is the service contract's `HANDLER_SIZING`.
  */
-export interface HandlerSpec {
-  /** MB; more memory also buys proportionally more CPU, which shortens cold starts. */
-  memorySize: number;
-  /** Seconds. */
-  timeout: number;
+export interface HandlerSpec extends HandlerSizing {
   /** DynamoDB actions on this region's payments replica (none: no statement). */
   dynamodb: string[];
   /** The same actions on the peer regions' payments replicas too. Default false. */
@@ -53,8 +52,6 @@ export interface HandlerSpec {
    * by construction (the program refuses such a spec while it runs).
    */
   leadingKeys?: (region: string) => string[];
-  /** Concurrency reserved for the function (isolation from a retry storm). Default none. */
-  reservedConcurrency?: number;
   /** DynamoDB actions on this region's merchant-credentials replica. Default none. */
   credentials?: string[];
   /** SendMessage to this region's retry queue, and to the peers' (`'own-and-peers'`). Default none. */
@@ -78,10 +75,8 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
   // DeleteItem: nothing may change a stored payment. When neither replica accepts the write: a
   // pending marker in both regions' buckets (conditional PutObject, GetObject of an existing one,
   // DeleteObject to withdraw it if nothing was queued) and SendMessage to both regions' queues.
-  // 512 MB: SDK cold start well under a second; 10 s caps a hung dependency far below API
-  // Gateway's 29 s integration limit.
   createPayment: {
-    memorySize: 512, timeout: 10,
+    ...HANDLER_SIZING.createPayment,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'], dynamodbPeers: true,
     sqsSend: 'own-and-peers',
     pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
@@ -89,54 +84,33 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
   // GetItem (consistent read) in this region's replica only (reads do not cross Regions); pending
   // markers here, then the peer's.
   getPayment: {
-    memorySize: 512, timeout: 10,
+    ...HANDLER_SIZING.getPayment,
     dynamodb: ['dynamodb:GetItem'],
     pendingMarkers: { actions: ['s3:GetObject'], peers: true },
   },
   // The write probe: a PutItem whose condition never holds, on this region's health item only
-  // (LeadingKeys), and the maintenance flag. Route 53's HTTPS checkers need the status within 2 s
-  // AFTER connecting (HEALTH_RESPONSE_DEADLINE_SECONDS); a slower answer is a failure. So: a 2 s
-  // timeout (Lambda's unit is the second), 1024 MB (CPU scales with memory: a shorter cold start),
-  // and dependency checks bounded well inside it. Reserved concurrency: a retry storm or a payment
-  // spike cannot starve it into a false failover (the checkers need a few concurrent executions; 10
-  // leaves room for the peer probe and operators).
+  // (LeadingKeys), and the manual failover flag, each check bounded well inside the function's
+  // timeout (HEALTH_RESPONSE_DEADLINE_SECONDS).
   health: {
-    memorySize: 1024, timeout: 2, reservedConcurrency: 10,
+    ...HANDLER_SIZING.health,
     dynamodb: ['dynamodb:PutItem'], leadingKeys: (region) => [`HEALTH#${region}`],
-    parameters: ['maintenance'],
+    parameters: ['manual-failover'],
   },
   // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this
-  // region's pending marker; 30 s per batch of 10. The queue's visibility timeout is derived from
-  // this (RetryQueues: 6x); its event source mapping runs at most RETRY_MAX_CONCURRENCY batches.
+  // region's pending marker. The queue's visibility timeout is derived from its timeout
+  // (RETRY_QUEUE in the contract).
   retryProcessor: {
-    memorySize: 512, timeout: 30,
+    ...HANDLER_SIZING.retryProcessor,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     sqsConsume: true,
     pendingMarkers: { actions: ['s3:GetObject'], peers: false },
   },
-  // The payments stream's consumer: batches of up to 10,000 records (6 MB at most) into one gzip'd
-  // object; 60 s leaves room for S3's own retries of one PutObject. No table access: it reads
-  // the stream only.
-  transactionLogWriter: { memorySize: 512, timeout: 60, dynamodb: [], streamConsumer: true },
+  // The payments stream's consumer. No table access: it reads the stream only.
+  transactionLogWriter: { ...HANDLER_SIZING.transactionLogWriter, dynamodb: [], streamConsumer: true },
   // The REST API's REQUEST authorizer: one GetItem of the presented credential's record in this
-  // region's credentials replica. API Gateway waits at most 10 s for an authorizer; 5 s is ample.
-  authorizer: { memorySize: 256, timeout: 5, dynamodb: [], credentials: ['dynamodb:GetItem'] },
+  // region's credentials replica.
+  authorizer: { ...HANDLER_SIZING.authorizer, dynamodb: [], credentials: ['dynamodb:GetItem'] },
 };
-
-/**
- * Route 53 HTTPS health checks: the endpoint must return the status within 2 s after the TCP
- * connection is made (and connect within 4 s).
- * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html
- */
-export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
-
-/**
- * Most concurrent invocations of the retry processor per region (event source mapping
- * ScalingConfig; SQS accepts 2-1000). A backlog drains at this pace instead of taking the
- * account's concurrency from the API and /health.
- * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html#events-sqs-max-concurrency
- */
-export const RETRY_MAX_CONCURRENCY = 5;
 
 /**
  * The Lambda concurrency quota each region needs at least: Lambda keeps 100 unreserved executions
@@ -209,7 +183,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         queueName: resourceName('payments-retry', suffix, region),
         deadLetterQueueName: resourceName('payments-retry-dlq', suffix, region),
-        consumerTimeoutSeconds: HANDLER_SPECS.retryProcessor.timeout,
+        consumerTimeoutSeconds: RETRY_QUEUE.consumerTimeoutSeconds,
         tags,
       },
       parent,
@@ -230,7 +204,6 @@ export class RegionalDeployment extends pulumi.ComponentResource {
     const path = parameterPath(PROJECT, suffix, region);
     const tableArn = pulumi.interpolate`arn:aws:dynamodb:${region}:${args.accountId}:table/${args.tableName}`;
     const parameterArn = (key: string) => pulumi.interpolate`arn:aws:ssm:${region}:${args.accountId}:parameter${path}${key}`;
-    const maintenanceParameter = `${path}maintenance`;
     if (args.peerRegions.length !== 1) throw new Error(`RegionalDeployment needs exactly one peer region, got ${args.peerRegions.join(', ') || 'none'}`);
     const [peer] = args.peerRegions;
     // The peer's names are derived, not read from its deployment (which may be created after this one).
@@ -239,27 +212,20 @@ export class RegionalDeployment extends pulumi.ComponentResource {
     const peerTableArn = pulumi.interpolate`arn:aws:dynamodb:${peer}:${args.accountId}:table/${args.tableName}`;
     const peerQueueArn = pulumi.interpolate`arn:aws:sqs:${peer}:${args.accountId}:${peerQueueName}`;
     const credentialsTableArn = pulumi.interpolate`arn:aws:dynamodb:${region}:${args.accountId}:table/${args.credentialsTableName}`;
-    // The handlers' variables, as infra/lambda/commons/config.ts documents them.
-    const environment = {
-      TABLE_NAME: args.tableName,
-      RETRY_QUEUE_URL: this.queues.queue.url,
-      TRANSACTION_LOG_BUCKET: this.bucket.bucketName,
-      TRANSACTION_LOG_PREFIX,
-      PEER_REGION: peer,
-      PEER_RETRY_QUEUE_URL: pulumi.interpolate`https://sqs.${peer}.amazonaws.com/${args.accountId}/${peerQueueName}`,
-      PENDING_BUCKET: this.bucket.bucketName,
-      PEER_PENDING_BUCKET: peerBucketName,
-      PENDING_PREFIX,
-      CREDENTIALS_TABLE_NAME: args.credentialsTableName,
-      MAINTENANCE_PARAMETER: maintenanceParameter,
-      PARAMETER_PATH: path,
-      MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
-      ALLOWED_CURRENCIES: s.allowedCurrencies.join(','),
-      IDEMPOTENCY_TTL_SECONDS: String(IDEMPOTENCY_TTL_SECONDS),
-      POWERTOOLS_SERVICE_NAME: 'payments',
-      POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    };
+    // The handlers' variables: the service contract's builder (the sandbox calls the same).
+    const environment = functionEnvironment(
+      {
+        tableName: args.tableName,
+        retryQueueUrl: this.queues.queue.url,
+        bucket: this.bucket.bucketName,
+        peerRegion: peer,
+        peerRetryQueueUrl: pulumi.interpolate`https://sqs.${peer}.amazonaws.com/${args.accountId}/${peerQueueName}`,
+        peerBucket: peerBucketName,
+        credentialsTableName: args.credentialsTableName,
+        parameterPath: path,
+      },
+      s,
+    );
     const logFailureQueueName = resourceName('payments-log-failures', suffix, region);
     const statementsFor = (spec: HandlerSpec, functionName: string): PolicyStatement[] => {
       const statements: PolicyStatement[] = [];
@@ -343,9 +309,9 @@ export class RegionalDeployment extends pulumi.ComponentResource {
       }
       return statements;
     };
-    const functionEntries = (Object.keys(HANDLER_SPECS) as HandlerName[]).map((handler) => {
+    const functionEntries = HANDLERS.map((handler) => {
       const spec = HANDLER_SPECS[handler];
-      const key = kebab(handler);
+      const key = handlerKey(handler);
       const functionName = resourceName(key, suffix, region);
       const fn = new PaymentFunction(
         `${name}-${key}`,
@@ -374,11 +340,11 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         eventSourceArn: this.queues.queue.arn,
         functionName: this.functions.retryProcessor.function.name,
-        batchSize: 10,
-        maximumBatchingWindowInSeconds: 1,
+        batchSize: RETRY_QUEUE.batchSize,
+        maximumBatchingWindowInSeconds: RETRY_QUEUE.maximumBatchingWindowInSeconds,
         // The processor returns { batchItemFailures }: only failed messages are retried.
         functionResponseTypes: ['ReportBatchItemFailures'],
-        scalingConfig: { maximumConcurrency: RETRY_MAX_CONCURRENCY },
+        scalingConfig: { maximumConcurrency: RETRY_QUEUE.maximumConcurrency },
         enabled: true,
       },
       // Lambda checks the role's SQS permissions when the mapping is created.
@@ -442,8 +408,6 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         tableName: args.tableName,
         maxAmountMinor: s.maxAmountMinor,
         allowedCurrencies: s.allowedCurrencies,
-        idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
-        transactionLogPrefix: TRANSACTION_LOG_PREFIX,
         tags,
       },
       parent,
@@ -455,7 +419,7 @@ export class RegionalDeployment extends pulumi.ComponentResource {
         region,
         environmentSuffix: suffix,
         topicArn: this.alarmTopic.topicArn,
-        functions: (Object.keys(this.functions) as HandlerName[]).map((h) => ({ key: kebab(h), functionName: this.functions[h].functionName })),
+        functions: HANDLERS.map((h) => ({ key: handlerKey(h), functionName: this.functions[h].functionName })),
         apiName: this.api.apiName,
         stageName: this.api.stageName,
         deadLetterQueueName: this.queues.deadLetterQueue.name,

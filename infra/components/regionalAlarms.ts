@@ -11,6 +11,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { BUDGET_CONSTANTS } from '../budget';
 import { resourceName } from '../naming';
+import { anyOccurrence, notifyingAlarm, type AlarmDefinition, type AlarmMetric, type AlarmOwner } from './alarms';
 
 export interface AlarmedFunction {
   /** Kebab-case handler key, e.g. `create-payment`. */
@@ -50,16 +51,8 @@ export class RegionalAlarms extends pulumi.ComponentResource {
     super('payments-dr:monitoring:RegionalAlarms', name, {}, opts);
     const region = args.region;
     const suffix = args.environmentSuffix;
-    const actions = [args.topicArn];
-    const alarm = (key: string, physical: string, a: Omit<aws.cloudwatch.MetricAlarmArgs, 'region' | 'name' | 'alarmActions' | 'okActions'>) => {
-      const created = new aws.cloudwatch.MetricAlarm(
-        `${name}-${key}`,
-        { region, name: physical, alarmActions: actions, okActions: actions, tags: args.tags, ...a },
-        { parent: this },
-      );
-      this.alarmArns[physical] = created.arn;
-      return created;
-    };
+    const owner: AlarmOwner = { parent: this, region, topicArn: args.topicArn, tags: args.tags, alarmArns: this.alarmArns };
+    const alarm = (key: string, physical: string, definition: AlarmDefinition) => notifyingAlarm(owner, `${name}-${key}`, physical, definition);
 
     for (const peer of args.peerRegions) {
       alarm(`replication-latency-${peer}`, resourceName(`table-replication-latency-to-${peer}`, suffix, region), {
@@ -79,23 +72,8 @@ export class RegionalAlarms extends pulumi.ComponentResource {
       });
     }
     // "Any occurrence in a minute" alarms: a payment error, throttle, 5xx or dead letter is never normal.
-    const anyInAMinute = (
-      key: string,
-      physical: string,
-      alarmDescription: string,
-      metric: Pick<aws.cloudwatch.MetricAlarmArgs, 'namespace' | 'metricName' | 'dimensions'>,
-      statistic: 'Sum' | 'Maximum' = 'Sum',
-    ) =>
-      alarm(key, physical, {
-        alarmDescription,
-        ...metric,
-        statistic,
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-      });
+    const anyInAMinute = (key: string, physical: string, alarmDescription: string, metric: AlarmMetric, statistic: 'Sum' | 'Maximum' = 'Sum') =>
+      alarm(key, physical, { alarmDescription, ...anyOccurrence(metric, statistic) });
     for (const fn of args.functions) {
       anyInAMinute(`${fn.key}-errors`, resourceName(`${fn.key}-errors`, suffix, region), `${fn.key} in ${region} raised unhandled errors (runbook: Lambda errors)`, {
         namespace: 'AWS/Lambda',

@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { mockComponents, one, settle, type ProgramRun } from '../testing/harness';
-import { RetryQueues, VISIBILITY_TIMEOUT_FACTOR } from './retryQueues';
+import { VISIBILITY_TIMEOUT_FACTOR } from '../../contract';
+import { RetryQueues } from './retryQueues';
 
 describe('retry queues', () => {
   let run: ProgramRun;

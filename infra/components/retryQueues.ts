@@ -5,9 +5,7 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-
-/** 14 days, the SQS maximum: an operator always has two weeks to redrive. */
-export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+import { DLQ_RETENTION_SECONDS, OPERATOR_QUEUE_VISIBILITY_TIMEOUT_SECONDS, RETRY_QUEUE, visibilityTimeoutFor } from '../../contract';
 
 export interface RetryQueuesArgs {
   /** Region of both queues. Required. */
@@ -18,23 +16,19 @@ export interface RetryQueuesArgs {
   deadLetterQueueName: string;
   /**
    * Timeout (seconds) of the Lambda function that consumes the queue, when one does. The queue's
-   * visibility timeout is derived from it (6x, AWS Lambda's guidance for SQS event sources, so a
-   * batch whose invocation is retried after throttling is not redelivered while still in flight),
-   * and the consumer must be created with `consumerTimeoutSeconds` (region.ts does). Default: no
-   * Lambda consumer (a queue operators read), visibility timeout 180 s.
-   * https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-queueconfig
+   * visibility timeout is derived from it (`visibilityTimeoutFor` in contract/queues.ts: 6x), and
+   * the consumer must be created with `consumerTimeoutSeconds` (region.ts does). Default: no
+   * Lambda consumer (a queue operators read), visibility timeout
+   * `OPERATOR_QUEUE_VISIBILITY_TIMEOUT_SECONDS` (180 s).
    */
   consumerTimeoutSeconds?: number;
-  /** Receives before a message moves to the DLQ. Default 5. */
+  /** Receives before a message moves to the DLQ. Default `RETRY_QUEUE.maxReceiveCount` (5). */
   maxReceiveCount?: number;
-  /** Retention of the retry queue. Default 345600 (4 days). */
+  /** Retention of the queue, seconds. Default `RETRY_QUEUE.messageRetentionSeconds` (4 days). */
   messageRetentionSeconds?: number;
   /** Tags. Default none. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
-
-/** Visibility timeout per second of the consumer's timeout (AWS guidance: at least 6). */
-export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export class RetryQueues extends pulumi.ComponentResource {
   /** The consumer's timeout the queue was sized for; give it to the consuming function. */
@@ -45,9 +39,8 @@ export class RetryQueues extends pulumi.ComponentResource {
   constructor(name: string, args: RetryQueuesArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('payments-dr:messaging:RetryQueues', name, {}, opts);
     const consumer = args.consumerTimeoutSeconds;
-    if (consumer !== undefined && (!Number.isInteger(consumer) || consumer < 1 || consumer > 900)) {
-      throw new Error(`RetryQueues consumerTimeoutSeconds must be a Lambda timeout (1-900 s), got ${consumer}`);
-    }
+    // Throws a RangeError for anything but a Lambda timeout (1-900 s).
+    const visibilityTimeoutSeconds = consumer === undefined ? OPERATOR_QUEUE_VISIBILITY_TIMEOUT_SECONDS : visibilityTimeoutFor(consumer);
     this.consumerTimeoutSeconds = args.consumerTimeoutSeconds;
     // SSE-SQS (SQS-owned keys): encrypted at rest with no KMS permissions for producers/consumers.
     this.deadLetterQueue = new aws.sqs.Queue(
@@ -66,12 +59,12 @@ export class RetryQueues extends pulumi.ComponentResource {
       {
         region: args.region,
         name: args.queueName,
-        visibilityTimeoutSeconds: consumer === undefined ? 180 : VISIBILITY_TIMEOUT_FACTOR * consumer,
-        messageRetentionSeconds: args.messageRetentionSeconds ?? 345600,
+        visibilityTimeoutSeconds,
+        messageRetentionSeconds: args.messageRetentionSeconds ?? RETRY_QUEUE.messageRetentionSeconds,
         sqsManagedSseEnabled: true,
         redrivePolicy: pulumi
           .output(this.deadLetterQueue.arn)
-          .apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount ?? 5 })),
+          .apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount ?? RETRY_QUEUE.maxReceiveCount })),
         tags: args.tags,
       },
       { parent: this },

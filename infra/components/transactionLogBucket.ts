@@ -7,7 +7,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { policyJson } from '../iam';
 import type { LifecycleSettings } from '../settings';
-import { DLQ_RETENTION_SECONDS } from './retryQueues';
+import { DLQ_RETENTION_SECONDS } from '../../contract';
 
 /**
  * S3 lifecycle transitions skip objects smaller than 128 KB by default (since September 2024,

@@ -14,7 +14,7 @@ const named = (run: ProgramRun, type: string, name: string): RecordedResource =>
 for (const stack of ['dev']) {
   const s = loadStackSettings(stack);
   const S = s.environmentSuffix;
-  const regions = [s.primaryRegion, s.secondaryRegion];
+  const regions = [s.primaryRegion, s.drRegion];
   const streamArn = (region: string) => `arn:aws:dynamodb:${region}:${A}:table/payments-table-${S}/stream/2026-01-01T00:00:00.000`;
 
   describe(`stack ${stack}: transaction log from the payments stream`, () => {

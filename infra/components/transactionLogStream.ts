@@ -19,16 +19,11 @@
  */
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { DLQ_RETENTION_SECONDS, RetryQueues } from './retryQueues';
+import { DLQ_RETENTION_SECONDS, TRANSACTION_LOG_STREAM } from '../../contract';
+import { RetryQueues } from './retryQueues';
 
-/** The mapping's settings (also what the sandbox's stream delivery uses). */
-export const TRANSACTION_LOG_STREAM_SETTINGS = {
-  batchSize: 10_000,
-  maximumBatchingWindowInSeconds: 300,
-  maximumRetryAttempts: 10_000,
-  maximumRecordAgeInSeconds: 86_400,
-  startingPosition: 'TRIM_HORIZON',
-} as const;
+/** The mapping's settings: the service contract's (the sandbox's stream delivery uses the same). */
+export const TRANSACTION_LOG_STREAM_SETTINGS = TRANSACTION_LOG_STREAM;
 
 export interface TransactionLogStreamArgs {
   /** Region of the queue and the mapping. Required. */

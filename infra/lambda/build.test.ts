@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildHandlerBundle, bundleHandlerSync, HANDLER_NAMES, type HandlerName } from './build';
+import { HANDLERS, type HandlerName } from '../../contract/handlers';
+import { buildHandlerBundle, bundleHandlerSync } from './build';
 import { saveEnv } from '../../localaws/handlerEnv';
 import { apiEvent, lambdaContext, postPayment, sqsEvent } from '../../localaws/lambdaEvents';
 import { startRegion, type RegionFixture } from '../../localaws/regionFixture';
@@ -30,7 +31,7 @@ describe('bundleHandlerSync', () => {
     // Prepare: bundle every handler into its own directory outside the repository.
     restoreEnv = saveEnv();
     dir = mkdtempSync(join(tmpdir(), 'payments-bundles-'));
-    for (const name of HANDLER_NAMES) {
+    for (const name of HANDLERS) {
       const bundle = bundleHandlerSync(name);
       mkdirSync(join(dir, name));
       const file = join(dir, name, 'index.js');

@@ -12,9 +12,7 @@ import { buildSync, version as esbuildVersion, type BuildOptions } from 'esbuild
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-
-export const HANDLER_NAMES = ['createPayment', 'getPayment', 'health', 'retryProcessor', 'transactionLogWriter', 'authorizer'] as const;
-export type HandlerName = (typeof HANDLER_NAMES)[number];
+import { HANDLERS, isHandlerName, type HandlerName } from '../../contract/handlers';
 
 /** The esbuild options every handler bundle uses (exported so the bench and tests can inspect them). */
 export const BUNDLE_OPTIONS: BuildOptions = {
@@ -48,7 +46,7 @@ export interface HandlerBundle {
 }
 
 function checkName(name: HandlerName): void {
-  if (!HANDLER_NAMES.includes(name)) throw new Error(`unknown handler "${String(name)}"; expected one of ${HANDLER_NAMES.join(', ')}`);
+  if (!isHandlerName(name)) throw new Error(`unknown handler "${String(name)}"; expected one of ${HANDLERS.join(', ')}`);
 }
 
 /** Runs esbuild for one handler, no cache. Throws on build errors. */
@@ -61,6 +59,8 @@ export function buildHandlerBundle(name: HandlerName): HandlerBundle {
 }
 
 const REPO_ROOT = join(__dirname, '..', '..');
+/** The service contract every handler imports (contract/). */
+const CONTRACT_DIR = join(REPO_ROOT, 'contract');
 /** Git-ignored; safe to delete at any time. */
 export const BUNDLE_CACHE_DIR = join(REPO_ROOT, '.bundle-cache');
 
@@ -76,13 +76,18 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+/** Our source files a bundle may include (absolute paths): infra/lambda (no tests, no testkit) and contract/. */
+export function fingerprintedSources(): string[] {
+  return [...sourceFiles(__dirname), ...sourceFiles(CONTRACT_DIR)];
+}
+
 /**
- * What a bundle depends on: every handler source file, the lockfile (all third-party code), the
- * esbuild version and the options. Any change gives a new key, so a cached bundle is never stale.
+ * What a bundle depends on: every handler source file, the service contract (contract/), the
+ * lockfile (all third-party code), the esbuild version and the options. Any change gives a new key, so a cached bundle is never stale.
  */
 export function bundleFingerprint(): string {
   const hash = createHash('sha256').update(esbuildVersion).update(JSON.stringify(BUNDLE_OPTIONS));
-  for (const file of sourceFiles(__dirname)) hash.update(relative(__dirname, file)).update(readFileSync(file));
+  for (const file of fingerprintedSources()) hash.update(relative(__dirname, file)).update(readFileSync(file));
   hash.update(readFileSync(join(REPO_ROOT, 'package-lock.json')));
   return hash.digest('hex').slice(0, 32);
 }

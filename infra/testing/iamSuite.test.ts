@@ -32,7 +32,7 @@ describe('calls a handler makes, from its HANDLER_SPECS row', () => {
       memorySize: 128, timeout: 3,
       dynamodb: ['dynamodb:PutItem'], dynamodbPeers: true, leadingKeys: (region) => [`HEALTH#${region}`],
       credentials: ['dynamodb:GetItem'], sqsSend: 'own-and-peers', sqsConsume: true,
-      pendingMarkers: { actions: ['s3:GetObject'], peers: false }, parameters: ['maintenance'],
+      pendingMarkers: { actions: ['s3:GetObject'], peers: false }, parameters: ['manual-failover'],
     };
     assert.deepEqual(callsOf(spec, own, peer).map(line), [
       `logs:CreateLogStream ${own.logStream}`,
@@ -48,7 +48,7 @@ describe('calls a handler makes, from its HANDLER_SPECS row', () => {
       `sqs:DeleteMessage ${own.queue}`,
       `sqs:GetQueueAttributes ${own.queue}`,
       `s3:GetObject ${own.pendingObject}`,
-      `ssm:GetParameter ${own.parameter('maintenance')}`,
+      `ssm:GetParameter ${own.parameter('manual-failover')}`,
     ]);
   });
 

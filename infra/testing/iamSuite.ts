@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HANDLER_SPECS, type HandlerSpec } from '../components/region';
 import { paymentPk } from '../lambda/commons/payment';
-import type { HandlerName } from '../lambdaCode';
+import type { HandlerName } from '../../contract';
 import { kebab, resourceName } from '../naming';
 import type { StackSettings } from '../settings';
 import { MOCK_ACCOUNT_ID, ofType, type ProgramRun, type RecordedResource } from './harness';
@@ -140,7 +140,7 @@ export function dangerousCalls(own: RegionArns, roleArn: string): Call[] {
     { action: 's3:PutLifecycleConfiguration', resource: own.bucket },
     { action: 'sqs:DeleteQueue', resource: own.queue },
     { action: 'sqs:PurgeQueue', resource: own.queue },
-    { action: 'ssm:PutParameter', resource: own.parameter('maintenance') },
+    { action: 'ssm:PutParameter', resource: own.parameter('manual-failover') },
     { action: 'iam:PassRole', resource: roleArn },
     { action: 'iam:PassRole', resource: `arn:aws:iam::${A}:role/any-role` },
     { action: 'iam:PutRolePolicy', resource: roleArn },
@@ -229,7 +229,7 @@ function byResource(calls: Call[]): Record<string, string[]> {
 }
 
 export function iamSuite(stack: string, settings: StackSettings, run: () => ProgramRun): void {
-  const regions = [settings.primaryRegion, settings.secondaryRegion];
+  const regions = [settings.primaryRegion, settings.drRegion];
 
   describe(`stack ${stack}: IAM against the service authorization reference`, () => {
     it('every declared policy uses existing actions, resource types those actions take, and valid condition keys', async () => {
@@ -257,9 +257,9 @@ export function iamSuite(stack: string, settings: StackSettings, run: () => Prog
           const probes = new Set<string>([
             ...expected.map((c) => c.resource),
             ...Object.values(fut.own).filter((x): x is string => typeof x === 'string'),
-            fut.own.parameter('maintenance'),
+            fut.own.parameter('manual-failover'),
             ...Object.values(other).filter((x): x is string => typeof x === 'string'),
-            other.parameter('maintenance'),
+            other.parameter('manual-failover'),
             `arn:aws:dynamodb:${region}:${A}:table/another-table`,
             `arn:aws:sqs:${region}:${A}:another-queue`,
             `arn:aws:s3:::another-bucket/transactions/${region}/x.json`,

@@ -28,7 +28,6 @@ const GLOBAL_TYPES = new Set(['aws:iam/role:Role', 'aws:iam/rolePolicy:RolePolic
 
 export const COMPONENT_TYPES = [
   'payments-dr:database:GlobalTable',
-  'payments-dr:database:CredentialsTable',
   'payments-dr:dns:HostedZone',
   'payments-dr:dns:DnsFailover',
   'payments-dr:storage:CrossRegionReplication',
@@ -62,8 +61,8 @@ export function stackSuite(stack: string): StackSuite {
   const s = loadStackSettings(stack);
   const S = s.environmentSuffix;
   const regions = [
-    { region: s.primaryRegion, role: 'primary' as const, peer: s.secondaryRegion },
-    { region: s.secondaryRegion, role: 'secondary' as const, peer: s.primaryRegion },
+    { region: s.primaryRegion, role: 'primary' as const, peer: s.drRegion },
+    { region: s.drRegion, role: 'secondary' as const, peer: s.primaryRegion },
   ];
   const stackTags = { Project: 'payments-dr', Environment: S };
   const peerOf = (region: string): string => regions.find((r) => r.region === region)!.peer;
@@ -78,8 +77,8 @@ export function stackSuite(stack: string): StackSuite {
     it('declares one component of each global kind and one regional component per region', () => {
       const counts = Object.fromEntries(COMPONENT_TYPES.map((t) => [t, ofType(run, t).length]));
       assert.deepEqual(counts, {
-        'payments-dr:database:GlobalTable': 1,
-        'payments-dr:database:CredentialsTable': 1,
+        // the payments table and the merchant-credentials table
+        'payments-dr:database:GlobalTable': 2,
         'payments-dr:dns:HostedZone': 1,
         'payments-dr:dns:DnsFailover': 1,
         'payments-dr:storage:CrossRegionReplication': 1,
@@ -107,7 +106,7 @@ export function stackSuite(stack: string): StackSuite {
       const topLevel = run.options.filter((o) => !o.hasParent).map((o) => o.type).sort();
       assert.deepEqual(topLevel, [
         'payments-dr:api:ApiGatewayAccount',
-        'payments-dr:database:CredentialsTable',
+        'payments-dr:database:GlobalTable',
         'payments-dr:database:GlobalTable',
         'payments-dr:dns:DnsFailover',
         'payments-dr:dns:HostedZone',
@@ -125,7 +124,7 @@ export function stackSuite(stack: string): StackSuite {
     });
 
     it('sets the region input on every regional resource, and only the two regions (health alarms: us-east-1)', () => {
-      const allowed = new Set([s.primaryRegion, s.secondaryRegion, 'us-east-1']);
+      const allowed = new Set([s.primaryRegion, s.drRegion, 'us-east-1']);
       for (const r of run.resources.filter((x) => x.custom && x.type.startsWith('aws:'))) {
         if (GLOBAL_TYPES.has(r.type)) assert.equal(r.inputs.region, undefined, `${r.type} ${r.name} is global`);
         else assert.ok(allowed.has(r.inputs.region), `${r.type} ${r.name} has region ${r.inputs.region}`);
@@ -194,7 +193,7 @@ export function stackSuite(stack: string): StackSuite {
         pointInTimeRecovery: { enabled: true },
         serverSideEncryption: { enabled: true },
         deletionProtectionEnabled: false,
-        replicas: [{ regionName: s.secondaryRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
+        replicas: [{ regionName: s.drRegion, pointInTimeRecovery: true, propagateTags: true, deletionProtectionEnabled: false, consistencyMode: strong ? 'STRONG' : 'EVENTUAL' }],
         tags: stackTags,
       };
       if (strong) expected.globalTableWitness = { regionName: s.witnessRegion };
@@ -234,7 +233,7 @@ export function stackSuite(stack: string): StackSuite {
                 PEER_PENDING_BUCKET: `transaction-logs-${S}-${peerOf(region)}-${A}`,
                 PENDING_PREFIX: 'pending/',
                 CREDENTIALS_TABLE_NAME: `merchant-credentials-${S}`,
-                MAINTENANCE_PARAMETER: `/payments-dr/${S}/${region}/maintenance`,
+                MANUAL_FAILOVER_PARAMETER: `/payments-dr/${S}/${region}/manual-failover`,
                 PARAMETER_PATH: `/payments-dr/${S}/${region}/`,
                 MAX_AMOUNT_MINOR: String(s.maxAmountMinor),
                 ALLOWED_CURRENCIES: s.allowedCurrencies.join(','),
@@ -582,7 +581,7 @@ export function stackSuite(stack: string): StackSuite {
           statistic: 'Maximum', period: 60, evaluationPeriods: 1, threshold: 0, comparisonOperator: 'GreaterThanThreshold',
         });
         assert.equal(ofType(run, 'aws:cloudwatch/metricAlarm:MetricAlarm').filter((a) => a.inputs.region === region && a.inputs.alarmActions[0] === topic).length,
-          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.secondaryRegion ? 1 : 0));
+          1 + HANDLERS.length * 2 + 2 + 2 + PAYMENT_ALARMS_PER_REGION + (region === 'us-east-1' ? 2 : 0) + 2 + (region === s.drRegion ? 1 : 0));
       });
       it(`${region}: alarm topic encrypted with a KMS key CloudWatch may use`, () => {
         const key = one(run, 'aws:kms/key:Key', (r) => r.inputs.region === region);
@@ -611,7 +610,7 @@ export function stackSuite(stack: string): StackSuite {
 
   describe(`stack ${stack}: 7. SSM parameters`, () => {
     for (const { region, role } of regions) {
-      it(`${region}: endpoint, table name + regional endpoint, function configuration, maintenance flag`, () => {
+      it(`${region}: endpoint, table name + regional endpoint, function configuration, manual failover flag`, () => {
         const path = `/payments-dr/${S}/${region}/`;
         const params = ofType(run, 'aws:ssm/parameter:Parameter').filter((p) => p.inputs.region === region);
         const values = Object.fromEntries(params.map((p) => [p.inputs.name, [p.inputs.type, p.inputs.value]]));
@@ -624,21 +623,21 @@ export function stackSuite(stack: string): StackSuite {
           [`${path}allowed-currencies`]: ['StringList', s.allowedCurrencies.join(',')],
           [`${path}idempotency-ttl-seconds`]: ['String', '86400'],
           [`${path}transaction-log-prefix`]: ['String', 'transactions/'],
-          [`${path}maintenance`]: ['String', 'false'],
+          [`${path}manual-failover`]: ['String', 'false'],
         });
         for (const p of params) {
           assert.equal(p.inputs.tier, 'Standard');
           assert.deepEqual(p.inputs.tags, regionTags(region, role));
         }
-        const maintenance = run.options.find((o) => o.name === `payments-${region}-parameters-maintenance`);
-        assert.deepEqual(maintenance?.ignoreChanges, ['value'], 'operators own the maintenance flag after creation');
+        const flag = run.options.find((o) => o.name === `payments-${region}-parameters-manual-failover`);
+        assert.deepEqual(flag?.ignoreChanges, ['value'], 'operators own the manual failover flag after creation');
       });
-      it(`${region}: only this region's health function may read the maintenance flag`, () => {
+      it(`${region}: only this region's health function may read the manual failover flag`, () => {
         const readers = ofType(run, 'aws:iam/rolePolicy:RolePolicy').filter((p) => p.inputs.policy.includes(':parameter/'));
         assert.deepEqual(readers.map((p) => p.inputs.name).sort(), regions.map((r) => `health-${S}-${r.region}-policy`).sort());
         const mine = policyOf(named(run, 'aws:iam/rolePolicy:RolePolicy', `health-${S}-${region}-policy`));
         assert.deepEqual(mine.Statement.find((x) => x.Sid === 'ReadOwnRegionParameters'), {
-          Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`],
+          Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`],
         });
       });
     }
@@ -694,7 +693,7 @@ export function stackSuite(stack: string): StackSuite {
             health: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table,
                 Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
-              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/maintenance`] }],
+              { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`] }],
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
               { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue },
@@ -744,7 +743,10 @@ export function stackSuite(stack: string): StackSuite {
       const api = (region: string) => named(run, 'aws:apigateway/restApi:RestApi', `payments-api-${S}-${region}`).id;
       const invoke = (region: string) => `https://${api(region)}.execute-api.${region}.amazonaws.com/v1`;
       assert.equal(o.primaryApiUrl, s.customDomainsEnabled ? `https://${s.primaryRegion}.api.${s.domainName}` : invoke(s.primaryRegion));
-      assert.equal(o.secondaryApiUrl, s.customDomainsEnabled ? `https://${s.secondaryRegion}.api.${s.domainName}` : invoke(s.secondaryRegion));
+      assert.equal(o.drApiUrl, s.customDomainsEnabled ? `https://${s.drRegion}.api.${s.domainName}` : invoke(s.drRegion));
+      assert.deepEqual([o.primaryRegion, o.drRegion], [s.primaryRegion, s.drRegion]);
+      assert.deepEqual(o.parameterPaths, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/`])));
+      assert.deepEqual(o.manualFailoverParameters, Object.fromEntries(regions.map(({ region }) => [region, `/payments-dr/${S}/${region}/manual-failover`])));
       assert.equal(o.failoverApiUrl, s.customDomainsEnabled ? `https://api.${s.domainName}` : undefined, 'no failover URL without custom domains');
       const checks = ofType(run, 'aws:route53/healthCheck:HealthCheck');
       assert.deepEqual(o.healthCheckIds, Object.fromEntries(regions.map(({ role, region }) => [role, checks.find((c) => c.inputs.tags.Name === `${role}-health-check-${S}-${region}`)!.id])));

@@ -89,7 +89,7 @@ describe('offline gate on fixture programs', () => {
     for (const f of dr.report.findings) assert.ok(dr.stdout.includes(`${f.level} ${f.policy} ${f.urn ?? 'stack'}: ${f.message}\n`), `missing line for ${f.policy}`);
     assert.match(
       dr.stdout,
-      /^mandatory regions-alike urn:pulumi:dev::payments-dr::aws:ssm\/parameter:Parameter::maintenance-dev-us-east-1: Regions must be alike: aws:ssm\/parameter:Parameter exists in us-east-1 but not in us-east-2 \(regions from the policy settings primaryRegion and drRegion\)\.$/m,
+      /^mandatory regions-alike urn:pulumi:dev::payments-dr::aws:ssm\/parameter:Parameter::manual-failover-dev-us-east-1: Regions must be alike: aws:ssm\/parameter:Parameter exists in us-east-1 but not in us-east-2 \(regions from the policy settings primaryRegion and drRegion\)\.$/m,
     );
   });
 

@@ -44,7 +44,7 @@ describe('resource-name-environment-suffix', () => {
   });
   it('matches DNS names and parameter paths as tokens', () => {
     assert.equal(carriesSuffix('api.payments-dev.example.com', 'dev'), true);
-    assert.equal(carriesSuffix('/payments-dr/dev/us-east-1/maintenance', 'dev'), true);
+    assert.equal(carriesSuffix('/payments-dr/dev/us-east-1/manual-failover', 'dev'), true);
     assert.equal(carriesSuffix('developer-table', 'dev'), false);
   });
 });

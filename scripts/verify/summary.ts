@@ -10,11 +10,10 @@
 import { CONTROLS, isControlId, type ControlId } from '../../policy-pack/controls';
 import type { DrBudget } from '../../infra/budget';
 
-/** Media types of the suite's own attachments (written by features/support/world.ts, read here). */
-export const TARGET_MEDIA_TYPE = 'application/vnd.payments-dr.target+json';
-export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.payments-dr.measurement+json';
-export const CHECKED_MEDIA_TYPE = 'application/vnd.payments-dr.checked+json';
-export const SKIPPED_MEDIA_TYPE = 'application/vnd.payments-dr.skipped+json';
+import { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
+
+/** Media types of the suite's own attachments (written by features/support/world.ts, read here): the service contract's. */
+export { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
 
 export type ScenarioStatus = 'passed' | 'not-applicable' | 'failed' | 'skipped' | 'undefined' | 'pending' | 'ambiguous' | 'unknown';
 export type ControlVerdict = 'passed' | 'failed' | 'skipped' | 'not-applicable' | 'not-verified-here';

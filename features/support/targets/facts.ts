@@ -38,7 +38,7 @@ export function regionalResourcesFromFunctions(region: string, functions: Functi
   const queue = queueArnFromUrl(need('RETRY_QUEUE_URL'), region);
   const accountId = queue?.accountId ?? fallbackAccountId;
   const queueName = need('RETRY_QUEUE_URL').split('/').pop() ?? '';
-  const manualFailoverFlag = need('MAINTENANCE_PARAMETER');
+  const manualFailoverFlag = need('MANUAL_FAILOVER_PARAMETER');
   return {
     region,
     accountId,

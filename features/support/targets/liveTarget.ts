@@ -34,6 +34,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { kebab, parameterPath, resourceName } from '../../../infra/naming';
 import { loadStackSettings, PROJECT } from '../../../infra/settings';
 import { drRegionOf } from '../settings';
+import { manualFailoverParameterName } from '../../../contract/environment';
 import { budgetFromOutputs, budgetFromSettings } from '../budget';
 import { PAYMENT_FUNCTIONS } from '../expectations';
 import { fetchWithDeadline, isObject, postPayment, readJson, str } from '../http';
@@ -417,8 +418,8 @@ export class LiveTarget implements RuntimeTarget, ConfigurationTarget {
   }
 
   private manualFailoverParameter(region: string): string {
-    const fromOutputs = this.o.raw.maintenanceParameters;
-    return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? `${parameterPath(PROJECT, this.o.environmentSuffix, region)}maintenance`;
+    const fromOutputs = this.o.raw.manualFailoverParameters;
+    return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? manualFailoverParameterName(parameterPath(PROJECT, this.o.environmentSuffix, region));
   }
 
   /** Throws the reason no drill can run when the stack publishes no failover hostname. */
@@ -550,7 +551,7 @@ export class LiveTarget implements RuntimeTarget, ConfigurationTarget {
       TABLE_NAME: this.o.tableName,
       RETRY_QUEUE_URL: this.o.retryQueueUrls[region] ?? '',
       TRANSACTION_LOG_BUCKET: this.o.buckets[region] ?? '',
-      MAINTENANCE_PARAMETER: this.manualFailoverParameter(region),
+      MANUAL_FAILOVER_PARAMETER: this.manualFailoverParameter(region),
       PARAMETER_PATH: parameterPath(PROJECT, suffix, region),
     };
     return PAYMENT_FUNCTIONS.map((handler) => {

@@ -300,8 +300,8 @@ export class SandboxTarget implements RuntimeTarget {
 
   async makeUnhealthy(region: string): Promise<RestoreAction> {
     const r = this.regionNamed(region);
-    if (r.maintenanceParameter && r.ssm) {
-      const name = r.maintenanceParameter;
+    if (r.manualFailoverParameter && r.ssm) {
+      const name = r.manualFailoverParameter;
       const set = (value: 'true' | 'false') =>
         this.ssmClient(region).send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
       await set('true');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, readClientEnvironment, readCoreConfig, readMaintenanceConfig, readPaymentRules, readRetryQueueConfig, readTransactionLogConfig } from './config';
+import { ConfigError, readClientEnvironment, readCoreConfig, readManualFailoverConfig, readPaymentRules, readRetryQueueConfig, readTransactionLogConfig } from './config';
 
 describe('config (the one place that reads the environment)', () => {
   it('fails fast naming every missing variable at once', () => {
@@ -33,9 +33,9 @@ describe('config (the one place that reads the environment)', () => {
   it('normalises the transaction-log prefix and derives the maintenance parameter from PARAMETER_PATH', () => {
     assert.deepEqual(readTransactionLogConfig({ TRANSACTION_LOG_BUCKET: 'b' }), { bucket: 'b', prefix: 'transactions/' });
     assert.deepEqual(readTransactionLogConfig({ TRANSACTION_LOG_BUCKET: 'b', TRANSACTION_LOG_PREFIX: 'tx' }), { bucket: 'b', prefix: 'tx/' });
-    assert.equal(readMaintenanceConfig({ MAINTENANCE_PARAMETER: '/p/m' }).parameterName, '/p/m');
-    assert.equal(readMaintenanceConfig({ PARAMETER_PATH: '/payments-dr/dev/us-east-1/' }).parameterName, '/payments-dr/dev/us-east-1/maintenance');
-    assert.throws(() => readMaintenanceConfig({}), /MAINTENANCE_PARAMETER \(or PARAMETER_PATH\) is required/);
+    assert.equal(readManualFailoverConfig({ MANUAL_FAILOVER_PARAMETER: '/p/m' }).parameterName, '/p/m');
+    assert.equal(readManualFailoverConfig({ PARAMETER_PATH: '/payments-dr/dev/us-east-1/' }).parameterName, '/payments-dr/dev/us-east-1/manual-failover');
+    assert.throws(() => readManualFailoverConfig({}), /MANUAL_FAILOVER_PARAMETER \(or PARAMETER_PATH\) is required/);
   });
 
   it('pins local endpoints and path-style S3 only when set (never in AWS)', () => {

@@ -4,9 +4,11 @@
  * Handlers call these readers at module scope, so a misconfigured function fails at cold start
  * (an init error that the Lambda Errors alarm catches) instead of answering wrongly later.
  * Every reader names all the problems it finds in one ConfigError.
- * The stack's Lambda component (infra/components/region.ts) and the sandbox's environment builder
- * (sandbox/region.ts) set the same variables; each reader below documents the ones it reads.
+ * The stack (infra/components/region.ts) and the sandbox set these variables through one builder,
+ * `functionEnvironment` of the service contract (contract/environment.ts); each reader below
+ * documents the ones it reads.
  */
+import { IDEMPOTENCY_TTL_SECONDS, MANUAL_FAILOVER_PARAMETER_KEY, PAYMENT_RULE_DEFAULTS, PENDING_PREFIX, TRANSACTION_LOG_PREFIX } from '../../../contract/environment';
 
 /** A read-only view of `process.env` (injectable for tests). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -18,13 +20,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** Defaults; they match infra/settings.ts DEFAULTS and the contract's documented defaults. */
+/** What a reader falls back to for an unset optional variable: the service contract's values. */
 export const CONFIG_DEFAULTS = {
-  transactionLogPrefix: 'transactions/',
-  idempotencyTtlSeconds: 86_400,
-  maxAmountMinor: 100_000_000,
-  allowedCurrencies: ['USD', 'EUR', 'GBP'] as readonly string[],
-  pendingPrefix: 'pending/',
+  transactionLogPrefix: TRANSACTION_LOG_PREFIX,
+  idempotencyTtlSeconds: IDEMPOTENCY_TTL_SECONDS,
+  maxAmountMinor: PAYMENT_RULE_DEFAULTS.maxAmountMinor,
+  allowedCurrencies: PAYMENT_RULE_DEFAULTS.allowedCurrencies,
+  pendingPrefix: PENDING_PREFIX,
 } as const;
 
 class Reader {
@@ -119,18 +121,18 @@ export function readTransactionLogConfig(env: Env = process.env): TransactionLog
   return r.done({ bucket, prefix });
 }
 
-export interface MaintenanceConfig {
-  /** SSM parameter holding the region's maintenance flag ("true" puts the region out of rotation). */
+export interface ManualFailoverConfig {
+  /** SSM parameter holding the region's manual failover flag ("true" makes /health fail: Route 53 moves traffic away). */
   readonly parameterName: string;
 }
 
-/** MAINTENANCE_PARAMETER, else `<PARAMETER_PATH>maintenance`. */
-export function readMaintenanceConfig(env: Env = process.env): MaintenanceConfig {
+/** MANUAL_FAILOVER_PARAMETER, else `<PARAMETER_PATH>manual-failover`. */
+export function readManualFailoverConfig(env: Env = process.env): ManualFailoverConfig {
   const r = new Reader(env);
-  const explicit = r.optional('MAINTENANCE_PARAMETER');
+  const explicit = r.optional('MANUAL_FAILOVER_PARAMETER');
   const path = r.optional('PARAMETER_PATH');
-  if (explicit === undefined && path === undefined) r.problems.push('MAINTENANCE_PARAMETER (or PARAMETER_PATH) is required');
-  const parameterName = explicit ?? `${path ?? ''}${path?.endsWith('/') ? '' : '/'}maintenance`;
+  if (explicit === undefined && path === undefined) r.problems.push('MANUAL_FAILOVER_PARAMETER (or PARAMETER_PATH) is required');
+  const parameterName = explicit ?? `${path ?? ''}${path?.endsWith('/') ? '' : '/'}${MANUAL_FAILOVER_PARAMETER_KEY}`;
   return r.done({ parameterName });
 }
 

@@ -7,7 +7,7 @@
  */
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { paymentPk, type PaymentItem, type PaymentStatus } from './payment';
-import { PARTITION_KEY } from './tableSchema';
+import { PARTITION_KEY } from '../../../contract/paymentsTable';
 
 export type InsertOutcome = { readonly created: true; readonly item: PaymentItem } | { readonly created: false; readonly existing: PaymentItem };
 

@@ -67,7 +67,7 @@ describe('health handler', () => {
   });
 
   it('discloses no internal error names or messages in its body', async () => {
-    const { body } = await check(freshHandler({ TABLE_NAME: 'payments-missing', MAINTENANCE_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
+    const { body } = await check(freshHandler({ TABLE_NAME: 'payments-missing', MANUAL_FAILOVER_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
     const text = JSON.stringify(body);
     for (const internal of ['ResourceNotFound', 'ParameterNotFound', 'Exception', 'error']) assert.ok(!text.includes(internal), `${internal} not in ${text}`);
   });
@@ -115,7 +115,7 @@ describe('health handler', () => {
   });
 
   it('is unhealthy (503) when the flag parameter does not exist', async () => {
-    const { statusCode, body } = await check(freshHandler({ MAINTENANCE_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
+    const { statusCode, body } = await check(freshHandler({ MANUAL_FAILOVER_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
     assert.equal(statusCode, 503);
     assert.deepEqual(body.checks, { dynamodbWrite: 'ok', maintenance: 'unknown' });
   });

@@ -18,14 +18,14 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createDynamoDbClient, createSsmClient, HEALTH_CHECK_TUNING } from '../commons/clients';
-import { readCoreConfig, readMaintenanceConfig } from '../commons/config';
+import { readCoreConfig, readManualFailoverConfig } from '../commons/config';
 import { describeError, rootErrorName } from '../commons/errors';
 import { jsonResponse } from '../commons/http';
 import { flushMetrics, logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
 
 const core = readCoreConfig();
-const maintenance = readMaintenanceConfig();
+const maintenance = readManualFailoverConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, HEALTH_CHECK_TUNING), core.tableName);
 const parameters = new SSMProvider({ awsSdkV3Client: createSsmClient(core.region, HEALTH_CHECK_TUNING) });
 

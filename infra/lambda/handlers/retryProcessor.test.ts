@@ -122,7 +122,7 @@ describe('retryProcessor handler', () => {
   });
 
   it('refuses a message it did not produce (a forged amount, a currency outside the rules) and never commits it', async () => {
-    // Prepare: the hostile messages: amount -500000000, currency XXX
+    // Prepare: hostile messages: amount -500000000, currency XXX
     const negative = { ...queuedItem(), amount: -500_000_000 };
     const xxx = { ...queuedItem(), currency: 'XXX' };
     const event = sqsEvent([message('payment', negative), message('payment', xxx)]);

@@ -32,12 +32,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { METRIC } from '../../../contract/observability';
 
 /** Metric names the transaction-log writer emits (alarms in infra/components/paymentAlarms.ts rely on them). */
 export const LOG_WRITER_METRIC = {
-  written: 'TransactionLogWritten',
-  failed: 'TransactionLogWriteFailed',
-  conflict: 'PaymentConflictDetected',
+  written: METRIC.transactionLogWritten,
+  failed: METRIC.transactionLogFailed,
+  conflict: METRIC.paymentConflictDetected,
 } as const;
 
 /** Items whose partition key starts with this are payments; everything else in the table is skipped. */
