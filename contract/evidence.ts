@@ -8,3 +8,7 @@
 export const TARGET_MEDIA_TYPE = 'application/vnd.payments-dr.target+json';
 /** One measurement (RTO, RPO, replication lag...), in modelled and real seconds. */
 export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.payments-dr.measurement+json';
+/** What one step checked (`{ kind, count }`): a scenario that passed having checked nothing is not applicable. */
+export const CHECKED_MEDIA_TYPE = 'application/vnd.payments-dr.checked+json';
+/** Why a scenario was skipped (`{ reason }`): reported as not verified here. */
+export const SKIPPED_MEDIA_TYPE = 'application/vnd.payments-dr.skipped+json';

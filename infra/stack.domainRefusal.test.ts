@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
+import { startMockRun } from '../policy-pack/offline/programRun';
 import { PROJECT, REPO_ROOT, SettingsError } from './settings';
-import { stackConfig, type RecordedResource } from './testing/harness';
-import { createMocks } from './testing/mocks';
+import { stackConfig } from './testing/harness';
 
 describe('stack refusal: no deployable domain', () => {
   it('throws payments-dr:domainName before any resource exists', async () => {
-    const resources: RecordedResource[] = [];
-    pulumi.runtime.setAllConfig(stackConfig('dev'));
-    await pulumi.runtime.setMocks(createMocks(resources), PROJECT, 'dev', true);
+    const run = await startMockRun({ project: PROJECT, stack: 'dev', config: stackConfig('dev'), defaultRegion: 'us-east-1', dryRun: true, mocksPreview: false, strictInvokes: true });
     const runtime = pulumi.runtime as unknown as { getMonitor: () => unknown };
     const original = runtime.getMonitor;
     runtime.getMonitor = () => ({ engine: 'not the mocks' });
@@ -30,6 +28,7 @@ describe('stack refusal: no deployable domain', () => {
       runtime.getMonitor = original;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(resources.map((r) => r.type), []);
+    assert.deepEqual(run.mocked.map((r) => r.type), []);
+    assert.deepEqual(run.planned().map((r) => r.type), []);
   });
 });

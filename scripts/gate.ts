@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { PolicyPackConfig } from '@pulumi/policy';
-import { capturePlanDetailed, CaptureError, DEFAULT_PROGRAM, REPO_ROOT } from '../policy-pack/offline/capture';
+import { capturePlanDetailed, CaptureError, DEFAULT_PROGRAM, REPO_ROOT, type CapturedPlan } from '../policy-pack/offline/capture';
 import { ProjectError } from '../policy-pack/offline/project';
 import { evaluatePlan } from '../policy-pack/offline/evaluate';
 import { buildPolicies, committedWaivers, initialConfig, mergeConfig } from '../policy-pack/policies';
@@ -130,20 +130,24 @@ const displayPath = (file: string): string => {
   return rel !== '' && !rel.startsWith('..') ? rel : file;
 };
 
-export async function runGate(options: GateOptions, log: (line: string) => void = console.log): Promise<GateReport> {
+/**
+ * Runs the gate and writes its reports. `captured`: the program's plan when the caller captured it
+ * already with the same options (tests that also verify that plan); default: captured here.
+ */
+export async function runGate(options: GateOptions, log: (line: string) => void = console.log, captured?: CapturedPlan): Promise<GateReport> {
   const now = new Date();
   const waivers = committedWaivers(options.waiversFile);
   const policies = buildPolicies(waivers, () => now);
   const userConfig = options.policyPackConfig ? readPolicyPackConfig(options.policyPackConfig) : {};
   const unknown = Object.keys(userConfig).filter((k) => k !== 'all' && !policies.some((p) => p.name === k));
   if (unknown.length > 0) throw new ProjectError(`policy pack config ${options.policyPackConfig} names no policy of this pack: ${unknown.join(', ')}`);
-  const plan = await capturePlanDetailed({
+  const plan = captured ?? (await capturePlanDetailed({
     program: options.program,
     stack: options.stack,
     stackExplicit: options.stackExplicit,
     configFile: options.configFile,
     preview: options.preview,
-  });
+  }));
   const fromStack = settingsFromStack(plan.project, plan.config);
   const config = mergeConfig(policies, initialConfig(waivers), fromStack.config, userConfig);
   const evaluation = await evaluatePlan(plan.resources, policies, config);

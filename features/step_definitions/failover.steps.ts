@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Given, Then, When } from '@cucumber/cucumber';
+import { objectives, rpoBudgetText } from '../support/budget';
 import { registerRestore, restoreAll } from '../support/safety';
 import type { PaymentReceipt } from '../support/targets/target';
 import type { AcceptedPayment, DrWorld } from '../support/world';
@@ -29,11 +30,11 @@ async function untilServedBy(world: DrWorld, region: string, limitSeconds: numbe
   let lastDetail = '';
   const result = await world.pollFor(limitSeconds, async () => {
     probes += 1;
-    const observation = await world.target.observeFailover();
+    const observation = await world.runtime.observeFailover();
     lastDetail = observation.detail;
     if (observation.servingRegion !== region) return undefined;
     const request = world.newPayment(`${label} probe ${probes}`);
-    const receipt = await world.target.submitPaymentViaFailover(request);
+    const receipt = await world.runtime.submitPaymentViaFailover(request);
     lastDetail = `${observation.detail}; POST /payments answered ${receipt.httpStatus} from ${receipt.region ?? 'no region'}`;
     if (!accepted(receipt) || receipt.region !== region) return undefined;
     const payment: AcceptedPayment = { request, receipt, region, acceptedAt: Date.now() };
@@ -43,7 +44,7 @@ async function untilServedBy(world: DrWorld, region: string, limitSeconds: numbe
 }
 
 Given('the failover endpoint serves payments from the primary region', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
-  const primary = this.regions.primary;
+  const primary = this.regions.primaryRegion;
   // One health-check interval (modelled) is enough for a healthy stack to answer from the primary.
   const { result, lastDetail } = await untilServedBy(this, primary, 5, 'before the failure');
   assert.ok(result, `before the drill the failover endpoint must serve payments from the primary ${primary}; last probe: ${lastDetail}`);
@@ -51,7 +52,7 @@ Given('the failover endpoint serves payments from the primary region', { timeout
   // A few more payments right before the failure: the recovery point is judged on all of them.
   for (let i = 1; i <= PAYMENTS_BEFORE_FAILURE - 1; i += 1) {
     const request = this.newPayment(`before the failure ${i}`);
-    const receipt = await this.target.submitPaymentViaFailover(request);
+    const receipt = await this.runtime.submitPaymentViaFailover(request);
     assert.ok(accepted(receipt) && receipt.region === primary, `the primary must accept payment ${i} before the failure, it answered ${receipt.httpStatus} from ${receipt.region ?? 'no region'}`);
     this.state.payments.push({ request, receipt, region: primary, acceptedAt: Date.now() });
   }
@@ -60,10 +61,10 @@ Given('the failover endpoint serves payments from the primary region', { timeout
 });
 
 When('the primary region becomes unhealthy', async function (this: DrWorld) {
-  const primary = this.regions.primary;
+  const primary = this.regions.primaryRegion;
   const paymentsBefore = [...this.state.payments];
   // Registered before anything else can fail, so the After hook restores it in every case.
-  const restore = await this.target.makeUnhealthy(primary);
+  const restore = await this.runtime.makeUnhealthy(primary);
   registerRestore(restore);
   this.state.failover = { failedAt: Date.now(), paymentsBefore };
   this.evidence('failure injected', { region: primary, restoreWith: restore.description, at: new Date().toISOString() });
@@ -72,31 +73,33 @@ When('the primary region becomes unhealthy', async function (this: DrWorld) {
 Then('the failover endpoint serves payments from the DR region within the RTO', { timeout: DRILL_STEP_TIMEOUT_MS }, async function (this: DrWorld) {
   const failover = this.state.failover;
   assert.ok(failover, 'the primary was not made unhealthy in this scenario');
-  const secondary = this.regions.secondary;
+  const drRegion = this.regions.drRegion;
   const budget = this.budget;
-  const limit = Math.min(budget.rtoBudgetSeconds, budget.rtoObjectiveSeconds);
-  const { result, probes, lastDetail } = await untilServedBy(this, secondary, limit, 'after the failure');
+  const { rtoObjectiveSeconds } = objectives(budget);
+  const limit = Math.min(budget.rtoSeconds, rtoObjectiveSeconds);
+  const { result, probes, lastDetail } = await untilServedBy(this, drRegion, limit, 'after the failure');
   const elapsed = (result ? result.value.acceptedAt : Date.now()) - failover.failedAt;
-  const m = this.measure('failover time', elapsed, { limitSeconds: budget.rtoObjectiveSeconds, budgetSeconds: budget.rtoBudgetSeconds, budget: 'rto' });
+  const m = this.measure('failover time', elapsed, { limitSeconds: rtoObjectiveSeconds, budgetSeconds: budget.rtoSeconds, budget: 'rto' });
   this.evidence('failover', {
     measured: this.formatSeconds(m),
     judgedAgainst: m.judgedAgainst,
-    rtoObjectiveSeconds: budget.rtoObjectiveSeconds,
-    stackRtoBudgetSeconds: budget.rtoBudgetSeconds,
-    shareOfBudget: `${((m.seconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} %`,
-    budgetBreakdown: budget.breakdown,
+    rtoObjectiveSeconds,
+    stackRtoBudgetSeconds: budget.rtoSeconds,
+    shareOfBudget: `${((m.seconds / budget.rtoSeconds) * 100).toFixed(1)} %`,
+    budgetTerms: budget.rto,
     probes,
     lastProbe: lastDetail,
   });
   assert.ok(
     result,
-    `the DR region ${secondary} did not serve payments through the failover endpoint within the stack's RTO budget of ${limit} s (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`,
+    `the DR region ${drRegion} did not serve payments through the failover endpoint within the stack's RTO budget of ${limit} s (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`,
   );
-  assert.ok(m.seconds <= budget.rtoObjectiveSeconds, `failover took ${this.formatSeconds(m)}, beyond the RTO of ${budget.rtoObjectiveSeconds} s`);
+  assert.ok(m.seconds <= rtoObjectiveSeconds, `failover took ${this.formatSeconds(m)}, beyond the RTO of ${rtoObjectiveSeconds} s`);
   failover.switchedAt = result.value.acceptedAt;
   this.state.lastPayment = result.value;
+  this.recordChecked('failover probes', probes);
   this.log(
-    `Failover to ${secondary} in ${this.formatSeconds(m)}: ${((m.seconds / budget.rtoBudgetSeconds) * 100).toFixed(1)} % of the stack's RTO budget (${budget.rtoBudgetSeconds} s), RTO objective ${budget.rtoObjectiveSeconds} s; budget terms exercised: ${m.judgedAgainst?.exercised.join(', ') || 'none'}${this.notExercisedNote(m)}.`,
+    `Failover to ${drRegion} in ${this.formatSeconds(m)}: ${((m.seconds / budget.rtoSeconds) * 100).toFixed(1)} % of the stack's RTO budget (${budget.rtoSeconds} s), RTO objective ${rtoObjectiveSeconds} s; budget terms exercised: ${m.judgedAgainst?.exercised.join(', ') || 'none'}${this.notExercisedNote(m)}.`,
   );
 });
 
@@ -104,18 +107,19 @@ Then('the payments accepted before the failure are present in the DR region', { 
   const failover = this.state.failover;
   assert.ok(failover?.switchedAt, 'the failover did not complete in this scenario');
   assert.ok(failover.paymentsBefore.length > 0, 'no payment was accepted before the failure');
-  const secondary = this.regions.secondary;
+  const drRegion = this.regions.drRegion;
   const budget = this.budget;
   // Anything not in the DR region once it has taken over is lost unless it arrives within the
   // replication alarm threshold (the RPO budget's lag bound); the wait is bounded by that.
-  const grace = budget.breakdown.replicationLagBoundSeconds ?? 30;
+  const grace = budget.rpo.replicationLagBoundSeconds;
+  const { rpoObjectiveSeconds } = objectives(budget);
   const present = new Set<string>();
   const ids = failover.paymentsBefore.map((p) => {
     assert.ok(p.receipt.transactionId, 'a pre-failure payment has no transactionId');
     return p.receipt.transactionId;
   });
   await this.pollFor(grace, async () => {
-    for (const id of ids.filter((x) => !present.has(x))) if (await this.target.readPayment(secondary, id)) present.add(id);
+    for (const id of ids.filter((x) => !present.has(x))) if (await this.runtime.readPayment(drRegion, id)) present.add(id);
     return present.size === ids.length ? true : undefined;
   });
   const rows = failover.paymentsBefore.map((p) => ({
@@ -125,18 +129,19 @@ Then('the payments accepted before the failure are present in the DR region', { 
     acceptedSecondsBeforeFailure: Number(this.modelled(failover.failedAt - p.acceptedAt).toFixed(3)),
   }));
   const missing = rows.filter((r) => !r.presentInDr);
-  this.evidence('recovery point', { rpoObjectiveSeconds: budget.rpoObjectiveSeconds, stackRpoBudgetSeconds: budget.rpoBudgetSeconds, payments: rows });
+  this.recordChecked('payment records', rows.length, `accepted before the failure, looked up in ${drRegion}`);
+  this.evidence('recovery point', { rpoObjectiveSeconds, stackRpoBudget: rpoBudgetText(budget), rpoBudgetTerms: this.budgetTerms('rpo'), payments: rows });
   assert.equal(
     missing.length,
     0,
-    `payments accepted before the failure are missing in ${secondary}: ${missing.map((r) => `${r.transactionId} (accepted ${r.acceptedSecondsBeforeFailure} s before the failure)`).join(', ')}`,
+    `payments accepted before the failure are missing in ${drRegion}: ${missing.map((r) => `${r.transactionId} (accepted ${r.acceptedSecondsBeforeFailure} s before the failure)`).join(', ')}`,
   );
   // What this run shows depends on how the target replicates: a sandbox replicating asynchronously
   // shows that nothing was lost in this run, never that the stack's RPO budget (0 s in strong mode) holds.
   this.log(
     this.description.kind === 'live'
-      ? `All ${rows.length} payment(s) accepted before the failure are in ${secondary}: none lost in this run (RPO objective ${budget.rpoObjectiveSeconds} s, stack budget ${budget.rpoBudgetSeconds} s, judged on the deployed stack).`
-      : `All ${rows.length} payment(s) accepted before the failure are in ${secondary}: none lost in this run; replication on this ${this.description.kind} target is ${this.description.replication}, so the stack's RPO budget of ${budget.rpoBudgetSeconds} s is not proven here (RPO objective ${budget.rpoObjectiveSeconds} s).`,
+      ? `All ${rows.length} payment(s) accepted before the failure are in ${drRegion}: none lost in this run (RPO objective ${rpoObjectiveSeconds} s, stack RPO budget ${rpoBudgetText(budget)}, judged on the deployed stack).`
+      : `All ${rows.length} payment(s) accepted before the failure are in ${drRegion}: none lost in this run; replication on this ${this.description.kind} target is ${this.description.replication}, so the stack's RPO budget (${rpoBudgetText(budget)}) is not proven here (RPO objective ${rpoObjectiveSeconds} s)${this.notExercisedNote({ judgedAgainst: this.budgetTerms('rpo') })}.`,
   );
 });
 
@@ -145,10 +150,11 @@ Then('the failover endpoint fails back to the primary region once it is healthy 
   this.evidence('primary restored', outcomes);
   assert.ok(outcomes.every((o) => o.ok), `restoring the primary failed: ${JSON.stringify(outcomes)}`);
   const restoredAt = Date.now();
-  const primary = this.regions.primary;
+  const primary = this.regions.primaryRegion;
   const budget = this.budget;
-  const { result, lastDetail } = await untilServedBy(this, primary, budget.rtoBudgetSeconds, 'after failback');
-  const m = this.measure('failback time', (result ? result.value.acceptedAt : Date.now()) - restoredAt, { budgetSeconds: budget.rtoBudgetSeconds, budget: 'rto' });
-  assert.ok(result, `the failover endpoint did not fail back to ${primary} within ${budget.rtoBudgetSeconds} s of the primary being restored (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`);
-  this.log(`Failed back to ${primary} in ${this.formatSeconds(m)} after the primary was restored.`);
+  const { result, lastDetail } = await untilServedBy(this, primary, budget.rtoSeconds, 'after failback');
+  const m = this.measure('failback time', (result ? result.value.acceptedAt : Date.now()) - restoredAt, { budgetSeconds: budget.rtoSeconds, budget: 'rto' });
+  assert.ok(result, `the failover endpoint did not fail back to ${primary} within ${budget.rtoSeconds} s of the primary being restored (waited ${this.formatSeconds(m)}); last probe: ${lastDetail}`);
+  this.recordChecked('failback probes', 1);
+  this.log(`Failed back to ${primary} in ${this.formatSeconds(m)} after the primary was restored${this.notExercisedNote(m)}.`);
 });

@@ -16,8 +16,8 @@ function asPaymentFunction(name: string): PaymentFunction {
 Given('the {string} function in each region', { timeout: IAM_STEP_TIMEOUT_MS }, async function (this: DrWorld, name: string) {
   const logicalName = asPaymentFunction(name);
   const perRegion = [];
-  for (const region of [this.regions.primary, this.regions.secondary]) {
-    const resources = await this.target.regionalResources(region);
+  for (const region of [this.regions.primaryRegion, this.regions.drRegion]) {
+    const resources = await this.configuration.regionalResources(region);
     const fn = resources.functions.find((f) => logicalNameOf(f.name) === logicalName);
     assert.ok(fn, `no ${logicalName} function in ${region}; functions there: ${resources.functions.map((f) => f.name).join(', ') || 'none'}`);
     perRegion.push(fn);
@@ -30,11 +30,11 @@ When('IAM evaluates what its role may do', { timeout: IAM_STEP_TIMEOUT_MS }, asy
   assert.ok(under, 'no function chosen in this scenario');
   const access: { mustAllow: AccessRow[]; mustDeny: AccessRow[] } = { mustAllow: [], mustDeny: [] };
   for (const fn of under.perRegion) {
-    const own = await this.target.regionalResources(fn.region);
-    const peer = await this.target.regionalResources(this.otherRegion(fn.region));
+    const own = await this.configuration.regionalResources(fn.region);
+    const peer = await this.configuration.regionalResources(this.otherRegion(fn.region));
     const expected = accessExpectations(asPaymentFunction(under.logicalName), own, peer);
     for (const which of ['mustAllow', 'mustDeny'] as const) {
-      const answers = await this.target.simulate(fn, expected[which]);
+      const answers = await this.configuration.simulate(fn, expected[which]);
       access[which].push(...answers.map((answer) => ({ region: fn.region, role: fn.roleArn, answer })));
     }
   }
@@ -49,6 +49,7 @@ Then('it is allowed everything the function uses', function (this: DrWorld) {
   const rows = this.state.access?.mustAllow;
   assert.ok(rows && rows.length > 0, 'IAM was not asked in this scenario');
   this.evidence('must be allowed', table(rows));
+  this.recordChecked('IAM decisions', rows.length);
   const denied = rows.filter((r) => r.answer.decision !== 'allowed');
   assert.deepEqual(
     denied.map((r) => `${r.region}: ${r.answer.action} on ${r.answer.resource} is ${r.answer.decision}`),
@@ -61,6 +62,7 @@ Then('it is denied everything on the forbidden list', function (this: DrWorld) {
   const rows = this.state.access?.mustDeny;
   assert.ok(rows && rows.length > 0, 'IAM was not asked in this scenario');
   this.evidence('must be denied', table(rows));
+  this.recordChecked('IAM decisions', rows.length);
   const allowed = rows.filter((r) => r.answer.decision === 'allowed');
   assert.deepEqual(
     allowed.map((r) => `${r.region}: ${r.answer.action} on ${r.answer.resource} is allowed`),

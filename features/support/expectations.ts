@@ -130,7 +130,7 @@ export function requiredAlarms(kind: string, own: RegionalResources, otherRegion
     case 'health check':
       return [
         {
-          description: `Route 53 HealthCheckStatus of the ${own.region === regions.primary ? 'primary' : 'DR'} region's (${own.region}) health check, in ${HEALTH_CHECK_METRICS_REGION}`,
+          description: `Route 53 HealthCheckStatus of the ${own.region === regions.primaryRegion ? 'primary' : 'DR'} region's (${own.region}) health check, in ${HEALTH_CHECK_METRICS_REGION}`,
           namespace: 'AWS/Route53',
           metricName: 'HealthCheckStatus',
           dimensions: { HealthCheckId: undefined },
@@ -206,7 +206,7 @@ function arns(r: RegionalResources) {
     /** A pending-payment marker (202 PENDING payments, `pending/<transactionId>.json`). */
     marker: `arn:aws:s3:::${r.bucketName}/pending/dr-verification.json`,
     bucket: `arn:aws:s3:::${r.bucketName}`,
-    maintenance: r.maintenanceParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}manual-failover`,
+    manualFailoverFlag: r.manualFailoverParameterArn ?? `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}manual-failover`,
     parameter: `arn:aws:ssm:${r.region}:${r.accountId}:parameter${r.parameterPath}table-name`,
     retryQueue: r.retryQueueArn,
   };
@@ -215,7 +215,7 @@ function arns(r: RegionalResources) {
 /**
  * What each function uses (handler contract: the environment the stack gives it) and a chosen
  * list of what it must never do: destroy or reconfigure the data stores, change or delete a stored
- * payment, flip the maintenance flag, reach the other region's data beyond the peer commit path
+ * payment, flip the manual failover flag, reach the other region's data beyond the peer commit path
  * (createPayment commits in the peer replica when its own refuses the write; getPayment reads only
  * its own replica, and pending markers in both regions), or
  * touch IAM and keys.
@@ -238,7 +238,7 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
     ],
     getPayment: [q('dynamodb:GetItem', a.table), q('s3:GetObject', a.marker), q('s3:GetObject', p.marker)],
     // The write probe: a PutItem limited to the HEALTH#<region> key (dynamodb:LeadingKeys), whose condition never holds.
-    health: [q('ssm:GetParameter', a.maintenance), q('dynamodb:PutItem', a.table)],
+    health: [q('ssm:GetParameter', a.manualFailoverFlag), q('dynamodb:PutItem', a.table)],
     retryProcessor: [
       q('sqs:ReceiveMessage', a.retryQueue),
       q('sqs:DeleteMessage', a.retryQueue),
@@ -263,8 +263,8 @@ export function accessExpectations(fn: PaymentFunction, own: RegionalResources, 
     q('s3:GetObject', p.object),
     q('sqs:DeleteQueue', a.retryQueue),
     q('sqs:PurgeQueue', a.retryQueue),
-    q('ssm:PutParameter', a.maintenance),
-    q('ssm:GetParameter', p.maintenance),
+    q('ssm:PutParameter', a.manualFailoverFlag),
+    q('ssm:GetParameter', p.manualFailoverFlag),
     q('iam:PassRole', `arn:aws:iam::${own.accountId}:role/any-role`),
     q('iam:CreateUser', `arn:aws:iam::${own.accountId}:user/any-user`),
     q('kms:ScheduleKeyDeletion', `arn:aws:kms:${own.region}:${own.accountId}:key/any-key`),

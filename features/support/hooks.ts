@@ -29,11 +29,11 @@ Before({ timeout: TARGET_OPEN_TIMEOUT_MS }, async function (this: DrWorld, { pic
   if (unknown.length > 0) throw new Error(`scenario "${pickle.name}" names controls missing from policy-pack/controls.ts: ${unknown.join(', ')}`);
   const kind: TargetKind = capability === 'runtime' ? this.params.runtimeTarget : this.params.configurationTarget;
   if (tags.includes('@drill') && kind === 'live' && !this.params.allowLiveDrills) {
-    this.log('Skipped: failover drills against a live stack run only when asked for (--drills or DR_ALLOW_LIVE_DRILLS=true).');
-    return 'skipped';
+    return this.skip('failover drills against a live stack run only when asked for (--drills or DR_ALLOW_LIVE_DRILLS=true)');
   }
-  await this.useTarget(await targetOf(kind, this.params), capability);
-  return undefined;
+  // A target without the capability the scenario needs cannot answer it: skipped, never passed.
+  const lacking = await this.useTarget(await targetOf(kind, this.params), capability);
+  return lacking ? this.skip(lacking) : undefined;
 });
 
 /** Always runs, also when a step failed or timed out: undo what a drill changed. */

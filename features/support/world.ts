@@ -5,28 +5,30 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber';
+import { budgetTerms, type JudgedAgainst } from './budget';
 import { sleep } from './http';
 import { resolveParameters, type DrParameters } from './parameters';
-import type {
-  AccessAnswer,
-  AlarmFacts,
-  BucketFacts,
-  Capability,
-  DrBudget,
-  DrTarget,
-  FunctionFacts,
-  PaymentReceipt,
-  PaymentRequest,
-  QueueFacts,
-  RegionPair,
-  StoredPayment,
-  TableFacts,
-  TargetDescription,
+import { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE, type CheckedRecord, type MeasurementRecord } from '../../scripts/verify/summary';
+import {
+  capabilityGap,
+  hasCapability,
+  type AccessAnswer,
+  type AlarmFacts,
+  type BucketFacts,
+  type Capability,
+  type ConfigurationTarget,
+  type DrBudget,
+  type FunctionFacts,
+  type PaymentReceipt,
+  type PaymentRequest,
+  type QueueFacts,
+  type RegionPair,
+  type RuntimeTarget,
+  type StoredPayment,
+  type TableFacts,
+  type TargetBase,
+  type TargetDescription,
 } from './targets/target';
-
-/** Media types of the attachments the summary reads back: the service contract's (contract/evidence.ts). */
-export { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE as TARGET_ATTACHMENT_MEDIA_TYPE } from '../../contract/evidence';
-import { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE as TARGET_ATTACHMENT_MEDIA_TYPE } from '../../contract/evidence';
 
 export interface AcceptedPayment {
   request: PaymentRequest;
@@ -37,24 +39,8 @@ export interface AcceptedPayment {
   acceptedAt: number;
 }
 
-export interface Measurement {
-  /** What was measured, e.g. "replication lag us-east-1 -> us-east-2". */
-  name: string;
-  wallClockMs: number;
-  /**
-   * The figure, in seconds of the clock named by `clock`: `real-time` = wall-clock seconds (live, or a
-   * phenomenon the sandbox runs unscaled such as replication); `modelled` = wall-clock / time scale
-   * (health checks and failover the sandbox runs at `timeScale`).
-   */
-  seconds: number;
-  clock: 'real-time' | 'modelled';
-  /** The bound it is judged against, seconds of the same clock. */
-  limitSeconds?: number;
-  budgetSeconds?: number;
-  timeScale: number;
-  /** The budget (`rto`/`rpo`) it is judged against, the terms it exercised and those it did not. */
-  judgedAgainst?: { budget: 'rto' | 'rpo'; exercised: string[]; notExercised: Array<{ term: string; why: string }> };
-}
+/** A figure a step measured: its clock, time scale and the budget terms it is judged against (scripts/verify/summary.ts). */
+export type Measurement = MeasurementRecord;
 
 export interface AccessRow {
   region: string;
@@ -83,32 +69,75 @@ export interface ScenarioState {
 export class DrWorld extends World<DrParameters> {
   readonly params: DrParameters;
   /** The target answering this scenario (set in Before from the scenario's capability tag). */
-  private answering?: DrTarget;
+  private answering?: TargetBase;
   private describedTarget?: TargetDescription;
   private stackBudget?: DrBudget;
   readonly state: ScenarioState = { payments: [], alarmsByRegion: new Map(), matchedAlarms: [] };
   readonly measurements: Measurement[] = [];
+  /** What the steps of this scenario checked, per kind (records, alarms, buckets, ...). */
+  readonly checked: CheckedRecord[] = [];
 
   constructor(options: IWorldOptions<DrParameters>) {
     super(options);
     this.params = resolveParameters(options.parameters);
   }
 
-  /** Async set-up, called from the Before hook. */
-  async useTarget(target: DrTarget, capability: Capability): Promise<void> {
+  /**
+   * Async set-up, called from the Before hook. Returns why the target cannot answer this scenario
+   * (it lacks the capability the scenario needs), or undefined when it can.
+   */
+  async useTarget(target: TargetBase, capability: Capability): Promise<string | undefined> {
     this.answering = target;
     this.describedTarget = target.describe();
     this.stackBudget = await target.budget();
     this.attach(
       JSON.stringify({ capability, ...this.describedTarget, budget: this.stackBudget }, null, 2),
-      { mediaType: TARGET_ATTACHMENT_MEDIA_TYPE, fileName: 'answered-by.json' },
+      { mediaType: TARGET_MEDIA_TYPE, fileName: 'answered-by.json' },
     );
+    const gap = capabilityGap(target, capability);
+    if (gap) return gap;
     this.log(`Answered by the ${this.describedTarget.kind} target: ${this.describedTarget.summary}`);
+    return undefined;
   }
 
-  get target(): DrTarget {
+  /** The answering target as a runtime target (sends payments, fails over); throws when it is not one. */
+  get runtime(): RuntimeTarget {
+    const t = this.answeringTarget;
+    if (!hasCapability(t, 'runtime')) throw new Error(`the ${t.kind} target cannot run the stack (tag the scenario @configuration, or route @runtime to sandbox or live)`);
+    return t;
+  }
+
+  /** The answering target as a configuration target (reads resource configuration); throws when it is not one. */
+  get configuration(): ConfigurationTarget {
+    const t = this.answeringTarget;
+    if (!hasCapability(t, 'configuration')) throw new Error(`the ${t.kind} target cannot read configuration (tag the scenario @runtime, or route @configuration to plan or live)`);
+    return t;
+  }
+
+  /**
+   * Skips the scenario with `reason` (attached for the summary, which reports it as skipped: not
+   * verified here). Return its result from the step or hook: `return this.skip(...)`.
+   */
+  skip(reason: string): 'skipped' {
+    this.attach(JSON.stringify({ reason }), { mediaType: SKIPPED_MEDIA_TYPE, fileName: 'skipped.json' });
+    this.log(`Skipped: ${reason}.`);
+    return 'skipped';
+  }
+
+  private get answeringTarget(): TargetBase {
     if (!this.answering) throw new Error('no target answers this scenario (is it tagged @runtime or @configuration?)');
     return this.answering;
+  }
+
+  /**
+   * Records what a step checked: `count` things of `kind` (e.g. 2 "regions", 6 "alarms", 1
+   * "payment records"). A scenario that passed having checked nothing is not applicable, never
+   * passed (scripts/verify/summary.ts).
+   */
+  recordChecked(kind: string, count: number, detail?: string): void {
+    const record: CheckedRecord = { kind, count, ...(detail ? { detail } : {}) };
+    this.checked.push(record);
+    this.attach(JSON.stringify(record), { mediaType: CHECKED_MEDIA_TYPE, fileName: `checked-${kind.replace(/[^a-z0-9]+/gi, '-')}.json` });
   }
 
   get description(): TargetDescription {
@@ -204,13 +233,9 @@ export class DrWorld extends World<DrParameters> {
     this.attach(JSON.stringify(data, null, 2), { mediaType: 'application/json', fileName: `${title.replace(/[^a-z0-9]+/gi, '-')}.json` });
   }
 
-  /** Which terms of the stack's `budget` breakdown this target exercises, and which it does not (with why). */
-  budgetTerms(budget: 'rto' | 'rpo'): NonNullable<Measurement['judgedAgainst']> {
-    const terms = budget === 'rto' ? ['detectionSeconds', 'propagationSeconds', 'dnsCacheSeconds'] : ['replicationLagBoundSeconds', 'alarmWindowSeconds'];
-    const present = terms.filter((t) => t in this.budget.breakdown || this.description.notExercised.some((n) => n.term === t));
-    const notExercised = this.description.notExercised.filter((n) => n.term === 'all' || present.includes(n.term));
-    const all = notExercised.some((n) => n.term === 'all');
-    return { budget, exercised: all ? [] : present.filter((t) => !notExercised.some((n) => n.term === t)), notExercised };
+  /** Which terms of the stack's RTO or RPO budget (infra/budget.ts) this target exercises, and which it does not (with why). */
+  budgetTerms(budget: 'rto' | 'rpo'): JudgedAgainst {
+    return budgetTerms(budget, this.description);
   }
 
   /** Every figure says its clock: "12.300 s real time", or "246.0 s modelled at time scale 0.05 (12.300 s wall-clock)". */
@@ -222,19 +247,19 @@ export class DrWorld extends World<DrParameters> {
   }
 
   /** "; not exercised here: propagationSeconds (why), ..." for a measurement judged against a budget. */
-  notExercisedNote(m: Measurement): string {
+  notExercisedNote(m: Pick<Measurement, 'judgedAgainst'>): string {
     const missing = m.judgedAgainst?.notExercised ?? [];
     return missing.length === 0 ? '' : `; not exercised on this target: ${missing.map((n) => `${n.term} (${n.why})`).join('; ')}`;
   }
 
   otherRegion(region: string): string {
-    return region === this.regions.primary ? this.regions.secondary : this.regions.primary;
+    return region === this.regions.primaryRegion ? this.regions.drRegion : this.regions.primaryRegion;
   }
 
   /** "primary" / "DR" in step text to region names. */
   regionByRole(role: string): string {
-    if (role === 'primary') return this.regions.primary;
-    if (role === 'DR' || role === 'secondary' || role === 'disaster-recovery') return this.regions.secondary;
+    if (role === 'primary') return this.regions.primaryRegion;
+    if (role === 'DR') return this.regions.drRegion;
     throw new Error(`unknown region role "${role}" (use primary or DR)`);
   }
 }

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { accessExpectations, findAlarm, logicalNameOf, requiredAlarms } from '../support/expectations';
 import { evaluate, parsePolicy } from '../support/iamEvaluator';
 import { alarmsOf, bucketsOf, functionsOf, Plan, policiesOfRole, queuesOf, tableOf, type PlannedResource } from '../support/targets/planFacts';
-import { regionalResourcesFromFunctions } from '../support/targets/planTarget';
+import { regionalResourcesFromFunctions } from '../support/targets/facts';
 import type { AlarmFacts, RegionalResources } from '../support/targets/target';
 
 const TABLE = 'arn:aws:dynamodb:us-east-1:123456789012:table/payments';
@@ -170,13 +170,13 @@ describe('control expectations', () => {
     metricNames: [],
     ...overrides,
   });
-  const [lag] = requiredAlarms('replication latency', own, 'us-east-2', { primary: 'us-east-1', secondary: 'us-east-2' });
+  const [lag] = requiredAlarms('replication latency', own, 'us-east-2', { primaryRegion: 'us-east-1', drRegion: 'us-east-2' });
 
   it('derives ARNs from the environment the stack gives the functions', () => {
     assert.equal(own.accountId, '123456789012');
     assert.equal(own.tableArn, 'arn:aws:dynamodb:us-east-1:123456789012:table/payments');
     assert.equal(own.retryQueueArn, 'arn:aws:sqs:us-east-1:123456789012:retry-1');
-    assert.equal(own.maintenanceParameterArn, 'arn:aws:ssm:us-east-1:123456789012:parameter/payments-dr/dev/us-east-1/manual-failover');
+    assert.equal(own.manualFailoverParameterArn, 'arn:aws:ssm:us-east-1:123456789012:parameter/payments-dr/dev/us-east-1/manual-failover');
   });
 
   it('accepts the ReplicationLatency alarm at 30 s in milliseconds, and explains each way it can be wrong', () => {
@@ -187,7 +187,7 @@ describe('control expectations', () => {
     assert.match(findAlarm([], lag).problem ?? '', /no alarm on AWS\/DynamoDB ReplicationLatency/);
   });
 
-  const pair = { primary: 'us-east-1', secondary: 'us-east-2' };
+  const pair = { primaryRegion: 'us-east-1', drRegion: 'us-east-2' };
   const count = (metric: Partial<AlarmFacts>) => alarm({ namespace: 'AWS/Lambda', metricName: 'Errors', dimensions: { FunctionName: 'create-payment-dev' }, threshold: 0, ...metric });
   const withFunction = { ...own, functions: [{ ...own.functions[0], name: 'create-payment-dev' }] };
   const [errors] = requiredAlarms('function errors', withFunction, 'us-east-2', pair);
@@ -221,7 +221,7 @@ describe('control expectations', () => {
     assert.throws(() => requiredAlarms('disk full', own, 'us-east-2', pair), /unknown alarm kind "disk full"/);
   });
 
-  it('forbids every function to change payments in the other region or the maintenance flag, and read-only functions to write', () => {
+  it('forbids every function to change payments in the other region or the manual failover flag, and read-only functions to write', () => {
     const peer = { ...own, region: 'us-east-2', tableArn: own.tableArn.replace('us-east-1', 'us-east-2') };
     const deny = (fn: 'createPayment' | 'getPayment') => accessExpectations(fn, own, peer).mustDeny.map((q) => `${q.action} ${q.resource}`);
     // createPayment commits in the peer replica when its own refuses (conditional PutItem), never changes one there.
@@ -229,7 +229,7 @@ describe('control expectations', () => {
     assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${peer.tableArn}`));
     assert.ok(deny('createPayment').includes(`dynamodb:UpdateItem ${own.tableArn}`));
     assert.ok(deny('getPayment').includes(`dynamodb:DeleteItem ${peer.tableArn}`));
-    assert.ok(deny('createPayment').includes(`ssm:PutParameter ${own.maintenanceParameterArn ?? ''}`));
+    assert.ok(deny('createPayment').includes(`ssm:PutParameter ${own.manualFailoverParameterArn ?? ''}`));
     assert.ok(!deny('createPayment').includes(`dynamodb:PutItem ${own.tableArn}`));
     assert.ok(deny('getPayment').includes(`dynamodb:PutItem ${own.tableArn}`));
     assert.equal(logicalNameOf('retry-processor-dev-us-east-2'), 'retryProcessor');

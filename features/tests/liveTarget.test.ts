@@ -4,87 +4,11 @@
  * `pulumi stack output --json` of the DR stack (infra/index.ts).
  */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { Route53Client } from '@aws-sdk/client-route-53';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { LiveTarget, parseLiveOutputs, type LiveClients } from '../support/targets/liveTarget';
-import { answer, type Answer, type Call } from './sdkDoubles';
-
-const ACCOUNT = '111122223333';
-const OUTPUTS: Record<string, unknown> = {
-  primaryRegion: 'us-east-1',
-  drRegion: 'us-east-2',
-  primaryApiUrl: 'https://abc123.execute-api.us-east-1.amazonaws.com/v1',
-  drApiUrl: 'https://def456.execute-api.us-east-2.amazonaws.com/v1',
-  failoverApiUrl: 'https://api.payments-dev.example.com/v1',
-  tableName: 'payments-table-dev',
-  bucketNames: { 'us-east-1': `transaction-logs-dev-us-east-1-${ACCOUNT}`, 'us-east-2': `transaction-logs-dev-us-east-2-${ACCOUNT}` },
-  retryQueueUrls: {
-    'us-east-1': `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/payments-retry-dev-us-east-1`,
-    'us-east-2': `https://sqs.us-east-2.amazonaws.com/${ACCOUNT}/payments-retry-dev-us-east-2`,
-  },
-  deadLetterQueueUrls: {
-    'us-east-1': `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-1`,
-    'us-east-2': `https://sqs.us-east-2.amazonaws.com/${ACCOUNT}/payments-retry-dlq-dev-us-east-2`,
-  },
-  manualFailoverParameters: { 'us-east-1': '/payments-dr/dev/us-east-1/manual-failover', 'us-east-2': '/payments-dr/dev/us-east-2/manual-failover' },
-  hostedZoneId: 'Z0123456789ABC',
-  hostedZoneName: 'payments-dev.example.com',
-  clientApiKey: '[secret]',
-  drBudget: {
-    rtoSeconds: 150,
-    rpoSeconds: 150,
-    rtoObjectiveSeconds: 900,
-    rpoObjectiveSeconds: 300,
-    rto: { detectionSeconds: 30, propagationSeconds: 60, dnsCacheSeconds: 60 },
-    rpo: { consistencyMode: 'eventual', replicationLagBoundSeconds: 30, alarmWindowSeconds: 120 },
-  },
-};
-
-const credentials = { accessKeyId: 'double', secretAccessKey: 'double' };
-
-/** Clients for the target, each answering from `answers[service]`; all calls recorded in order. */
-function doubles(answers: Partial<Record<'cloudwatch' | 'dynamodb' | 's3' | 'sqs' | 'ssm' | 'iam' | 'route53', Record<string, Answer>>>) {
-  const calls: Array<Call & { service: string; region: string }> = [];
-  const made = new Map<string, unknown>();
-  const make = <C extends { middlewareStack: Parameters<typeof answer>[0]['middlewareStack'] }>(service: keyof typeof answers, region: string, create: () => C): C => {
-    // One client per service and region, as the real factory caches them (answers count calls per client).
-    const key = `${service}:${region}`;
-    const existing = made.get(key);
-    if (existing) return existing as C;
-    const client = create();
-    made.set(key, client);
-    const own: Call[] = [];
-    answer(client, answers[service] ?? {}, own);
-    const push = own.push.bind(own);
-    own.push = (...items: Call[]) => {
-      for (const item of items) calls.push({ ...item, service, region });
-      return push(...items);
-    };
-    return client;
-  };
-  const clients: LiveClients = {
-    cloudwatch: (region) => make('cloudwatch', region, () => new CloudWatchClient({ region, credentials })),
-    dynamodb: (region) => make('dynamodb', region, () => new DynamoDBClient({ region, credentials })),
-    s3: (region) => make('s3', region, () => new S3Client({ region, credentials })),
-    sqs: (region) => make('sqs', region, () => new SQSClient({ region, credentials })),
-    ssm: (region) => make('ssm', region, () => new SSMClient({ region, credentials })),
-    iam: () => make('iam', 'us-east-1', () => new IAMClient({ region: 'us-east-1', credentials })),
-    route53: () => make('route53', 'us-east-1', () => new Route53Client({ region: 'us-east-1', credentials })),
-  };
-  return { clients, calls };
-}
-
-async function openTarget(clients: LiveClients, outputs: Record<string, unknown> = OUTPUTS): Promise<LiveTarget> {
-  const target = new LiveTarget({ stack: 'dev', outputs, clients });
-  await target.open();
-  return target;
-}
+import { LiveTarget, parseLiveOutputs } from '../support/targets/liveTarget';
+import { ACCOUNT, openTarget, OUTPUTS, recordingClients as doubles } from './liveTargetFixture';
 
 describe('live target: stack outputs', () => {
   it('reads the DR stack outputs: endpoints per region, failover hostname, budget', () => {
@@ -92,8 +16,9 @@ describe('live target: stack outputs', () => {
     assert.deepEqual(o.apiUrls, { 'us-east-1': OUTPUTS.primaryApiUrl, 'us-east-2': OUTPUTS.drApiUrl });
     assert.equal(o.failoverHostname, 'api.payments-dev.example.com');
     assert.equal(o.buckets['us-east-2'], `transaction-logs-dev-us-east-2-${ACCOUNT}`);
-    assert.equal(o.budget?.rtoBudgetSeconds, 150);
-    assert.equal(o.budget?.rtoObjectiveSeconds, 900);
+    assert.equal(o.budget?.rtoSeconds, 150);
+    assert.equal(o.budget?.rto.propagationSeconds, 60);
+    assert.equal(o.budget?.rpoSeconds, null, 'eventual mode has no RPO bound');
   });
 
   it('names every missing output at once', () => {
@@ -203,7 +128,7 @@ describe('live target: configuration through the AWS APIs', () => {
 });
 
 describe('live target: the failover drill mechanism', () => {
-  it('flips the maintenance flag and restores the value it found, not a guessed one', async () => {
+  it('flips the manual failover flag and restores the value it found, not a guessed one', async () => {
     const { clients, calls } = doubles({
       ssm: {
         GetParameterCommand: () => ({ Parameter: { Name: '/payments-dr/dev/us-east-1/manual-failover', Value: 'false' } }),
@@ -264,5 +189,39 @@ describe('live target: the failover drill mechanism', () => {
     assert.equal((await target.observeFailover()).servingRegion, 'us-east-1');
     serving = 'us-east-2';
     assert.equal((await target.observeFailover()).servingRegion, 'us-east-2');
+  });
+});
+
+describe('live target: payments are sent as a merchant', () => {
+  const request = { merchantId: 'merchant-dr-verification', idempotencyKey: 'k-1', amount: 1234, currency: 'USD', reference: 'dr-verification' };
+
+  it('sends the merchant credential the stack\'s authorizer checks (Authorization: Bearer)', async () => {
+    const seen: Array<string | undefined> = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ transactionId: 't-1', status: 'COMMITTED', region: 'us-east-1' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const target = new LiveTarget({ stack: 'dev', outputs: { ...OUTPUTS, primaryApiUrl: `http://127.0.0.1:${port}/v1` }, clients: doubles({}).clients, merchantCredential: 'pdr_0123456789abcdef_secret' });
+      await target.open();
+      const receipt = await target.submitPayment('us-east-1', request);
+      assert.equal(receipt.httpStatus, 201);
+      assert.deepEqual(seen, ['Bearer pdr_0123456789abcdef_secret']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('without a credential names DR_MERCHANT_CREDENTIAL and sends nothing', async () => {
+    const saved = process.env.DR_MERCHANT_CREDENTIAL;
+    delete process.env.DR_MERCHANT_CREDENTIAL;
+    try {
+      const target = await openTarget(doubles({}).clients);
+      await assert.rejects(target.submitPayment('us-east-1', request), /set DR_MERCHANT_CREDENTIAL to a credential issued for this stack/);
+    } finally {
+      if (saved !== undefined) process.env.DR_MERCHANT_CREDENTIAL = saved;
+    }
   });
 });

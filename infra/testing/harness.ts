@@ -1,7 +1,8 @@
 /**
- * Runs the real Pulumi program under `pulumi.runtime.setMocks` and records everything it declares:
- * every resource registration (type, name, inputs, resolved state), every resource's options
- * (captured by a stack transformation, since mocks never see options) and the stack outputs.
+ * Runs the real Pulumi program under the one mock AWS, in-process, through the one capture harness
+ * the policy gate also uses (`policy-pack/offline/programRun.ts`), and records everything it
+ * declares: every resource registration (type, name, inputs, resolved state), every resource's
+ * options (captured by a stack transformation, since mocks never see options) and the stack outputs.
  *
  * One program run per process: Pulumi's runtime state and Node's module cache are global, so each
  * stack configuration runs in its own test file (node --test runs files in separate processes).
@@ -9,9 +10,10 @@
  */
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
+import { MOCK_ACCOUNT_ID } from '../../policy-pack/offline/mocks';
+import { loadProgram, startMockRun } from '../../policy-pack/offline/programRun';
 import { readStackConfig } from '../../policy-pack/offline/project';
 import { PROJECT, REPO_ROOT } from '../settings';
-import { createMocks, MOCK_ACCOUNT_ID } from './mocks';
 
 export { MOCK_ACCOUNT_ID };
 
@@ -83,23 +85,25 @@ function dependencyNames(dependsOn: pulumi.ResourceOptions['dependsOn']): string
   return list.map((d) => (d instanceof pulumi.Resource ? String((d as unknown as { __name?: string }).__name) : '<output>'));
 }
 
-let ran = false;
-
 export async function runProgram(options: RunProgramOptions = {}): Promise<ProgramRun> {
-  if (ran) throw new Error('runProgram runs once per process (Pulumi runtime state is global); use one test file per stack');
-  ran = true;
   const stack = options.stack ?? 'dev';
   const config = stackConfig(stack, options.overrides);
-  const resources: RecordedResource[] = [];
   const captured: CapturedOptions[] = [];
-
-  pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(createMocks(resources, config['aws:region'] ?? 'us-east-1'), PROJECT, stack, options.preview ?? false);
+  const run = await startMockRun({
+    project: PROJECT,
+    stack,
+    config,
+    defaultRegion: config['aws:region'] ?? 'us-east-1',
+    dryRun: options.preview ?? false,
+    mocksPreview: false,
+    strictInvokes: true,
+  });
+  // The same array the mocks keep appending to: `settle` watches it grow.
+  const resources = run.mocked as RecordedResource[];
 
   const entry = options.entry ?? join(REPO_ROOT, 'infra', 'index.ts');
   if (options.rootStack === false) {
-    const mod: Record<string, unknown> = await import(entry);
-    return { stack, config, resources, options: captured, outputs: { ...mod } };
+    return { stack, config, resources, options: captured, outputs: await loadProgram(entry) };
   }
   const exported = await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -114,8 +118,7 @@ export async function runProgram(options: RunProgramOptions = {}): Promise<Progr
       });
       return undefined;
     });
-    const mod: Record<string, unknown> = await import(entry);
-    return { ...mod };
+    return loadProgram(entry);
   });
   // Let every pending registration and apply settle before reading the records.
   await new Promise((resolve) => setImmediate(resolve));
@@ -151,9 +154,6 @@ export async function settle(run: ProgramRun): Promise<void> {
  * registration into the returned run; call `settle(run)` after declaring. Once per process.
  */
 export async function mockComponents(stack = 'components'): Promise<ProgramRun> {
-  if (ran) throw new Error('mockComponents/runProgram run once per process');
-  ran = true;
-  const resources: RecordedResource[] = [];
-  await pulumi.runtime.setMocks(createMocks(resources), PROJECT, stack, false);
-  return { stack, config: {}, resources, options: [], outputs: {} };
+  const run = await startMockRun({ project: PROJECT, stack, config: {}, defaultRegion: 'us-east-1', dryRun: false, mocksPreview: false, strictInvokes: true });
+  return { stack, config: {}, resources: run.mocked as RecordedResource[], options: [], outputs: {} };
 }

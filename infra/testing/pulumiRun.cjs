@@ -55,10 +55,11 @@ run(
   // configuration load through the same compiler as the program.
   () => {
     const { stackConfig } = require(path.join(repoRoot, 'infra', 'testing', 'harness.ts'));
-    const { createMocks } = require(path.join(repoRoot, 'infra', 'testing', 'mocks.ts'));
+    const { createMocks } = require(path.join(repoRoot, 'policy-pack', 'offline', 'mocks.ts'));
     pulumi.runtime.setAllConfig(stackConfig(stack));
     // setMocks installs the mock monitor synchronously; its promise carries nothing else.
-    void pulumi.runtime.setMocks(createMocks(resources), project.name, stack, false);
+    const mocks = createMocks({ defaultRegion: 'us-east-1', preview: false, strictInvokes: true, onResource: (r) => resources.push(r) });
+    void pulumi.runtime.setMocks(mocks, project.name, stack, false);
   },
   // reportLoggedError / isErrorReported: nothing is logged to an engine here.
   () => undefined,

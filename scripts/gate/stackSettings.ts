@@ -5,7 +5,7 @@
  * defaults the settings that describe the stack from the stack's own config, so a program whose
  * primary region is us-west-2 is checked against us-west-2 without any pack configuration:
  * - `primaryRegion`: `<project>:primaryRegion`, else `aws:region` (the default provider's region);
- * - `drRegion`: `<project>:secondaryRegion`, else `<project>:drRegion`;
+ * - `drRegion`: `<project>:drRegion`, else `<project>:secondaryRegion` (a name other programs use);
  * - `environmentSuffix`: `<project>:environmentSuffix`.
  * A `--policy-pack-config` file overrides them; what is still unset keeps the pack's default, and the
  * report says where every value came from.
@@ -20,7 +20,7 @@ export type StackSetting = (typeof STACK_SETTINGS)[number];
 /** Where each setting may come from in a stack's config, first match wins (`<project>` replaced). */
 const SOURCES: Record<StackSetting, string[]> = {
   primaryRegion: ['<project>:primaryRegion', 'aws:region'],
-  drRegion: ['<project>:secondaryRegion', '<project>:drRegion'],
+  drRegion: ['<project>:drRegion', '<project>:secondaryRegion'],
   environmentSuffix: ['<project>:environmentSuffix'],
 };
 

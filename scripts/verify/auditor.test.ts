@@ -10,7 +10,7 @@ import { describeFigure, renderAuditorHtml, renderJunit } from './auditor';
 import { requirementsByControl } from './run';
 import type { ScenarioSummary, VerificationSummary } from './summary';
 
-const sandbox = { kind: 'sandbox', summary: 'local two-region sandbox at time scale 0.05', stack: 'dev', account: 'local', regions: { primary: 'us-east-1', secondary: 'us-east-2' }, timeScale: 0.05, capability: 'runtime' };
+const sandbox = { kind: 'sandbox', summary: 'local two-region sandbox at time scale 0.05', stack: 'dev', account: 'local', regions: { primaryRegion: 'us-east-1', drRegion: 'us-east-2' }, timeScale: 0.05, capability: 'runtime' };
 const plan = { ...sandbox, kind: 'plan', summary: 'planned resources under mocks', account: 'mock', timeScale: 1, capability: 'configuration' };
 
 const scenario = (name: string, controls: string[], status: ScenarioSummary['status'], answeredBy = sandbox): ScenarioSummary => ({
@@ -22,6 +22,7 @@ const scenario = (name: string, controls: string[], status: ScenarioSummary['sta
   status,
   answeredBy,
   measurements: [],
+  checked: status === 'passed' ? [{ kind: 'payment records', count: 3 }] : [],
 });
 
 function summary(): VerificationSummary {
@@ -43,12 +44,12 @@ function summary(): VerificationSummary {
     },
   ];
   return {
-    schema: 'payments-dr/verification-summary@1',
+    schema: 'payments-dr/verification-summary@2',
     result: 'failed',
     profile: 'default',
     stack: 'dev',
     account: 'local, mock',
-    regions: { primary: 'us-east-1', secondary: 'us-east-2' },
+    regions: { primaryRegion: 'us-east-1', drRegion: 'us-east-2' },
     commit: 'abc1234',
     startedAt: '2026-11-30T10:00:00.000Z',
     finishedAt: '2026-11-30T10:02:00.000Z',
@@ -56,7 +57,7 @@ function summary(): VerificationSummary {
     tagExpression: '',
     timeScale: { sandbox: 0.05, plan: 1 },
     targets: { sandbox: { summary: sandbox.summary, account: 'local', scenarios: 1 }, plan: { summary: plan.summary, account: 'mock', scenarios: 1 } },
-    counts: { passed: 1, failed: 1, skipped: 0, undefined: 0, pending: 0, ambiguous: 0, unknown: 0 },
+    counts: { passed: 1, 'not-applicable': 0, failed: 1, skipped: 0, undefined: 0, pending: 0, ambiguous: 0, unknown: 0 },
     controls: [
       { id: 'DR-03', title: 'Automatic DNS failover', verdict: 'passed', scenarios: [] },
       { id: 'DR-04', title: 'Regional parity', verdict: 'passed', scenarios: [] },
@@ -93,8 +94,8 @@ describe('the auditor page', () => {
     assert.match(firstScreen, /<td><a href="#CAP-01">CAP-01<\/a><\/td>.*?<td class="verdict">not verified here<\/td><td class="verdict">not applicable<\/td>/s);
   });
   it('names per scenario the target that answered and its time scale', () => {
-    assert.match(firstScreen, /<li>The DR region serves payments within the RTO when the primary becomes unhealthy — <b>passed<\/b>, sandbox at time scale 0\.05<\/li>/);
-    assert.match(firstScreen, /<li>The createPayment function may do what it needs — <b>failed<\/b>, plan \(real time\)<\/li>/);
+    assert.match(firstScreen, /<li>The DR region serves payments within the RTO when the primary becomes unhealthy — <b>passed<\/b>, sandbox at time scale 0\.05, checked 3 payment records<\/li>/);
+    assert.match(firstScreen, /<li>The createPayment function may do what it needs — <b>failed<\/b>, plan \(real time\), checked nothing<\/li>/);
   });
   it('joins, per control, the gate findings with remediation and the runtime evidence', () => {
     const sec02 = html.slice(html.indexOf('<section id="SEC-02">'), html.indexOf('</section>', html.indexOf('<section id="SEC-02">')));
@@ -104,9 +105,26 @@ describe('the auditor page', () => {
   it('every figure says its clock, the budget terms judged and those not exercised', () => {
     assert.equal(
       describeFigure(summary().scenarios[0].measurements[0]),
-      'failover time: 123.0 s modelled at time scale 0.05 (6.150 s wall-clock) (limit 900 s, stack budget 150 s); judged against the RTO budget terms detectionSeconds; not exercised on this target: dnsCacheSeconds (the sandbox has no DNS resolvers, so no answer is cached for the TTL)',
+      'failover time: 123.0 s modelled at time scale 0.05 (6.150 s wall-clock) (limit 900 s, stack budget 150 s); judged against the RTO budget terms detectionSeconds; not exercised on this target: dnsCacheSeconds (the sandbox has no DNS resolvers, so no answer is cached for the TTL); so it does not prove the stack\'s RTO budget',
     );
-    assert.equal(describeFigure({ name: 'replication lag', wallClockMs: 1203, seconds: 1.203, clock: 'real-time', timeScale: 0.05 }), 'replication lag: 1.203 s real time');
+  });
+  it('a real-time figure on a scaled target says it was not scaled, and a figure with no budget term says so', () => {
+    assert.equal(
+      describeFigure({ name: 'replication lag', wallClockMs: 1203, seconds: 1.203, clock: 'real-time', limitSeconds: 30, timeScale: 0.05 }),
+      "replication lag: 1.203 s real time (not scaled; the wait was bounded at time scale 0.05) (limit 30 s); judged against its limit only, no term of the stack's budget",
+    );
+    assert.equal(describeFigure({ name: 'replication lag', wallClockMs: 900, seconds: 0.9, clock: 'real-time', timeScale: 1 }), "replication lag: 0.900 s real time; judged against its limit only, no term of the stack's budget");
+  });
+  it('a figure whose target exercised every term of its budget claims no gap', () => {
+    const live = describeFigure({
+      name: 'failover time',
+      wallClockMs: 130_000,
+      seconds: 130,
+      clock: 'real-time',
+      timeScale: 1,
+      judgedAgainst: { budget: 'rto', exercised: ['detectionSeconds', 'propagationSeconds', 'dnsCacheSeconds'], notExercised: [] },
+    });
+    assert.equal(live, 'failover time: 130.000 s real time; judged against the RTO budget terms detectionSeconds, propagationSeconds, dnsCacheSeconds');
   });
 });
 

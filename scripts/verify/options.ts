@@ -26,7 +26,7 @@ export const USAGE = `Usage: npm run verify -- [options]
   --reports <dir>      where reports are written (default reports/)
 
 Environment: SANDBOX_CONTROL_URL (use a running sandbox), DR_STACK_OUTPUTS_FILE (live: a saved
-\`pulumi stack output --json\`), DR_API_KEY (live: the API key for POST /payments),
+\`pulumi stack output --json\`), DR_MERCHANT_CREDENTIAL (live: the merchant credential payments are sent with),
 DR_ALLOW_LIVE_DRILLS=true (same as --drills).`;
 
 export class UsageError extends Error {

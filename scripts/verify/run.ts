@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { controlOf } from '../../policy-pack/lib/policy';
 import { BASE_POLICIES } from '../../policy-pack/policies';
 import type { GateReport } from '../gate/report';
-import { renderAuditorHtml, renderJunit, type RequirementsByControl } from './auditor';
+import { describeChecked, describeFigure, renderAuditorHtml, renderJunit, type RequirementsByControl } from './auditor';
 import { PassThrough, type Writable } from 'node:stream';
 import { loadConfiguration, runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { tagExpression, type VerifyOptions } from './options';
@@ -148,8 +148,8 @@ export function formatSummary(summary: VerificationSummary): string {
       .join(', ')}`,
   ];
   for (const s of summary.scenarios) {
-    const m = s.measurements.map((x) => `${x.name} ${x.seconds} s ${x.clock === 'modelled' ? `modelled at time scale ${x.timeScale}` : 'real time'}`).join('; ');
-    lines.push(`  ${s.status.padEnd(7)} [${s.answeredBy?.kind ?? '-'}] ${s.name}${m ? ` (${m})` : ''}`);
+    lines.push(`  ${s.status.padEnd(14)} [${s.answeredBy?.kind ?? '-'}] ${s.name}; checked ${describeChecked(s)}${s.reason ? ` (${s.reason})` : ''}`);
+    for (const m of s.measurements) lines.push(`      ${describeFigure(m)}`);
   }
   lines.push('controls:');
   for (const c of summary.controls) lines.push(`  ${c.verdict.padEnd(17)} ${c.id} ${c.title}`);

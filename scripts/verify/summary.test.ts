@@ -1,15 +1,19 @@
 /** The JSON summary is computed from Cucumber messages alone: statuses, targets, measurements, control verdicts. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MEASUREMENT_MEDIA_TYPE, parseNdjson, summarise, TARGET_MEDIA_TYPE } from './summary';
+import { CHECKED_MEDIA_TYPE, controlVerdict, MEASUREMENT_MEDIA_TYPE, parseNdjson, SKIPPED_MEDIA_TYPE, summarise, TARGET_MEDIA_TYPE } from './summary';
 
 const META = { profile: 'default', stack: 'dev', commit: 'abc123', startedAt: '2026-11-29T12:00:00.000Z', finishedAt: '2026-11-29T12:00:30.000Z', tagExpression: '' };
 
 const target = (kind: string, timeScale: number) =>
-  JSON.stringify({ kind, summary: `${kind} target`, stack: 'dev', account: kind === 'live' ? '111122223333' : 'local', regions: { primary: 'us-east-1', secondary: 'us-east-2' }, timeScale, capability: 'runtime' });
+  JSON.stringify({ kind, summary: `${kind} target`, stack: 'dev', account: kind === 'live' ? '111122223333' : 'local', regions: { primaryRegion: 'us-east-1', drRegion: 'us-east-2' }, timeScale, capability: 'runtime' });
 
-/** A run: one scenario per entry, each with step statuses and attachments. */
-function messages(scenarios: Array<{ name: string; tags: string[]; steps: string[]; attachments?: Array<[string, string]>; retriedFirst?: boolean }>): unknown[] {
+const CHECKED_ONE = JSON.stringify({ kind: 'payment records', count: 1 });
+
+/** A run: one scenario per entry, each with step statuses and attachments (by default each scenario checked one record). */
+function messages(
+  scenarios: Array<{ name: string; tags: string[]; steps: string[]; attachments?: Array<[string, string]>; retriedFirst?: boolean; checkedNothing?: boolean }>,
+): unknown[] {
   const out: unknown[] = [{ gherkinDocument: { uri: 'features/x.feature', feature: { name: 'Feature X' } } }];
   scenarios.forEach((s, i) => {
     out.push({ pickle: { id: `p${i}`, uri: 'features/x.feature', name: s.name, tags: s.tags.map((name) => ({ name })) } });
@@ -20,7 +24,8 @@ function messages(scenarios: Array<{ name: string; tags: string[]; steps: string
       out.push({ testCaseStarted: { id: started, testCaseId: `tc${i}`, attempt: a } });
       const statuses = s.retriedFirst && a === 0 ? ['FAILED'] : s.steps;
       for (const st of statuses) out.push({ testStepFinished: { testCaseStartedId: started, testStepResult: { status: st, message: st === 'FAILED' ? 'boom\nat line' : undefined } } });
-      for (const [mediaType, body] of s.attachments ?? []) out.push({ attachment: { testCaseStartedId: started, mediaType, body } });
+      const attachments: Array<[string, string]> = [...(s.attachments ?? []), ...(s.checkedNothing ? [] : ([[CHECKED_MEDIA_TYPE, CHECKED_ONE]] as Array<[string, string]>))];
+      for (const [mediaType, body] of attachments) out.push({ attachment: { testCaseStartedId: started, mediaType, body } });
       out.push({ testCaseFinished: { testCaseStartedId: started, willBeRetried: s.retriedFirst === true && a === 0 } });
     }
   });
@@ -43,7 +48,8 @@ describe('verification summary', () => {
     assert.equal(s.scenarios[0].measurements[0].clock, 'modelled');
     assert.equal(s.scenarios[1].error, 'boom\nat line');
     assert.deepEqual(s.timeScale, { sandbox: 0.05, plan: 1 });
-    assert.deepEqual(s.regions, { primary: 'us-east-1', secondary: 'us-east-2' });
+    assert.deepEqual(s.regions, { primaryRegion: 'us-east-1', drRegion: 'us-east-2' });
+    assert.deepEqual(s.scenarios[0].checked, [{ kind: 'payment records', count: 1 }]);
     assert.equal(s.durationSeconds, 30);
   });
 
@@ -64,6 +70,42 @@ describe('verification summary', () => {
     assert.equal(verdict('CAP-01'), 'skipped');
     assert.equal(verdict('GOV-01'), 'not-verified-here');
     assert.equal(s.result, 'failed');
+  });
+
+  it('reports a scenario that passed having checked nothing as not applicable, never passed', () => {
+    const s = summarise(
+      messages([
+        { name: 'empty', tags: ['@control-CAP-01'], steps: ['PASSED', 'PASSED'], checkedNothing: true, attachments: [[CHECKED_MEDIA_TYPE, JSON.stringify({ kind: 'buckets', count: 0 })]] },
+        { name: 'real', tags: ['@control-DR-02'], steps: ['PASSED'] },
+      ]),
+      META,
+    );
+    const empty = s.scenarios.find((x) => x.name === 'empty');
+    assert.equal(empty?.status, 'not-applicable');
+    assert.match(empty?.reason ?? '', /none checked anything/);
+    assert.equal(s.controls.find((c) => c.id === 'CAP-01')?.verdict, 'not-applicable');
+    assert.equal(s.controls.find((c) => c.id === 'DR-02')?.verdict, 'passed');
+    assert.equal(s.counts['not-applicable'], 1);
+    assert.equal(s.counts.passed, 1);
+    assert.equal(s.result, 'passed', 'nothing failed');
+  });
+
+  it('carries the reason a scenario was skipped', () => {
+    const s = summarise(
+      messages([{ name: 'objects', tags: ['@control-DR-01'], steps: ['SKIPPED'], checkedNothing: true, attachments: [[SKIPPED_MEDIA_TYPE, JSON.stringify({ reason: 'the plan target has no runtime capability' })]] }]),
+      META,
+    );
+    assert.equal(s.scenarios[0].status, 'skipped');
+    assert.equal(s.scenarios[0].reason, 'the plan target has no runtime capability');
+    assert.equal(s.controls.find((c) => c.id === 'DR-01')?.verdict, 'skipped');
+  });
+
+  it('judges a control passed only when a scenario passed having checked something', () => {
+    assert.equal(controlVerdict(['not-applicable', 'passed']), 'passed');
+    assert.equal(controlVerdict(['not-applicable', 'not-applicable']), 'not-applicable');
+    assert.equal(controlVerdict(['not-applicable', 'skipped']), 'skipped');
+    assert.equal(controlVerdict(['not-applicable', 'failed']), 'failed');
+    assert.equal(controlVerdict([]), 'not-verified-here');
   });
 
   it('counts only the final attempt of a retried scenario', () => {

@@ -1,27 +1,43 @@
 /**
  * The JSON summary of a verification run, computed from the Cucumber messages (NDJSON) alone:
- * per-scenario status, the target that answered it and its measurements, and a verdict per
- * control of the catalog (policy-pack/controls.ts). Pure; `scripts/verify.ts` writes it.
+ * per-scenario status, the target that answered it, what its steps checked and measured, and a
+ * verdict per control of the catalog (policy-pack/controls.ts). Pure; `scripts/verify.ts` writes it.
+ *
+ * A scenario whose steps all passed but checked nothing (no record, alarm, bucket, region... was
+ * looked at) is "not-applicable", never "passed"; a control evidenced only by such scenarios is
+ * "not-applicable" too.
  */
 import { CONTROLS, isControlId, type ControlId } from '../../policy-pack/controls';
+import type { DrBudget } from '../../infra/budget';
 
-import { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
+import { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
 
-/** Media types of the suite's own attachments: the service contract's (contract/evidence.ts). */
-export { MEASUREMENT_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
+/** Media types of the suite's own attachments (written by features/support/world.ts, read here): the service contract's. */
+export { CHECKED_MEDIA_TYPE, MEASUREMENT_MEDIA_TYPE, SKIPPED_MEDIA_TYPE, TARGET_MEDIA_TYPE } from '../../contract/evidence';
 
-export type ScenarioStatus = 'passed' | 'failed' | 'skipped' | 'undefined' | 'pending' | 'ambiguous' | 'unknown';
-export type ControlVerdict = 'passed' | 'failed' | 'skipped' | 'not-verified-here';
+export type ScenarioStatus = 'passed' | 'not-applicable' | 'failed' | 'skipped' | 'undefined' | 'pending' | 'ambiguous' | 'unknown';
+export type ControlVerdict = 'passed' | 'failed' | 'skipped' | 'not-applicable' | 'not-verified-here';
+
+/** What one step checked: `count` things of `kind` ("alarm requirements", "payment records", "regions"). */
+export interface CheckedRecord {
+  kind: string;
+  count: number;
+  detail?: string;
+}
 
 export interface AnsweredBy {
   kind: string;
   summary: string;
   stack: string;
   account: string;
-  regions: { primary: string; secondary: string };
+  regions: { primaryRegion: string; drRegion: string };
   timeScale: number;
   capability: string;
-  budget?: { rtoObjectiveSeconds: number; rpoObjectiveSeconds: number; rtoBudgetSeconds: number; rpoBudgetSeconds: number };
+  /** Budget terms the target does not exercise, with why (features/support/targets/target.ts). */
+  notExercised?: Array<{ term: string; why: string }>;
+  replication?: string;
+  /** The stack's budget (infra/budget.ts) the scenario's figures are judged against. */
+  budget?: DrBudget;
 }
 
 export interface MeasurementRecord {
@@ -45,8 +61,12 @@ export interface ScenarioSummary {
   status: ScenarioStatus;
   answeredBy?: AnsweredBy;
   measurements: MeasurementRecord[];
+  /** What the steps checked; empty for a scenario that looked at nothing. */
+  checked: CheckedRecord[];
   /** First failure message, trimmed. */
   error?: string;
+  /** Why the scenario was skipped or is not applicable. */
+  reason?: string;
 }
 
 export interface ControlSummary {
@@ -66,12 +86,12 @@ export interface RunMeta {
 }
 
 export interface VerificationSummary {
-  schema: 'payments-dr/verification-summary@1';
+  schema: 'payments-dr/verification-summary@2';
   result: 'passed' | 'failed';
   profile: string;
   stack: string;
   account: string;
-  regions: { primary: string; secondary: string } | undefined;
+  regions: { primaryRegion: string; drRegion: string } | undefined;
   commit: string;
   startedAt: string;
   finishedAt: string;
@@ -129,7 +149,7 @@ function field<T>(envelope: unknown, key: string): T | undefined {
   return value === undefined ? undefined : (value as T);
 }
 
-const SEVERITY: Record<ScenarioStatus, number> = { failed: 6, ambiguous: 5, undefined: 4, pending: 3, unknown: 2, skipped: 1, passed: 0 };
+const SEVERITY: Record<ScenarioStatus, number> = { failed: 6, ambiguous: 5, undefined: 4, pending: 3, unknown: 2, skipped: 1, 'not-applicable': 1, passed: 0 };
 
 function toStatus(raw: string): ScenarioStatus {
   const s = raw.toLowerCase();
@@ -202,6 +222,19 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
       .filter((a) => a.mediaType === MEASUREMENT_MEDIA_TYPE)
       .map((a) => parseJson<MeasurementRecord>(a.body))
       .filter((m): m is MeasurementRecord => m !== undefined);
+    const checked = atts
+      .filter((a) => a.mediaType === CHECKED_MEDIA_TYPE)
+      .map((a) => parseJson<CheckedRecord>(a.body))
+      .filter((c): c is CheckedRecord => c !== undefined && typeof c.kind === 'string' && typeof c.count === 'number');
+    const skipped = atts
+      .filter((a) => a.mediaType === SKIPPED_MEDIA_TYPE)
+      .map((a) => parseJson<{ reason?: string }>(a.body)?.reason)
+      .find((r): r is string => typeof r === 'string');
+    let reason = status === 'skipped' ? skipped : undefined;
+    if (status === 'passed' && checked.reduce((n, c) => n + c.count, 0) === 0) {
+      status = 'not-applicable';
+      reason = 'every step passed but none checked anything (no record, alarm, bucket, queue, role or region was looked at)';
+    }
     const tags = pickle.tags.map((t) => t.name);
     scenarios.push({
       name: pickle.name,
@@ -212,7 +245,9 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
       status,
       answeredBy,
       measurements,
+      checked,
       error,
+      ...(reason ? { reason } : {}),
     });
   }
 
@@ -221,20 +256,13 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
   for (const id of ids) {
     const of = scenarios.filter((s) => s.controls.includes(id));
     const statuses = of.map((s) => s.status);
-    const verdict: ControlVerdict =
-      of.length === 0
-        ? 'not-verified-here'
-        : statuses.some((s) => s !== 'passed' && s !== 'skipped')
-          ? 'failed'
-          : statuses.every((s) => s === 'skipped')
-            ? 'skipped'
-            : 'passed';
+    const verdict = controlVerdict(statuses);
     const title = isControlId(id) ? CONTROLS[id as ControlId].title : `(not in the control catalog)`;
     controls.push({ id, title, verdict, scenarios: of.map((s) => `${s.name} [${s.status}]`) });
   }
   controls.sort((a, b) => a.id.localeCompare(b.id));
 
-  const counts: Record<ScenarioStatus, number> = { passed: 0, failed: 0, skipped: 0, undefined: 0, pending: 0, ambiguous: 0, unknown: 0 };
+  const counts: Record<ScenarioStatus, number> = { passed: 0, 'not-applicable': 0, failed: 0, skipped: 0, undefined: 0, pending: 0, ambiguous: 0, unknown: 0 };
   for (const s of scenarios) counts[s.status] += 1;
 
   const targets: VerificationSummary['targets'] = {};
@@ -251,7 +279,7 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
   const accounts = [...new Set(Object.values(targets).map((t) => t.account))];
   const failed = scenarios.some((s) => SEVERITY[s.status] > SEVERITY.skipped) || scenarios.length === 0;
   return {
-    schema: 'payments-dr/verification-summary@1',
+    schema: 'payments-dr/verification-summary@2',
     result: failed ? 'failed' : 'passed',
     profile: meta.profile,
     stack: meta.stack,
@@ -268,4 +296,17 @@ export function summarise(envelopes: unknown[], meta: RunMeta): VerificationSumm
     controls,
     scenarios,
   };
+}
+
+/**
+ * A control's verdict from its scenarios' statuses: not verified here without scenarios; failed when
+ * one did not pass, skip or apply; passed when one passed having checked something; not applicable
+ * when the rest checked nothing; else skipped (the target could not exercise it: not verified here).
+ */
+export function controlVerdict(statuses: ScenarioStatus[]): ControlVerdict {
+  if (statuses.length === 0) return 'not-verified-here';
+  if (statuses.some((s) => SEVERITY[s] > SEVERITY.skipped)) return 'failed';
+  if (statuses.includes('passed')) return 'passed';
+  if (statuses.every((s) => s === 'not-applicable')) return 'not-applicable';
+  return 'skipped';
 }

@@ -32,13 +32,13 @@ import {
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { kebab, parameterPath, resourceName } from '../../../infra/naming';
-import { manualFailoverParameterName } from '../../../contract/environment';
 import { loadStackSettings, PROJECT } from '../../../infra/settings';
+import { drRegionOf } from '../settings';
+import { manualFailoverParameterName } from '../../../contract/environment';
 import { budgetFromOutputs, budgetFromSettings } from '../budget';
 import { PAYMENT_FUNCTIONS } from '../expectations';
 import { fetchWithDeadline, isObject, postPayment, readJson, str } from '../http';
-import { toStoredPayment } from './sandboxTarget';
-import { regionalResourcesFromFunctions } from './planTarget';
+import { regionalResourcesFromFunctions, toStoredPayment } from './facts';
 import type {
   AccessAnswer,
   AccessDecision,
@@ -47,7 +47,7 @@ import type {
   BucketFacts,
   Capability,
   DrBudget,
-  DrTarget,
+  ConfigurationTarget,
   FailoverObservation,
   FunctionFacts,
   PaymentReceipt,
@@ -55,6 +55,7 @@ import type {
   QueueFacts,
   RegionalResources,
   RestoreAction,
+  RuntimeTarget,
   StoredPayment,
   TableFacts,
   TargetDescription,
@@ -67,7 +68,7 @@ const MAX_ALARM_PAGES = 50;
 /** The stack outputs the live target needs (infra/program.ts `outputs`), normalised. */
 export interface LiveOutputs {
   primaryRegion: string;
-  secondaryRegion: string;
+  drRegion: string;
   apiUrls: Record<string, string>;
   failoverEndpoint: string;
   failoverHostname: string;
@@ -104,13 +105,13 @@ function pick(outputs: Record<string, unknown>, keys: string[]): unknown {
   return undefined;
 }
 
-function regionMap(value: unknown, primary: string, secondary: string): Record<string, string> {
+function regionMap(value: unknown, primaryRegion: string, drRegion: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObject(value)) return out;
   for (const [k, v] of Object.entries(value)) {
     const s = str(v) ?? (isObject(v) ? str(v.url) ?? str(v.name) : undefined);
     if (!s) continue;
-    const region = k === 'primary' ? primary : k === 'secondary' ? secondary : k;
+    const region = k === 'primary' ? primaryRegion : k === 'dr' || k === 'secondary' ? drRegion : k;
     out[region] = s;
   }
   return out;
@@ -118,18 +119,19 @@ function regionMap(value: unknown, primary: string, secondary: string): Record<s
 
 /**
  * Normalises `pulumi stack output --json`. Accepts per-region maps (`{ "us-east-1": ..., }` or
- * `{ primary, secondary }`) and flat `primaryX`/`secondaryX` keys; throws naming what is missing.
+ * `{ primary, dr }`) and flat `primaryX`/`drX` keys (`secondaryX` in stacks deployed before the DR
+ * region was named `drRegion`); throws naming what is missing.
  */
 export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string): LiveOutputs {
   const settings = loadStackSettings(stack);
-  const primary = str(pick(outputs, ['primaryRegion'])) ?? settings.primaryRegion;
-  const secondary = str(pick(outputs, ['drRegion'])) ?? settings.drRegion;
-  const both = (mapKeys: string[], primaryKeys: string[], secondaryKeys: string[]): Record<string, string> => {
-    const map = regionMap(pick(outputs, mapKeys), primary, secondary);
+  const primaryRegion = str(pick(outputs, ['primaryRegion'])) ?? settings.primaryRegion;
+  const drRegion = str(pick(outputs, ['drRegion', 'secondaryRegion'])) ?? drRegionOf(settings);
+  const both = (mapKeys: string[], primaryKeys: string[], drKeys: string[]): Record<string, string> => {
+    const map = regionMap(pick(outputs, mapKeys), primaryRegion, drRegion);
     const p = str(pick(outputs, primaryKeys));
-    const s = str(pick(outputs, secondaryKeys));
-    if (p) map[primary] = p;
-    if (s) map[secondary] = s;
+    const d = str(pick(outputs, [...drKeys, ...drKeys.map((k) => k.replace(/^dr/, 'secondary'))]));
+    if (p) map[primaryRegion] = p;
+    if (d) map[drRegion] = d;
     return map;
   };
   const missing: string[] = [];
@@ -137,10 +139,10 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
     if (value === undefined || (typeof value === 'object' && value !== null && Object.keys(value).length < 2)) missing.push(name);
     return value as T;
   };
-  const apiUrls = need(both(['apiEndpoints', 'apiUrls', 'regionalApiUrls'], ['primaryApiUrl', 'primaryApiEndpoint'], ['drApiUrl']), 'apiEndpoints');
-  const buckets = need(both(['bucketNames', 'transactionLogBuckets'], ['primaryBucketName'], ['secondaryBucketName']), 'bucketNames');
-  const retryQueueUrls = need(both(['retryQueueUrls', 'queueUrls'], ['primaryRetryQueueUrl'], ['secondaryRetryQueueUrl']), 'retryQueueUrls');
-  const deadLetterQueueUrls = both(['deadLetterQueueUrls', 'dlqUrls'], ['primaryDeadLetterQueueUrl'], ['secondaryDeadLetterQueueUrl']);
+  const apiUrls = need(both(['apiEndpoints', 'apiUrls', 'regionalApiUrls'], ['primaryApiUrl', 'primaryApiEndpoint'], ['drApiUrl', 'drApiEndpoint']), 'apiEndpoints');
+  const buckets = need(both(['bucketNames', 'transactionLogBuckets'], ['primaryBucketName'], ['drBucketName']), 'bucketNames');
+  const retryQueueUrls = need(both(['retryQueueUrls', 'queueUrls'], ['primaryRetryQueueUrl'], ['drRetryQueueUrl']), 'retryQueueUrls');
+  const deadLetterQueueUrls = both(['deadLetterQueueUrls', 'dlqUrls'], ['primaryDeadLetterQueueUrl'], ['drDeadLetterQueueUrl']);
   // Absent when the stack has no custom domains: no failover hostname exists (drills say so).
   const failoverEndpoint = str(pick(outputs, ['failoverEndpoint', 'failoverApiUrl', 'failoverUrl'])) ?? '';
   const hostedZoneId = str(pick(outputs, ['hostedZoneId', 'zoneId'])) ?? '';
@@ -149,8 +151,8 @@ export function parseLiveOutputs(outputs: Record<string, unknown>, stack: string
   if (!tableName) missing.push('tableName');
   if (missing.length > 0) throw new Error(`the stack outputs lack ${missing.join(', ')} (pulumi stack output --json of stack ${stack})`);
   return {
-    primaryRegion: primary,
-    secondaryRegion: secondary,
+    primaryRegion,
+    drRegion,
     apiUrls,
     failoverEndpoint,
     failoverHostname: failoverEndpoint ? new URL(failoverEndpoint).hostname : '',
@@ -211,8 +213,11 @@ export interface LiveTargetOptions {
   /** Injected outputs and clients (tests). */
   outputs?: Record<string, unknown>;
   clients?: LiveClients;
-  /** API key for POST /payments (the API requires one); default env DR_API_KEY. */
-  apiKey?: string;
+  /**
+   * The merchant credential payments are sent with (`pdr_<keyId>_<secret>`, issued for the stack's
+   * credentials table by `npm run credentials -- issue`); default env DR_MERCHANT_CREDENTIAL.
+   */
+  merchantCredential?: string;
 }
 
 async function readStackOutputs(stack: string, file: string | undefined): Promise<Record<string, unknown>> {
@@ -253,7 +258,7 @@ function decision(value: string | undefined): AccessDecision {
   return value === 'allowed' ? 'allowed' : value === 'explicitDeny' ? 'explicitDeny' : 'implicitDeny';
 }
 
-export class LiveTarget implements DrTarget {
+export class LiveTarget implements RuntimeTarget, ConfigurationTarget {
   readonly kind = 'live' as const;
   readonly capabilities: readonly Capability[] = ['runtime', 'configuration'];
   private out?: LiveOutputs;
@@ -296,7 +301,7 @@ export class LiveTarget implements DrTarget {
       kind: 'live',
       summary: `deployed stack ${this.options.stack} in account ${this.accountId} (AWS SDK default credential chain)`,
       stack: this.options.stack,
-      regions: { primary: this.o.primaryRegion, secondary: this.o.secondaryRegion },
+      regions: { primaryRegion: this.o.primaryRegion, drRegion: this.o.drRegion },
       account: this.accountId,
       timeScale: 1,
       notExercised: [],
@@ -308,9 +313,15 @@ export class LiveTarget implements DrTarget {
     return this.o.budget ?? budgetFromSettings(loadStackSettings(this.options.stack));
   }
 
+  /** The payment routes run the stack's REQUEST authorizer: `Authorization: Bearer <merchant credential>`. */
   private apiHeaders(): Record<string, string> {
-    const key = this.options.apiKey ?? process.env.DR_API_KEY;
-    return key ? { 'x-api-key': key } : {};
+    const credential = this.options.merchantCredential ?? process.env.DR_MERCHANT_CREDENTIAL;
+    if (!credential) {
+      throw new Error(
+        'the live target sends payments as a merchant: set DR_MERCHANT_CREDENTIAL to a credential issued for this stack (npm run credentials -- issue --merchant <id> --table <credentials table>), kept in the CI secret store',
+      );
+    }
+    return { Authorization: `Bearer ${credential}` };
   }
 
   private api(region: string): string {
@@ -319,11 +330,11 @@ export class LiveTarget implements DrTarget {
     return url;
   }
 
-  submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
+  async submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt> {
     return postPayment(this.api(region), request, REQUEST_TIMEOUT_MS, this.apiHeaders());
   }
 
-  submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
+  async submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt> {
     this.requireFailoverEndpoint();
     return postPayment(this.o.failoverEndpoint, request, REQUEST_TIMEOUT_MS, this.apiHeaders());
   }
@@ -370,7 +381,7 @@ export class LiveTarget implements DrTarget {
    */
   async observeFailover(): Promise<FailoverObservation> {
     this.requireFailoverEndpoint();
-    const regions = [this.o.primaryRegion, this.o.secondaryRegion];
+    const regions = [this.o.primaryRegion, this.o.drRegion];
     // TestDNSAnswer is a Route 53 control-plane call (us-east-1): when it cannot answer, the
     // region that GET /health through the failover hostname reports decides.
     const failover = await this.dnsAnswer(this.o.failoverHostname).catch((error: unknown) => ({
@@ -406,7 +417,7 @@ export class LiveTarget implements DrTarget {
     return undefined;
   }
 
-  private maintenanceParameter(region: string): string {
+  private manualFailoverParameter(region: string): string {
     const fromOutputs = this.o.raw.manualFailoverParameters;
     return (isObject(fromOutputs) ? str(fromOutputs[region]) : undefined) ?? manualFailoverParameterName(parameterPath(PROJECT, this.o.environmentSuffix, region));
   }
@@ -422,7 +433,7 @@ export class LiveTarget implements DrTarget {
    * Fails the primary over the way the runbook does: the failover switch in the DR region (stack
    * output `failoverSwitch`, a CloudWatch metric whose alarm gates the primary's record), which
    * needs neither the primary region nor us-east-1. Other regions (or a stack without the switch)
-   * use the region's maintenance flag.
+   * use the region's manual failover flag.
    */
   async makeUnhealthy(region: string): Promise<RestoreAction> {
     const sw = this.o.raw.failoverSwitch;
@@ -438,7 +449,7 @@ export class LiveTarget implements DrTarget {
         restore: async () => void (await publish(0)),
       };
     }
-    const name = this.maintenanceParameter(region);
+    const name = this.manualFailoverParameter(region);
     const ssm = this.c.ssm(region);
     const before = await ssm.send(new GetParameterCommand({ Name: name }));
     const original = before.Parameter?.Value ?? 'false';
@@ -540,7 +551,7 @@ export class LiveTarget implements DrTarget {
       TABLE_NAME: this.o.tableName,
       RETRY_QUEUE_URL: this.o.retryQueueUrls[region] ?? '',
       TRANSACTION_LOG_BUCKET: this.o.buckets[region] ?? '',
-      MANUAL_FAILOVER_PARAMETER: this.maintenanceParameter(region),
+      MANUAL_FAILOVER_PARAMETER: this.manualFailoverParameter(region),
       PARAMETER_PATH: parameterPath(PROJECT, suffix, region),
     };
     return PAYMENT_FUNCTIONS.map((handler) => {

@@ -10,27 +10,24 @@ import { isAbsolute, resolve } from 'node:path';
 import { capturePlanDetailed, type PlannedResource as CapturedResource } from '../../../policy-pack/offline/capture';
 import { loadStackSettings, REPO_ROOT } from '../../../infra/settings';
 import { budgetFromOutputs, budgetFromSettings } from '../budget';
+import { drRegionOf } from '../settings';
 import { isObject, str } from '../http';
 import { evaluate } from '../iamEvaluator';
 import { alarmsOf, bucketsOf, functionsOf, Plan, policiesOfRole, queuesOf, tableOf, type PlannedResource } from './planFacts';
-import {
-  TargetCannotAnswerError,
-  type AccessAnswer,
-  type AccessQuestion,
-  type AlarmFacts,
-  type BucketFacts,
-  type Capability,
-  type DrBudget,
-  type DrTarget,
-  type FailoverObservation,
-  type FunctionFacts,
-  type PaymentReceipt,
-  type QueueFacts,
-  type RegionalResources,
-  type RestoreAction,
-  type StoredPayment,
-  type TableFacts,
-  type TargetDescription,
+import { regionalResourcesFromFunctions } from './facts';
+import type {
+  AccessAnswer,
+  AccessQuestion,
+  AlarmFacts,
+  BucketFacts,
+  Capability,
+  ConfigurationTarget,
+  DrBudget,
+  FunctionFacts,
+  QueueFacts,
+  RegionalResources,
+  TableFacts,
+  TargetDescription,
 } from './target';
 
 export interface PlanTargetOptions {
@@ -84,43 +81,7 @@ export function fromCaptured(r: CapturedResource): PlannedResource {
   };
 }
 
-/** `arn:aws:sqs:<region>:<account>:<name>` from a queue URL `https://sqs.<region>.amazonaws.com/<account>/<name>`. */
-export function queueArnFromUrl(url: string, region: string): { arn: string; accountId: string } | undefined {
-  const m = /\/(\d{12})\/([^/]+)$/.exec(url);
-  return m ? { arn: `arn:aws:sqs:${region}:${m[1]}:${m[2]}`, accountId: m[1] } : undefined;
-}
-
-/**
- * A region's resources as its functions see them (the environment the stack gives them), which is
- * exactly what their roles must cover. Shared by the plan and live targets.
- */
-export function regionalResourcesFromFunctions(region: string, functions: FunctionFacts[], fallbackAccountId: string, apiName?: string): RegionalResources {
-  const env = functions.find((f) => f.environment.TABLE_NAME)?.environment;
-  if (!env) throw new Error(`no payment function in ${region} carries TABLE_NAME: cannot tell which table it uses`);
-  const need = (key: string): string => {
-    const value = env[key];
-    if (!value) throw new Error(`the payment functions in ${region} have no ${key} in their environment`);
-    return value;
-  };
-  const queue = queueArnFromUrl(need('RETRY_QUEUE_URL'), region);
-  const accountId = queue?.accountId ?? fallbackAccountId;
-  const queueName = need('RETRY_QUEUE_URL').split('/').pop() ?? '';
-  const maintenance = need('MANUAL_FAILOVER_PARAMETER');
-  return {
-    region,
-    accountId,
-    tableName: need('TABLE_NAME'),
-    tableArn: `arn:aws:dynamodb:${region}:${accountId}:table/${need('TABLE_NAME')}`,
-    bucketName: need('TRANSACTION_LOG_BUCKET'),
-    retryQueueArn: queue?.arn ?? `arn:aws:sqs:${region}:${accountId}:${queueName}`,
-    parameterPath: need('PARAMETER_PATH'),
-    maintenanceParameterArn: `arn:aws:ssm:${region}:${accountId}:parameter${maintenance.startsWith('/') ? '' : '/'}${maintenance}`,
-    apiName,
-    functions,
-  };
-}
-
-export class PlanTarget implements DrTarget {
+export class PlanTarget implements ConfigurationTarget {
   readonly kind = 'plan' as const;
   readonly capabilities: readonly Capability[] = ['configuration'];
   private plan?: Plan;
@@ -158,7 +119,7 @@ export class PlanTarget implements DrTarget {
       kind: 'plan',
       summary: `planned resources of ${this.options.program} (stack ${this.options.stack}) under Pulumi mocks: ${this.p.resources.length} resources`,
       stack: this.options.stack,
-      regions: { primary: settings.primaryRegion, secondary: settings.drRegion },
+      regions: { primaryRegion: settings.primaryRegion, drRegion: drRegionOf(settings) },
       account: 'mock',
       timeScale: 1,
       notExercised: [{ term: 'all', why: 'the plan target answers configuration questions only; it runs nothing' }],
@@ -199,33 +160,5 @@ export class PlanTarget implements DrTarget {
     const { documents, unknown } = policiesOfRole(this.p, fn.roleArn);
     if (unknown.length > 0) throw new Error(`${fn.name}'s role attaches managed policies the plan cannot read: ${unknown.join(', ')}`);
     return Promise.all(questions.map((q) => evaluate(documents, q, fn.roleArn)));
-  }
-
-  private cannot(question: string): never {
-    throw new TargetCannotAnswerError('plan', question);
-  }
-  submitPayment(): Promise<PaymentReceipt> {
-    return this.cannot('payments');
-  }
-  submitPaymentViaFailover(): Promise<PaymentReceipt> {
-    return this.cannot('payments');
-  }
-  readPayment(): Promise<StoredPayment | undefined> {
-    return this.cannot('table reads');
-  }
-  writeTransactionLog(): Promise<void> {
-    return this.cannot('transaction logs');
-  }
-  readTransactionLog(): Promise<string | undefined> {
-    return this.cannot('transaction logs');
-  }
-  async limitation(): Promise<string | undefined> {
-    return 'the plan target sends no traffic';
-  }
-  observeFailover(): Promise<FailoverObservation> {
-    return this.cannot('failover');
-  }
-  makeUnhealthy(): Promise<RestoreAction> {
-    return this.cannot('failover drills');
   }
 }

@@ -3,11 +3,11 @@
  * The live target is loaded lazily so the AWS SDK clients it needs are only imported when used.
  */
 import type { DrParameters } from '../parameters';
-import type { DrTarget, TargetKind } from './target';
+import type { TargetKind, VerificationTarget } from './target';
 
-const opened = new Map<TargetKind, Promise<DrTarget>>();
+const opened = new Map<TargetKind, Promise<VerificationTarget>>();
 
-async function create(kind: TargetKind, params: DrParameters): Promise<DrTarget> {
+async function create(kind: TargetKind, params: DrParameters): Promise<VerificationTarget> {
   switch (kind) {
     case 'sandbox': {
       const { SandboxTarget } = await import('./sandboxTarget');
@@ -25,7 +25,7 @@ async function create(kind: TargetKind, params: DrParameters): Promise<DrTarget>
 }
 
 /** The open target of a kind, creating and opening it on first use (concurrent callers share it). */
-export function targetOf(kind: TargetKind, params: DrParameters): Promise<DrTarget> {
+export function targetOf(kind: TargetKind, params: DrParameters): Promise<VerificationTarget> {
   let target = opened.get(kind);
   if (!target) {
     target = create(kind, params).then(async (t) => {
@@ -45,7 +45,7 @@ export function targetOf(kind: TargetKind, params: DrParameters): Promise<DrTarg
 }
 
 /** The targets opened so far (resolved ones only), for reporting. */
-export async function openedTargets(): Promise<DrTarget[]> {
+export async function openedTargets(): Promise<VerificationTarget[]> {
   const settled = await Promise.allSettled([...opened.values()]);
   return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
 }

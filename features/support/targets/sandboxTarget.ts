@@ -4,7 +4,7 @@
  * Started by the suite through `startSandbox()` unless `SANDBOX_CONTROL_URL` points to a running
  * one. Payments go through each region's API Gateway emulation, table reads go straight to the
  * region's DynamoDB engine (dynalite), transaction logs to the region's S3 (s3rver). The primary
- * is made unhealthy through the same mechanism as in AWS — its maintenance flag in SSM — when
+ * is made unhealthy through the same mechanism as in AWS — its manual failover flag in SSM — when
  * the sandbox names the parameter, otherwise through the control API's `health-failing` fault.
  * Times measured here are wall-clock; the World converts them to modelled time with the scale.
  */
@@ -17,26 +17,20 @@ import { join } from 'node:path';
 import { loadStackSettings } from '../../../infra/settings';
 import { budgetFromSettings } from '../budget';
 import { sandboxMerchant } from '../../../sandbox/merchants';
-import { fetchWithDeadline, isObject, postPayment, readJson, str, num } from '../http';
+import { fetchWithDeadline, isObject, postPayment, readJson, str } from '../http';
 import { parseSandboxReady, SandboxContractError, type SandboxReady, type SandboxRegion } from '../sandboxReady';
-import {
-  TargetCannotAnswerError,
-  type AccessAnswer,
-  type AlarmFacts,
-  type BucketFacts,
-  type Capability,
-  type DrBudget,
-  type DrTarget,
-  type FailoverObservation,
-  type PaymentReceipt,
-  type PaymentRequest,
-  type QueueFacts,
-  type RegionalResources,
-  type RestoreAction,
-  type RuntimeBehaviour,
-  type StoredPayment,
-  type TableFacts,
-  type TargetDescription,
+import { toStoredPayment } from './facts';
+import type {
+  Capability,
+  DrBudget,
+  FailoverObservation,
+  PaymentReceipt,
+  PaymentRequest,
+  RestoreAction,
+  RuntimeBehaviour,
+  RuntimeTarget,
+  StoredPayment,
+  TargetDescription,
 } from './target';
 
 /** Local engines accept any credentials; explicit ones keep the SDK off the default chain. */
@@ -91,7 +85,24 @@ async function attachToSandbox(controlUrl: string): Promise<RunningSandbox> {
   return { ready: parseSandboxReady(isObject(body) ? body.endpoints : undefined), stop: async () => undefined };
 }
 
-export class SandboxTarget implements DrTarget {
+/**
+ * The terms of the stack's budget (infra/budget.ts) the sandbox does not emulate, with why. AWS
+ * behaviour behind each: resolvers cache a record for its TTL
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover.html);
+ * DynamoDB publishes `ReplicationLatency` per Region pair as an observed metric, not a bound
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_monitoring.html).
+ */
+export const SANDBOX_NOT_EXERCISED: TargetDescription['notExercised'] = [
+  { term: 'propagationSeconds', why: 'the sandbox switches its failover endpoint at once; it does not model Route 53 change propagation' },
+  { term: 'dnsCacheSeconds', why: 'the sandbox has no DNS resolvers, so no answer is cached for the TTL' },
+  {
+    term: 'replicationLagBoundSeconds',
+    why: "the sandbox's replication is a local emulation: its lag says nothing of DynamoDB's ReplicationLatency, for which AWS gives no bound",
+  },
+  { term: 'alarmWindowSeconds', why: 'the sandbox runs no CloudWatch alarm, so the ReplicationLatency alarm window is not exercised' },
+];
+
+export class SandboxTarget implements RuntimeTarget {
   readonly kind = 'sandbox' as const;
   readonly capabilities: readonly Capability[] = ['runtime'];
   private running?: RunningSandbox;
@@ -145,13 +156,10 @@ export class SandboxTarget implements DrTarget {
       kind: 'sandbox',
       summary: `local two-region sandbox (${this.options.controlUrl ? 'already running' : 'started by the suite'}) at time scale ${ready.timeScale}`,
       stack: ready.stack,
-      regions: { primary: this.regionWithRole('primary'), secondary: this.regionWithRole('secondary') },
+      regions: { primaryRegion: this.regionWithRole('primary'), drRegion: this.regionWithRole('secondary') },
       account: 'local',
       timeScale: ready.timeScale,
-      notExercised: [
-        { term: 'propagationSeconds', why: 'the sandbox switches its failover endpoint at once; it does not model Route 53 change propagation' },
-        { term: 'dnsCacheSeconds', why: 'the sandbox has no DNS resolvers, so no answer is cached for the TTL' },
-      ],
+      notExercised: SANDBOX_NOT_EXERCISED,
       replication:
         ready.consistencyMode === 'strong'
           ? 'synchronous to the peer region (sandbox emulation of DynamoDB multi-Region strong consistency)'
@@ -305,39 +313,6 @@ export class SandboxTarget implements DrTarget {
       restore: async () => void (await this.control('DELETE', `/faults/health-failing/${region}`)),
     };
   }
-
-  private cannot(question: string): never {
-    throw new TargetCannotAnswerError('sandbox', question);
-  }
-  alarms(): Promise<AlarmFacts[]> {
-    return this.cannot('alarms');
-  }
-  table(): Promise<TableFacts> {
-    return this.cannot('table configuration');
-  }
-  buckets(): Promise<BucketFacts[]> {
-    return this.cannot('bucket configuration');
-  }
-  queues(): Promise<QueueFacts[]> {
-    return this.cannot('queue configuration');
-  }
-  regionalResources(): Promise<RegionalResources> {
-    return this.cannot('regional resources');
-  }
-  simulate(): Promise<AccessAnswer[]> {
-    return this.cannot('IAM policy simulation');
-  }
-}
-
-export function toStoredPayment(item: Record<string, unknown> | undefined): StoredPayment | undefined {
-  if (!item) return undefined;
-  return {
-    transactionId: str(item.transactionId) ?? String(item.pk ?? '').replace(/^PAYMENT#/, ''),
-    status: str(item.status) ?? 'UNKNOWN',
-    amount: num(item.amount) ?? Number(item.amount),
-    currency: str(item.currency) ?? '',
-    region: str(item.region) ?? '',
-  };
 }
 
 export function isConnectionError(error: unknown): boolean {

@@ -1,27 +1,39 @@
 /**
- * The one interface every verification target implements.
+ * The verification targets, split by what they can answer.
  *
  * A target answers questions about one deployment of the DR stack. Three implementations exist:
- * - `live`    — a deployed stack in AWS (stack outputs + AWS SDK v3, default credential chain);
- * - `sandbox` — the local two-region sandbox (`sandbox/`), for CI and local development;
- * - `plan`    — the Pulumi program's planned resources under mocks (configuration questions only).
+ * - `live`    — a deployed stack in AWS (stack outputs + AWS SDK v3): a {@link RuntimeTarget} and a
+ *               {@link ConfigurationTarget};
+ * - `sandbox` — the local two-region sandbox (`sandbox/`): a {@link RuntimeTarget} only;
+ * - `plan`    — the Pulumi program's planned resources under mocks: a {@link ConfigurationTarget} only.
  *
  * Scenarios are tagged `@runtime` (they send traffic, fail over, measure replication) or
- * `@configuration` (they read how resources are configured). A target lists the capabilities it
- * answers; the World routes each scenario to the target configured for its capability and the
- * report states which target answered it. Methods outside a target's capabilities throw
- * {@link TargetCannotAnswerError}; the World never routes such a question to it.
+ * `@configuration` (they read how resources are configured). The World asks the target configured
+ * for the scenario's capability whether it has that capability ({@link hasCapability}); a scenario
+ * whose target lacks it is skipped with the reason and reported as not verified here, never passed.
+ * No target implements a question it cannot answer.
  */
+import type { DrBudget } from '../../../infra/budget';
+
+export type { DrBudget };
 
 export type TargetKind = 'live' | 'sandbox' | 'plan';
-/** Runtime behaviours a target may be unable to exercise. */
+/** Runtime behaviours a runtime target may be unable to exercise. */
 export type RuntimeBehaviour = 'object-replication';
 export type Capability = 'runtime' | 'configuration';
 
+/** The terms of the stack's RTO budget (`DrBudget.rto`, infra/budget.ts). */
+export type RtoTerm = keyof DrBudget['rto'];
+/** The terms of the stack's RPO budget that are durations (`DrBudget.rpo`, infra/budget.ts). */
+export type RpoTerm = 'replicationLagBoundSeconds' | 'alarmWindowSeconds';
+export type BudgetTerm = RtoTerm | RpoTerm;
+export const RTO_TERMS: readonly RtoTerm[] = ['detectionSeconds', 'propagationSeconds', 'dnsCacheSeconds'];
+export const RPO_TERMS: readonly RpoTerm[] = ['replicationLagBoundSeconds', 'alarmWindowSeconds'];
+
 /** The two regions of the stack. */
 export interface RegionPair {
-  primary: string;
-  secondary: string;
+  primaryRegion: string;
+  drRegion: string;
 }
 
 /** What a report says about the target that answered. */
@@ -31,31 +43,17 @@ export interface TargetDescription {
   summary: string;
   stack: string;
   regions: RegionPair;
-  /** AWS account id when known (live); "local" for sandbox/plan. */
+  /** AWS account id when known (live); "local" for sandbox, "mock" for plan. */
   account: string;
   /** Wall-clock seconds per modelled second: 1 for live and plan. */
   timeScale: number;
   /**
-   * Terms of the stack's RTO/RPO budget (keys of `DrBudget.breakdown`) this target does not exercise,
-   * each with why; a figure measured here is never judged to prove them.
+   * Terms of the stack's budget this target does not exercise, each with why (`all`: it runs
+   * nothing); a figure measured here is never judged to prove them.
    */
-  notExercised: Array<{ term: string; why: string }>;
+  notExercised: Array<{ term: BudgetTerm | 'all'; why: string }>;
   /** How replication happens on this target, e.g. "asynchronous (sandbox emulation of eventual mode)". */
   replication: string;
-}
-
-/** The stack's disaster-recovery budget (stack outputs `rtoBudget`/`rpoBudget` or computed from settings). */
-export interface DrBudget {
-  /** Recovery time objective, seconds (15 min). */
-  rtoObjectiveSeconds: number;
-  /** Recovery point objective, seconds (5 min). */
-  rpoObjectiveSeconds: number;
-  /** The stack's computed worst-case failover time, seconds. */
-  rtoBudgetSeconds: number;
-  /** The stack's computed worst-case data loss window, seconds. */
-  rpoBudgetSeconds: number;
-  /** How the worst case is made up, for the report. */
-  breakdown: Record<string, number>;
 }
 
 export interface PaymentRequest {
@@ -183,20 +181,14 @@ export interface RegionalResources {
   /** Name of the region's REST API (the `ApiName` dimension of its metrics). */
   apiName?: string;
   parameterPath: string;
-  /** ARN of the region's maintenance-flag parameter. */
-  maintenanceParameterArn?: string;
+  /** ARN of the region's manual failover flag parameter. */
+  manualFailoverParameterArn?: string;
   /** Names of the payment functions deployed in this region. */
   functions: FunctionFacts[];
 }
 
-export class TargetCannotAnswerError extends Error {
-  constructor(kind: TargetKind, question: string) {
-    super(`the ${kind} target cannot answer "${question}"; route this scenario to another target`);
-    this.name = 'TargetCannotAnswerError';
-  }
-}
-
-export interface DrTarget {
+/** What every target does: open, close, describe itself and state the stack's budget. */
+export interface TargetBase {
   readonly kind: TargetKind;
   readonly capabilities: readonly Capability[];
   /** Connects/starts; called once per run before the first scenario it answers. */
@@ -204,16 +196,19 @@ export interface DrTarget {
   /** Releases everything `open` acquired; always called at the end of the run. */
   close(): Promise<void>;
   describe(): TargetDescription;
+  /** The stack's RTO/RPO budget (infra/budget.ts), from the stack outputs or computed from its settings. */
   budget(): Promise<DrBudget>;
+}
 
-  // --- runtime ---------------------------------------------------------------------------------
+/** A target that runs the stack: sends payments, reads replicas, fails a region over (sandbox, live). */
+export interface RuntimeTarget extends TargetBase {
   /** POST /payments on one region's own API (not the failover hostname). */
   submitPayment(region: string, request: PaymentRequest): Promise<PaymentReceipt>;
   /** POST /payments on the failover endpoint (Route 53 failover record / sandbox front door). */
   submitPaymentViaFailover(request: PaymentRequest): Promise<PaymentReceipt>;
   /** Reads a payment straight from one region's table replica (eventually consistent read). */
   readPayment(region: string, transactionId: string): Promise<StoredPayment | undefined>;
-  /** Writes a transaction-log object into one region's bucket; returns the key. */
+  /** Writes a transaction-log object into one region's bucket. */
   writeTransactionLog(region: string, key: string, body: string): Promise<void>;
   /** Reads a transaction-log object from one region's bucket; undefined when absent. */
   readTransactionLog(region: string, key: string): Promise<string | undefined>;
@@ -226,8 +221,10 @@ export interface DrTarget {
   limitation(behaviour: RuntimeBehaviour): Promise<string | undefined>;
   /** Makes a region fail its health check through the real mechanism; returns how to undo it. */
   makeUnhealthy(region: string): Promise<RestoreAction>;
+}
 
-  // --- configuration ---------------------------------------------------------------------------
+/** A target that reads how the stack's resources are configured (plan, live). */
+export interface ConfigurationTarget extends TargetBase {
   alarms(region: string): Promise<AlarmFacts[]>;
   table(): Promise<TableFacts>;
   buckets(): Promise<BucketFacts[]>;
@@ -235,4 +232,27 @@ export interface DrTarget {
   regionalResources(region: string): Promise<RegionalResources>;
   /** IAM policy simulation for a function's role (live: iam:SimulatePrincipalPolicy). */
   simulate(fn: FunctionFacts, questions: AccessQuestion[]): Promise<AccessAnswer[]>;
+}
+
+/** Any verification target: it has one capability or both. */
+export type VerificationTarget = RuntimeTarget | ConfigurationTarget | (RuntimeTarget & ConfigurationTarget);
+
+export interface CapabilityOf {
+  runtime: RuntimeTarget;
+  configuration: ConfigurationTarget;
+}
+
+/** Whether `target` declares `capability` (and so implements its interface). */
+export function hasCapability<C extends Capability>(target: TargetBase, capability: C): target is TargetBase & CapabilityOf[C] {
+  return target.capabilities.includes(capability);
+}
+
+/**
+ * Why `target` cannot answer a scenario that needs `capability` (the scenario is then skipped with
+ * this reason and reported as not verified here), or undefined when it can.
+ */
+export function capabilityGap(target: TargetBase, capability: Capability): string | undefined {
+  return hasCapability(target, capability)
+    ? undefined
+    : `the ${target.kind} target has no ${capability} capability (it answers ${target.capabilities.join(', ') || 'no'} questions); route @${capability} scenarios to ${capability === 'runtime' ? 'sandbox or live' : 'plan or live'}`;
 }
