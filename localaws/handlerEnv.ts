@@ -20,7 +20,7 @@ export interface RegionEnv {
   s3Endpoint: string;
   bucket: string;
   retryQueueUrl?: string;
-  maintenanceParameter?: string;
+  manualFailoverParameter?: string;
   credentialsTableName?: string;
   /** The other region (peer replica, peer retry queue, peer bucket); default: an unreachable one. */
   peer?: { region: string; dynamodbEndpoint: string; sqsEndpoint: string; s3Endpoint: string; bucket: string; retryQueueUrl: string };
@@ -57,7 +57,7 @@ export function applyRegionEnv(r: RegionEnv): void {
     RETRY_QUEUE_URL: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
     TRANSACTION_LOG_BUCKET: r.bucket,
     TRANSACTION_LOG_PREFIX: 'transactions/',
-    MANUAL_FAILOVER_PARAMETER: r.maintenanceParameter ?? `/payments-dr/test/${r.region}/manual-failover`,
+    MANUAL_FAILOVER_PARAMETER: r.manualFailoverParameter ?? `/payments-dr/test/${r.region}/manual-failover`,
     PARAMETER_PATH: `/payments-dr/test/${r.region}/`,
     MAX_AMOUNT_MINOR: '100000000',
     ALLOWED_CURRENCIES: 'USD,EUR,GBP',

@@ -40,7 +40,7 @@ export interface RegionFixture {
   readonly sqs: SqsEmulator;
   readonly ssm: SsmEmulator;
   readonly retryQueueUrl: string;
-  readonly maintenanceParameter: string;
+  readonly manualFailoverParameter: string;
   /** Messages the region's queues hold, in the order they were sent. */
   queued(): QueuedMessage[];
   apply(overrides?: Record<string, string>): void;
@@ -64,8 +64,8 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
   const [, s3Front] = await Promise.all([dynamodbFront.start(), startS3Front(s3.endpoint)]);
   const queues: Queue[] = [sqs.createQueue(`payments-retry-${region}`, { visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS })];
   const retryQueueUrl = queues[0].url;
-  const maintenanceParameter = `/payments-dr/test/${region}/manual-failover`;
-  ssm.put(maintenanceParameter, 'false');
+  const manualFailoverParameter = `/payments-dr/test/${region}/manual-failover`;
+  ssm.put(manualFailoverParameter, 'false');
   const fixture: RegionFixture = {
     region,
     tableName,
@@ -79,7 +79,7 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
     sqs,
     ssm,
     retryQueueUrl,
-    maintenanceParameter,
+    manualFailoverParameter,
     queued() {
       return queues
         .flatMap((q) => q.messages.map((m) => ({ queueUrl: q.url, body: m.body, sentTimestamp: m.sentTimestamp })))
@@ -96,7 +96,7 @@ export async function startRegion(region: string, opts: { tableName?: string; bu
         s3Endpoint: s3Front.endpoint,
         bucket,
         retryQueueUrl,
-        maintenanceParameter,
+        manualFailoverParameter,
         ...(fixture.peer === undefined
           ? {}
           : {

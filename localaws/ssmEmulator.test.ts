@@ -24,18 +24,18 @@ describe('SSM emulator', () => {
   });
 
   it('stores versions, refuses an overwrite unless asked, and answers ParameterNotFound', async () => {
-    await assert.rejects(client.send(new GetParameterCommand({ Name: '/app/x/maintenance' })), (err: Error) => err.name === 'ParameterNotFound');
-    assert.equal((await client.send(new PutParameterCommand({ Name: '/app/x/maintenance', Value: 'false', Type: 'String' }))).Version, 1);
+    await assert.rejects(client.send(new GetParameterCommand({ Name: '/app/x/manual-failover' })), (err: Error) => err.name === 'ParameterNotFound');
+    assert.equal((await client.send(new PutParameterCommand({ Name: '/app/x/manual-failover', Value: 'false', Type: 'String' }))).Version, 1);
     await assert.rejects(
-      client.send(new PutParameterCommand({ Name: '/app/x/maintenance', Value: 'true', Type: 'String' })),
+      client.send(new PutParameterCommand({ Name: '/app/x/manual-failover', Value: 'true', Type: 'String' })),
       (err: Error) => err.name === 'ParameterAlreadyExists',
     );
-    assert.equal((await client.send(new PutParameterCommand({ Name: '/app/x/maintenance', Value: 'true', Overwrite: true }))).Version, 2);
-    const got = await client.send(new GetParameterCommand({ Name: '/app/x/maintenance' }));
+    assert.equal((await client.send(new PutParameterCommand({ Name: '/app/x/manual-failover', Value: 'true', Overwrite: true }))).Version, 2);
+    const got = await client.send(new GetParameterCommand({ Name: '/app/x/manual-failover' }));
     assert.equal(got.Parameter?.Value, 'true');
     assert.equal(got.Parameter?.Version, 2);
     assert.ok(got.Parameter?.LastModifiedDate instanceof Date);
-    assert.equal(got.Parameter?.ARN, 'arn:aws:ssm:us-east-2:000000000000:parameter/app/x/maintenance');
+    assert.equal(got.Parameter?.ARN, 'arn:aws:ssm:us-east-2:000000000000:parameter/app/x/manual-failover');
   });
 
   it('lists a path one level deep or recursively, page by page', async () => {

@@ -133,7 +133,7 @@ describe('sandbox failover (two regions, real handlers)', { timeout: 60_000 }, (
     const unhealthy = await getHealth(api);
     assert.equal(unhealthy.status, 503);
     assert.equal(unhealthy.body.status, 'unhealthy');
-    assert.equal(unhealthy.body.checks.maintenance, 'on');
+    assert.equal(unhealthy.body.checks.manualFailover, 'on');
     const viaFrontDoor = await getHealth(f.endpoints.frontDoor);
     assert.equal(viaFrontDoor.servedBy, f.secondary);
     assert.equal(viaFrontDoor.status, 200);

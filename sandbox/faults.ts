@@ -2,7 +2,7 @@
  * Fault injection: what each fault does to the sandbox, validated input, and the active set.
  *  - region-down: the region's API refuses connections (health checks fail), its retry poller stops,
  *    and replication to and from it pauses until the fault is cleared (it then catches up).
- *  - health-failing: sets the region's maintenance flag to "true" in its SSM emulator (as an operator's
+ *  - health-failing: sets the region's manual failover flag to "true" in its SSM emulator (as an operator's
  *    PutParameter would), so the REAL health handler answers 503; clearing sets it back to "false".
  *  - replication-stalled / replication-delay, eventual mode: hold, or delay by `delayMs`, changes
  *    leaving `region`. Strong mode (emulated MRSC, see replicator.ts): `replication-stalled` cuts the
@@ -61,7 +61,7 @@ export class FaultInjector {
   constructor(
     private readonly regions: ReadonlyMap<string, RegionProcess>,
     private readonly replicator: Replicator,
-    private readonly maintenanceParameters: ReadonlyMap<string, string>,
+    private readonly manualFailoverParameters: ReadonlyMap<string, string>,
     /** Called when a region comes back or a stall is cleared, so paused object copies resume. */
     private readonly onRegionRestored: () => void = () => undefined,
   ) {}
@@ -76,9 +76,9 @@ export class FaultInjector {
     return region;
   }
 
-  private async setMaintenance(region: string, on: boolean): Promise<void> {
-    const name = this.maintenanceParameters.get(region);
-    if (!name) throw new Error(`no maintenance parameter for ${region}`);
+  private async setManualFailover(region: string, on: boolean): Promise<void> {
+    const name = this.manualFailoverParameters.get(region);
+    if (!name) throw new Error(`no manual failover parameter for ${region}`);
     await this.region(region).call('putParameter', { name, value: on ? 'true' : 'false' });
   }
 
@@ -91,7 +91,7 @@ export class FaultInjector {
         if (!on) this.onRegionRestored();
         return;
       case 'health-failing':
-        await this.setMaintenance(spec.region, on);
+        await this.setManualFailover(spec.region, on);
         return;
       case 'replication-stalled':
         this.replicator.setStalled(spec.region, on);

@@ -123,7 +123,7 @@ describe('sandbox replication and faults (two regions, real handlers)', { timeou
       assert.equal(created.body.status, 'COMMITTED');
       const health = await getHealth(api);
       assert.equal(health.status, 503, 'a region that cannot commit fails its health check (Route 53 moves traffic away)');
-      assert.deepEqual(health.body.checks, { dynamodbWrite: 'failing', maintenance: 'off' });
+      assert.deepEqual(health.body.checks, { dynamodbWrite: 'failing', manualFailover: 'off' });
       // Committed in the secondary's replica, replicated back to the primary's.
       await waitForPayment(f.endpoints.regions[f.secondary].api, f.auth, created.body.transactionId, 3_000);
     } finally {

@@ -49,7 +49,7 @@ export function getPayment(baseUrl: string, auth: Record<string, string>, transa
 export interface HealthBody {
   status: string;
   region: string;
-  checks: { dynamodbWrite: 'ok' | 'failing'; maintenance: 'off' | 'on' | 'unknown' };
+  checks: { dynamodbWrite: 'ok' | 'failing'; manualFailover: 'off' | 'on' | 'unknown' };
 }
 
 export function getHealth(baseUrl: string): Promise<HttpResult<HealthBody>> {

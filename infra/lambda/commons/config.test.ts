@@ -30,7 +30,7 @@ describe('config (the one place that reads the environment)', () => {
     assert.throws(() => readClientEnvironment({ AWS_ENDPOINT_URL_S3: 'localhost:4569' }), /AWS_ENDPOINT_URL_S3 must be an http\(s\) URL/);
   });
 
-  it('normalises the transaction-log prefix and derives the maintenance parameter from PARAMETER_PATH', () => {
+  it('normalises the transaction-log prefix and derives the manual failover parameter from PARAMETER_PATH', () => {
     assert.deepEqual(readTransactionLogConfig({ TRANSACTION_LOG_BUCKET: 'b' }), { bucket: 'b', prefix: 'transactions/' });
     assert.deepEqual(readTransactionLogConfig({ TRANSACTION_LOG_BUCKET: 'b', TRANSACTION_LOG_PREFIX: 'tx' }), { bucket: 'b', prefix: 'tx/' });
     assert.equal(readManualFailoverConfig({ MANUAL_FAILOVER_PARAMETER: '/p/m' }).parameterName, '/p/m');

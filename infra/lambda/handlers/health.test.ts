@@ -1,5 +1,5 @@
 /**
- * GET /health against dynalite, with the maintenance flag in the SSM emulator (SSM has no local
+ * GET /health against dynalite, with the manual failover flag in the SSM emulator (SSM has no local
  * engine; the real SSM client and Powertools parameters talk to localaws/ssmEmulator).
  * Each scenario loads the handler fresh, as a new execution environment (empty parameter cache).
  */
@@ -43,7 +43,7 @@ describe('health handler', () => {
 
   beforeEach(() => {
     region.reset();
-    region.ssm.put(region.maintenanceParameter, 'false');
+    region.ssm.put(region.manualFailoverParameter, 'false');
   });
 
   it('is healthy (200) with per-check status when the table takes writes and the flag is "false"', async () => {
@@ -51,7 +51,7 @@ describe('health handler', () => {
     const { statusCode, body } = await check(freshHandler());
     // Assess
     assert.equal(statusCode, 200);
-    assert.deepEqual(body, { status: 'healthy', region: 'us-east-2', checks: { dynamodbWrite: 'ok', maintenance: 'off' } });
+    assert.deepEqual(body, { status: 'healthy', region: 'us-east-2', checks: { dynamodbWrite: 'ok', manualFailover: 'off' } });
   });
 
   it('is unhealthy (503) when DynamoDB writes are throttled but reads still work (a region that cannot commit)', async () => {
@@ -63,7 +63,7 @@ describe('health handler', () => {
     const { statusCode, body } = await check(handler);
     // Assess
     assert.equal(statusCode, 503);
-    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', maintenance: 'off' });
+    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', manualFailover: 'off' });
   });
 
   it('discloses no internal error names or messages in its body', async () => {
@@ -72,15 +72,15 @@ describe('health handler', () => {
     for (const internal of ['ResourceNotFound', 'ParameterNotFound', 'Exception', 'error']) assert.ok(!text.includes(internal), `${internal} not in ${text}`);
   });
 
-  it('is unhealthy (503) when the maintenance flag is "true" (the drill switch)', async () => {
+  it('is unhealthy (503) when the manual failover flag is "true" (the drill switch)', async () => {
     // Prepare
-    region.ssm.put(region.maintenanceParameter, 'true');
+    region.ssm.put(region.manualFailoverParameter, 'true');
     // Act
     const { statusCode, body } = await check(freshHandler());
     // Assess
     assert.equal(statusCode, 503);
     assert.equal(body.status, 'unhealthy');
-    assert.deepEqual(body.checks, { dynamodbWrite: 'ok', maintenance: 'on' });
+    assert.deepEqual(body.checks, { dynamodbWrite: 'ok', manualFailover: 'on' });
   });
 
   it('caches the flag for a few seconds: one SSM read serves repeated checks', async () => {
@@ -89,7 +89,7 @@ describe('health handler', () => {
     const calls = region.ssm.faults.calls('GetParameter');
     // Act
     const first = await check(handler);
-    region.ssm.put(region.maintenanceParameter, 'true');
+    region.ssm.put(region.manualFailoverParameter, 'true');
     const second = await check(handler);
     // Assess
     assert.equal(first.statusCode, 200);
@@ -100,7 +100,7 @@ describe('health handler', () => {
   it('sees a flag change at once when POWERTOOLS_PARAMETERS_MAX_AGE=0 (the sandbox scales the cache with its clock)', async () => {
     const handler = freshHandler({ POWERTOOLS_PARAMETERS_MAX_AGE: '0' });
     const first = await check(handler);
-    region.ssm.put(region.maintenanceParameter, 'true');
+    region.ssm.put(region.manualFailoverParameter, 'true');
     const second = await check(handler);
     assert.equal(first.statusCode, 200);
     assert.equal(second.statusCode, 503);
@@ -111,13 +111,13 @@ describe('health handler', () => {
     const { statusCode, body } = await check(freshHandler({ TABLE_NAME: 'payments-missing' }));
     // Assess
     assert.equal(statusCode, 503);
-    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', maintenance: 'off' });
+    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', manualFailover: 'off' });
   });
 
   it('is unhealthy (503) when the flag parameter does not exist', async () => {
     const { statusCode, body } = await check(freshHandler({ MANUAL_FAILOVER_PARAMETER: '/payments-dr/test/us-east-2/nope' }));
     assert.equal(statusCode, 503);
-    assert.deepEqual(body.checks, { dynamodbWrite: 'ok', maintenance: 'unknown' });
+    assert.deepEqual(body.checks, { dynamodbWrite: 'ok', manualFailover: 'unknown' });
   });
 
   it('answers well inside the Route 53 checker\'s 2 s response deadline when DynamoDB and SSM hang', async () => {
@@ -129,7 +129,7 @@ describe('health handler', () => {
     const { statusCode, body, ms } = await check(handler);
     // Assess
     assert.equal(statusCode, 503);
-    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', maintenance: 'unknown' });
+    assert.deepEqual(body.checks, { dynamodbWrite: 'failing', manualFailover: 'unknown' });
     assert.ok(ms < 1_500, `answered in ${ms} ms`);
   });
 });

@@ -3,7 +3,7 @@
  * - a write probe: one PutItem through this region's replica of the payments table whose condition
  *   never holds, so it changes nothing
  *   (a read would stay green while writes are throttled or the replica has lost its MRSC quorum);
- * - the region's maintenance flag (SSM, cached 5 s by Powertools parameters;
+ * - the region's manual failover flag (SSM, cached 5 s by Powertools parameters;
  *   POWERTOOLS_PARAMETERS_MAX_AGE overrides) is not "true" (the SREs' drill switch).
  * Both run in parallel, each capped at HEALTH_CHECK_BUDGET_MS, so the answer comes well inside the
  * Route 53 HTTPS checker's deadline: the checker must connect within 4 s and receive the response
@@ -12,7 +12,7 @@
  * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html).
  *
  * The body is machine-readable and discloses no internals (no error names or messages):
- * `{ status: 'healthy'|'unhealthy', region, checks: { dynamodbWrite: 'ok'|'failing', maintenance: 'off'|'on'|'unknown' } }`.
+ * `{ status: 'healthy'|'unhealthy', region, checks: { dynamodbWrite: 'ok'|'failing', manualFailover: 'off'|'on'|'unknown' } }`.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
@@ -26,7 +26,7 @@ import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
 
 const core = readCoreConfig();
-const maintenance = readManualFailoverConfig();
+const manualFailover = readManualFailoverConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, HEALTH_CHECK_TUNING), core.tableName);
 const parameters = new SSMProvider({ awsSdkV3Client: createSsmClient(core.region, HEALTH_CHECK_TUNING) });
 
@@ -36,7 +36,7 @@ export const HEALTH_CHECK_BUDGET_MS = 800;
 export interface HealthBody {
   status: 'healthy' | 'unhealthy';
   region: string;
-  checks: { dynamodbWrite: 'ok' | 'failing'; maintenance: 'off' | 'on' | 'unknown' };
+  checks: { dynamodbWrite: 'ok' | 'failing'; manualFailover: 'off' | 'on' | 'unknown' };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -58,12 +58,12 @@ async function checkWrite(): Promise<HealthBody['checks']['dynamodbWrite']> {
   }
 }
 
-async function checkMaintenance(): Promise<HealthBody['checks']['maintenance']> {
+async function checkManualFailover(): Promise<HealthBody['checks']['manualFailover']> {
   try {
-    const value = await withTimeout(parameters.get(maintenance.parameterName), HEALTH_CHECK_BUDGET_MS);
+    const value = await withTimeout(parameters.get(manualFailover.parameterName), HEALTH_CHECK_BUDGET_MS);
     return value?.trim().toLowerCase() === 'true' ? 'on' : 'off';
   } catch (error) {
-    logger.warn('maintenance flag unreadable', { check: 'maintenance', errorName: rootErrorName(error) });
+    logger.warn('manual failover flag unreadable', { check: 'manualFailover', errorName: rootErrorName(error) });
     return 'unknown';
   }
 }
@@ -71,13 +71,13 @@ async function checkMaintenance(): Promise<HealthBody['checks']['maintenance']> 
 export const handler = instrumented('health', async (_event: APIGatewayProxyEvent, _context, scope): Promise<APIGatewayProxyResult> => {
   let body: HealthBody;
   try {
-    const [dynamodbWrite, maintenanceFlag] = await Promise.all([checkWrite(), checkMaintenance()]);
-    const healthy = dynamodbWrite === 'ok' && maintenanceFlag === 'off';
-    body = { status: healthy ? 'healthy' : 'unhealthy', region: core.region, checks: { dynamodbWrite, maintenance: maintenanceFlag } };
+    const [dynamodbWrite, manualFailoverFlag] = await Promise.all([checkWrite(), checkManualFailover()]);
+    const healthy = dynamodbWrite === 'ok' && manualFailoverFlag === 'off';
+    body = { status: healthy ? 'healthy' : 'unhealthy', region: core.region, checks: { dynamodbWrite, manualFailover: manualFailoverFlag } };
   } catch (error) {
     logger.error('health check crashed', describeError(error));
     scope.recordError(error);
-    body = { status: 'unhealthy', region: core.region, checks: { dynamodbWrite: 'failing', maintenance: 'unknown' } };
+    body = { status: 'unhealthy', region: core.region, checks: { dynamodbWrite: 'failing', manualFailover: 'unknown' } };
   }
   if (body.status !== 'healthy') metrics.addMetric(METRIC.healthCheckFailed, MetricUnit.Count, 1);
   return jsonResponse(body.status === 'healthy' ? 200 : 503, body);
