@@ -11,12 +11,13 @@ import { REPO_ROOT } from './run';
 const bare = { PATH: '/nonexistent', HOME: mkdtempSync(join(tmpdir(), 'verify-home-')) };
 
 describe('verify preconditions', () => {
-  it('live without outputs nor credentials: one message naming both and how to provide them', () => {
+  it('live without outputs nor credentials: one message naming all three and how to provide them', () => {
     assert.throws(
       () => checkPreconditions({ profile: 'live' }, REPO_ROOT, bare),
       { name: 'PreconditionError', message: new RegExp(
         '^verify: cannot run the live profile on stack dev; missing: the stack outputs: set DR_STACK_OUTPUTS_FILE to a saved `pulumi stack output --json --stack dev`, or install and log in to the Pulumi CLI; ' +
-          'AWS credentials: set AWS_PROFILE \\(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\\), or run where web identity or container credentials are provided\\. The last reports were left as they were\\.$',
+          'AWS credentials: set AWS_PROFILE \\(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\\), or run where web identity or container credentials are provided; ' +
+          'a merchant credential: set DR_MERCHANT_CREDENTIAL to a credential issued for this stack \\(npm run credentials -- issue --merchant <id> --table <credentials table>\\), kept in the CI secret store\\. The last reports were left as they were\\.$',
       ) },
     );
   });
@@ -26,7 +27,15 @@ describe('verify preconditions', () => {
   it('live with outputs and credentials passes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'verify-outputs-'));
     writeFileSync(join(dir, 'outputs.json'), '{}');
-    assert.doesNotThrow(() => checkPreconditions({ profile: 'live' }, REPO_ROOT, { ...bare, DR_STACK_OUTPUTS_FILE: join(dir, 'outputs.json'), AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }));
+    assert.doesNotThrow(() => checkPreconditions({ profile: 'live' }, REPO_ROOT, { ...bare, DR_STACK_OUTPUTS_FILE: join(dir, 'outputs.json'), AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', DR_MERCHANT_CREDENTIAL: 'pdr_x_y' }));
+  });
+  it('live with outputs and AWS credentials but no merchant credential names DR_MERCHANT_CREDENTIAL only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'verify-outputs-'));
+    writeFileSync(join(dir, 'outputs.json'), '{}');
+    assert.throws(
+      () => checkPreconditions({ profile: 'live' }, REPO_ROOT, { ...bare, DR_STACK_OUTPUTS_FILE: join(dir, 'outputs.json'), AWS_PROFILE: 'x' }),
+      { name: 'PreconditionError', message: /missing: a merchant credential: set DR_MERCHANT_CREDENTIAL/ },
+    );
   });
   it('an unknown stack, on any profile, names the known ones', () => {
     assert.throws(() => checkPreconditions({ profile: 'default', stack: 'prod' }, REPO_ROOT, bare), /the stack "prod" is unknown: no Pulumi\.prod\.yaml \(known stacks: dev, staging/);

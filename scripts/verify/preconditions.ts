@@ -6,7 +6,9 @@
  * - live: the stack outputs (DR_STACK_OUTPUTS_FILE, or the Pulumi CLI to run `pulumi stack output --json`)
  *   and AWS credentials for the SDK's default chain
  *   (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html): environment keys,
- *   a profile (AWS_PROFILE or ~/.aws/credentials / ~/.aws/config), web identity, or container credentials.
+ *   a profile (AWS_PROFILE or ~/.aws/credentials / ~/.aws/config), web identity, or container credentials,
+ *   and the merchant credential the live target sends payments with (DR_MERCHANT_CREDENTIAL; the API
+ *   authorizes every payment request by merchant).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -53,6 +55,9 @@ export function checkPreconditions(options: Pick<VerifyOptions, 'profile' | 'sta
     }
     if (!hasAwsCredentials(env)) {
       missing.push('AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run where web identity or container credentials are provided');
+    }
+    if (!env.DR_MERCHANT_CREDENTIAL) {
+      missing.push('a merchant credential: set DR_MERCHANT_CREDENTIAL to a credential issued for this stack (npm run credentials -- issue --merchant <id> --table <credentials table>), kept in the CI secret store');
     }
   }
   if (missing.length > 0) {
