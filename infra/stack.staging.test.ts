@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { REPO_ROOT } from './settings';
+import { perRegionApi } from './testing/apiContract';
 import { one } from './testing/harness';
 import { iamSuite } from './testing/iamSuite';
 import { stackContracts } from './testing/stackContracts';
@@ -17,6 +18,7 @@ process.env.PAYMENTS_DR_BUNDLE_CACHE = join(REPO_ROOT, '.bundle-cache');
 const suite = stackInvariants('staging');
 stackContracts(suite);
 iamSuite('staging', suite.settings, () => suite.run());
+perRegionApi('staging', () => suite.run());
 
 describe('stack staging: configuration specifics', () => {
   it('reads the committed staging settings', () => {
