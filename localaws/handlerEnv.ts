@@ -1,5 +1,6 @@
 /** Environment save/restore for tests, and the handler environment for one emulated region. */
 import { resolve } from 'node:path';
+import { functionEnvironment } from '../contract/environment';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY } from './engines';
 
 export function saveEnv(): () => void {
@@ -36,36 +37,42 @@ export const UNREACHABLE_PEER = {
   retryQueueUrl: 'http://127.0.0.1:9/000000000000/payments-retry-us-west-2',
 } as const;
 
-/** Sets what the stack (or the sandbox) sets on the functions of one region. */
+/** The request rules the handler tests run with (a wider currency list than the committed stacks'). */
+export const TEST_PAYMENT_RULES = { maxAmountMinor: 100_000_000, allowedCurrencies: ['USD', 'EUR', 'GBP'] } as const;
+
+/**
+ * Sets what the stack (or the sandbox) sets on the functions of one region: the contract's
+ * environment (contract/environment.ts functionEnvironment, the one builder the stack and the
+ * sandbox use), plus the local endpoints, keys and test logging.
+ */
 export function applyRegionEnv(r: RegionEnv): void {
   const peer = r.peer ?? UNREACHABLE_PEER;
+  const parameterPath = `/payments-dr/test/${r.region}/`;
+  const contract = functionEnvironment(
+    {
+      tableName: r.tableName,
+      retryQueueUrl: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
+      bucket: r.bucket,
+      peerRegion: peer.region,
+      peerRetryQueueUrl: peer.retryQueueUrl,
+      peerBucket: peer.bucket,
+      credentialsTableName: r.credentialsTableName ?? 'merchant-credentials-test',
+      parameterPath,
+    },
+    { maxAmountMinor: TEST_PAYMENT_RULES.maxAmountMinor, allowedCurrencies: [...TEST_PAYMENT_RULES.allowedCurrencies] },
+  );
   Object.assign(process.env, {
-    PEER_REGION: peer.region,
-    PEER_RETRY_QUEUE_URL: peer.retryQueueUrl,
-    PENDING_BUCKET: r.bucket,
-    PEER_PENDING_BUCKET: peer.bucket,
-    PENDING_PREFIX: 'pending/',
-    PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodbEndpoint,
-    PEER_ENDPOINT_URL_SQS: peer.sqsEndpoint,
-    PEER_ENDPOINT_URL_S3: peer.s3Endpoint,
-    CREDENTIALS_TABLE_NAME: r.credentialsTableName ?? 'merchant-credentials-test',
+    ...contract,
+    ...(r.manualFailoverParameter === undefined ? {} : { MANUAL_FAILOVER_PARAMETER: r.manualFailoverParameter }),
     AWS_REGION: r.region,
     // No local endpoint verifies signatures (engines.ts).
     AWS_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: LOCAL_SECRET_ACCESS_KEY,
-    TABLE_NAME: r.tableName,
-    RETRY_QUEUE_URL: r.retryQueueUrl ?? `${r.sqsEndpoint}/000000000000/payments-retry-${r.region}`,
-    TRANSACTION_LOG_BUCKET: r.bucket,
-    TRANSACTION_LOG_PREFIX: 'transactions/',
-    MANUAL_FAILOVER_PARAMETER: r.manualFailoverParameter ?? `/payments-dr/test/${r.region}/manual-failover`,
-    PARAMETER_PATH: `/payments-dr/test/${r.region}/`,
-    MAX_AMOUNT_MINOR: '100000000',
-    ALLOWED_CURRENCIES: 'USD,EUR,GBP',
-    IDEMPOTENCY_TTL_SECONDS: '3600',
-    POWERTOOLS_SERVICE_NAME: 'payments',
-    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
     POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
+    PEER_ENDPOINT_URL_DYNAMODB: peer.dynamodbEndpoint,
+    PEER_ENDPOINT_URL_SQS: peer.sqsEndpoint,
+    PEER_ENDPOINT_URL_S3: peer.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: r.dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: r.sqsEndpoint,
     AWS_ENDPOINT_URL_SSM: r.ssmEndpoint ?? UNREACHABLE_PEER.sqsEndpoint,
