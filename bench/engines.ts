@@ -1,8 +1,8 @@
 /**
  * One of the bench's engines, in its own process so it does not share an event loop (or a core)
  * with the code being measured: `dynamodb` runs dynalite (a real DynamoDB engine); `s3` and `sqs`
- * run stand-ins that answer 200 to anything (the success path must not call them at all; the bench
- * counts whether it does). Prints one JSON line `{ "url": ... }`; answers each `cpu` line on stdin
+ * run stand-ins that hold nothing: an S3 GET answers 404 NoSuchKey (as S3 does for a missing key to
+ * a caller with s3:ListBucket), anything else 200 (the bench counts what the success path calls). Prints one JSON line `{ "url": ... }`; answers each `cpu` line on stdin
  * with `{ "cpuMs": n }` (its own CPU time so far) and each `counts` line with `{ "counts": {...} }`
  * (requests received so far, by `X-Amz-Target` operation or HTTP method); exits when stdin closes.
  */
@@ -25,6 +25,11 @@ async function main(): Promise<void> {
       : createServer((req, res) => {
           req.resume();
           req.on('end', () => {
+            if (kind === 's3' && req.method === 'GET') {
+              res.writeHead(404, { 'Content-Type': 'application/xml', 'x-amz-request-id': 'bench' });
+              res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+              return;
+            }
             res.writeHead(200, { ETag: '"bench"', 'x-amz-request-id': 'bench' });
             res.end();
           });

@@ -14,6 +14,19 @@ export const TRANSACTION_LOG_PREFIX = 'transactions/';
 /** Key prefix of pending-payment markers in the same bucket: `pending/<transactionId>.json`. */
 export const PENDING_PREFIX = 'pending/';
 /**
+ * The key of a region's pending window in the markers' bucket (infra/lambda/commons/pendingWindow.ts):
+ * outside `PENDING_PREFIX`, so a role that reads markers cannot read it, and the markers' lifecycle
+ * rule does not expire it.
+ */
+export const PENDING_WINDOW_KEY = 'pending-window.json';
+/**
+ * Oldest copy of a region's pending window (`PENDING_WINDOW_KEY`) createPayment decides on,
+ * ms: each execution environment reads both regions' windows at most once per this period, and a
+ * payment that opens a window is answered 202 only this long after it opened. Local runs scale it
+ * with `PENDING_WINDOW_CACHE_MS` (never set by the stack).
+ */
+export const PENDING_WINDOW_CACHE_MS = 3_000;
+/**
  * Seconds an idempotency answer is kept for a replay of the same key (one day: longer than any
  * client's retry window, including a retry in the DR region after a failover).
  */

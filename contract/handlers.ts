@@ -34,9 +34,10 @@ export interface HandlerSizing {
 export const HEALTH_RESPONSE_DEADLINE_SECONDS = 2;
 
 export const HANDLER_SIZING: Readonly<Record<HandlerName, HandlerSizing>> = {
-  // 512 MB: SDK cold start well under a second; 10 s caps a hung dependency far below API
-  // Gateway's 29 s integration limit.
-  createPayment: { memorySize: 512, timeout: 10 },
+  // 512 MB: SDK cold start well under a second. createPayment's worst case with every dependency
+  // hanging is about 16 s (infra/lambda/commons/clients.ts); 20 s caps it below API Gateway's 29 s
+  // integration limit. getPayment: 10 s.
+  createPayment: { memorySize: 512, timeout: 20 },
   getPayment: { memorySize: 512, timeout: 10 },
   // Route 53's checkers need the status within HEALTH_RESPONSE_DEADLINE_SECONDS after connecting:
   // a 2 s timeout, 1024 MB (CPU scales with memory: a shorter cold start). Reserved concurrency: a

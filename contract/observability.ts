@@ -37,6 +37,8 @@ export const METRIC = {
   paymentUnavailable: 'PaymentUnavailable',
   /** createPayment: a pending-payment marker could not be written in one region. */
   pendingMarkerFailed: 'PendingMarkerWriteFailed',
+  /** createPayment, retryProcessor: a region's pending window could not be opened or extended. */
+  pendingWindowFailed: 'PendingWindowWriteFailed',
   /** transactionLogWriter (stream consumer): a batch of committed payments could not be written to the log. Alarm: any. */
   transactionLogFailed: 'TransactionLogWriteFailed',
   /** transactionLogWriter: payments written to the log. */

@@ -49,6 +49,14 @@ export const RETRY_QUEUE = {
 } as const;
 
 /**
+ * How long a 202 PENDING keeps the pending windows open, seconds: the retry queue's redelivery budget
+ * (visibility timeout x maxReceiveCount, after which SQS moves the message to the DLQ) plus five
+ * minutes. The retry processor extends its region's window to DLQ_RETENTION_SECONDS when a payment
+ * fails its last attempt, so a payment parked in the DLQ stays guarded until it expires there.
+ */
+export const PENDING_WINDOW_OPEN_SECONDS = RETRY_QUEUE.visibilityTimeoutSeconds * RETRY_QUEUE.maxReceiveCount + 300;
+
+/**
  * The transaction-log stream's event source mapping (DynamoDB Streams -> transactionLogWriter).
  * Limits: batch size up to 10,000, batching window up to 300 s, retries -1 or 0-10,000, record age
  * -1 or 60-604,800 s.

@@ -24,9 +24,12 @@ export interface EventSourceMappingOptions {
   log?: (line: string) => void;
 }
 
+/** What a retry-queue event source mapping has delivered: batches invoked, and records by outcome. */
 export interface EventSourceMappingStats {
   batches: number;
+  /** Records the function processed (deleted from the queue). */
   succeeded: number;
+  /** Records the function reported failed (left to reappear after the visibility timeout). */
   failed: number;
 }
 

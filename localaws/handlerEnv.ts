@@ -78,6 +78,8 @@ export function applyRegionEnv(r: RegionEnv): void {
     AWS_ENDPOINT_URL_SSM: r.ssmEndpoint ?? UNREACHABLE_PEER.sqsEndpoint,
     AWS_ENDPOINT_URL_S3: r.s3Endpoint,
     S3_FORCE_PATH_STYLE: 'true',
+    // The pending window's cache, and the wait before a window-opening 202, at test speed.
+    PENDING_WINDOW_CACHE_MS: '50',
   });
 }
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { drRetryAfterPrimary201, useSandbox } from './fixture';
-import { createPayment, getPayment, pendingSurvivesRegionLoss, readTransactionLog, waitFor, type PaymentBody } from './testkit';
+import { createPayment, getPayment, pendingHonouredAfterRecovery, pendingSurvivesRegionLoss, readTransactionLog, waitFor, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
 /** Replication lag of the races: long enough that both requests commit before either replicates, even on a busy machine. */
@@ -129,6 +129,11 @@ describe('eventual consistency mode (MREC, real handlers and stream consumer)', 
 
   it('an accepted payment (202 PENDING) survives the loss of the region that accepted it: the DR region answers it, refuses its key with another body, and commits it', async () => {
     const committed = await pendingSurvivesRegionLoss(f);
+    assert.equal(committed.status, 'COMMITTED');
+  });
+
+  it('a 202 is honoured after DynamoDB recovers, before any retry processor commits it: another body is 422 in both regions, the same body gets the accepted payment', async () => {
+    const committed = await pendingHonouredAfterRecovery(f);
     assert.equal(committed.status, 'COMMITTED');
   });
 

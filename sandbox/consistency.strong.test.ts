@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { drRetryAfterPrimary201, useSandbox } from './fixture';
-import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, pendingSurvivesRegionLoss, settlePayment, waitFor, type HttpResult, type PaymentBody } from './testkit';
+import { createPayment, getPayment, readTransactionLog, RETRY_LATER_STATUSES, pendingHonouredAfterRecovery, pendingSurvivesRegionLoss, settlePayment, waitFor, type HttpResult, type PaymentBody } from './testkit';
 
 const TIME_SCALE = 0.02;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -197,6 +197,11 @@ describe('strong consistency mode (emulated MRSC, real handlers)', { timeout: 12
     const committed = await pendingSurvivesRegionLoss(f);
     record([{ status: 201, body: committed, servedBy: null }]);
     assert.equal(committed.status, 'COMMITTED');
+  });
+
+  it('a 202 is honoured after DynamoDB recovers, before any retry processor commits it: another body is 422 in both regions, the same body gets the accepted payment', async () => {
+    const committed = await pendingHonouredAfterRecovery(f);
+    record([{ status: 201, body: committed, servedBy: null }]);
   });
 
   it('afterwards both regions answer every confirmed payment unchanged, both replicas emitted the same stream records, and each region\'s transaction log holds every confirmed payment with no conflict', async () => {

@@ -4,10 +4,14 @@
  * budget land in the dead-letter queue (never silently parked: the DLQ alarm's condition,
  * ApproximateNumberOfMessagesVisible >= 1, holds), are listed with transaction ids and reasons and
  * no payment bodies, are redriven with one StartMessageMoveTask, and end committed exactly once.
+ * While they wait in the DLQ their keys stay guarded: the retry processors keep their regions'
+ * pending windows open for the DLQ's retention, so another body under a parked key is refused.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DLQ_RETENTION_SECONDS, PENDING_WINDOW_KEY } from '../contract';
 import { runDlq } from '../scripts/dlq';
 import { SandboxControlClient } from './controlClient';
 import { merchantHeaders } from './merchants';
@@ -52,9 +56,11 @@ describe('dead-letter drill (sandbox, real handlers, npm run dlq)', { timeout: 1
     // Prepare: neither replica accepts writes, so payments are queued (202) in both regions.
     for (const region of regions) await control.injectFault({ fault: 'throttling', region });
     const accepted = [];
+    const keys: string[] = [];
     for (let i = 0; i < 3; i++) {
       // A 503 means nothing was accepted: the client retries with the same Idempotency-Key.
       const key = `drill-${i}-${Date.now()}`;
+      keys.push(key);
       let res = await createPayment(api, auth, key, { amount: 1000 + i });
       for (let attempt = 1; res.status === 503 && attempt < 5; attempt++) res = await createPayment(api, auth, key, { amount: 1000 + i });
       assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -76,8 +82,21 @@ describe('dead-letter drill (sandbox, real handlers, npm run dlq)', { timeout: 1
     assert.ok(!listed.lines[0].includes('"amount"') && !listed.lines[0].includes('sandbox test'), 'no payment fields in the listing');
     assert.equal(await dlqDepth(primary), accepted.length, 'listing leaves every message in the DLQ, visible');
 
-    // Act 3: the region recovers; one command redrives the primary's DLQ.
+    // While parked, with DynamoDB writing again: both regions' pending windows stay open for the
+    // DLQ's retention, and another body under a parked key is refused in either region.
     await control.clearFaults();
+    for (const region of regions) {
+      const { s3, bucket } = sandbox.endpoints.regions[region];
+      const s3Client = new S3Client({ region, endpoint: s3, forcePathStyle: true, credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } });
+      const out = await s3Client.send(new GetObjectCommand({ Bucket: bucket, Key: PENDING_WINDOW_KEY }));
+      const window = JSON.parse(await out.Body!.transformToString()) as { openUntil: number };
+      s3Client.destroy();
+      assert.ok(window.openUntil > Date.now() + DLQ_RETENTION_SECONDS * 1000 - 3_600_000, `${region}'s window open for the DLQ's retention: ${JSON.stringify(window)}`);
+      const reused = await createPayment(sandbox.endpoints.regions[region].api, auth, keys[0], { amount: 999_999 });
+      assert.equal(reused.status, 422, `another body under a parked key in ${region}: ${JSON.stringify(reused.body)}`);
+    }
+
+    // Act 3: the region recovers; one command redrives the primary's DLQ.
     const redrive = await dlq('redrive', '--region', primary, '--wait');
     assert.equal(redrive.code, 0, redrive.lines.join('\n'));
     assert.match(redrive.lines[0], /aws sqs start-message-move-task --source-arn arn:aws:sqs:/);

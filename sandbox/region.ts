@@ -181,6 +181,15 @@ class Region {
     };
     pushStreamState();
     setInterval(pushStreamState, 50).unref();
+    // And each region's retry processing (the retry queue's event source mapping).
+    let lastRetryState = '';
+    setInterval(() => {
+      if (!this.esm) return;
+      const text = JSON.stringify(this.esm.stats);
+      if (text === lastRetryState) return;
+      lastRetryState = text;
+      send({ type: 'retryProcessingState', region: c.region, state: { ...this.esm.stats } });
+    }, 20).unref();
 
     logLine(`engines ready in ${Math.round(process.uptime() * 1000)} ms (since process start)`);
     send({

@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { EventSourceMappingStats } from '../localaws/eventSourceMapping';
 import type { ChangeRecord, ChildMessage, StreamState, ParentCallName, ParentMessage, RegionCallName, RegionCalls, RegionConfig, RegionReadyInfo } from './types';
 
 export type LogMode = 'silent' | 'stderr';
@@ -27,6 +28,7 @@ export class RegionProcess {
   private changeListener: (changes: ChangeRecord[]) => void = () => undefined;
   private objectListener: (objects: { key: string; ts: number }[]) => void = () => undefined;
   private streamListener: (state: StreamState) => void = () => undefined;
+  private retryProcessingListener: (state: EventSourceMappingStats) => void = () => undefined;
   private requestHandler: (name: ParentCallName, args: unknown) => Promise<unknown> = (name) => Promise.reject(new Error(`no handler for ${name}`));
   /** The region's endpoints, set once it is ready (before `spawn` resolves). */
   info!: RegionReadyInfo;
@@ -87,6 +89,7 @@ export class RegionProcess {
       if (message.type === 'changes') this.changeListener(message.changes);
       else if (message.type === 'objectChanges') this.objectListener(message.objects);
       else if (message.type === 'streamState') this.streamListener(message.state);
+      else if (message.type === 'retryProcessingState') this.retryProcessingListener(message.state);
       else if (message.type === 'request') {
         this.requestHandler(message.name, message.args).then(
           (result) => this.respond({ type: 'response', id: message.id, ok: true, result }),
@@ -150,6 +153,10 @@ export class RegionProcess {
   }
 
   /** Receives the region's stream statistics whenever they change. */
+  onRetryProcessingState(listener: (state: EventSourceMappingStats) => void): void {
+    this.retryProcessingListener = listener;
+  }
+
   onStreamState(listener: (state: StreamState) => void): void {
     this.streamListener = listener;
   }

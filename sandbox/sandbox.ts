@@ -9,7 +9,7 @@
  * `replication-delay` faults) are wall-clock milliseconds as given.
  */
 import { join } from 'node:path';
-import { manualFailoverParameterName, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_PREFIX, TRANSACTION_LOG_STREAM } from '../contract';
+import { manualFailoverParameterName, PENDING_WINDOW_CACHE_MS, RETRY_QUEUE, serviceEnvironment, TRANSACTION_LOG_PREFIX, TRANSACTION_LOG_STREAM } from '../contract';
 import { loadStackSettings, PROJECT, type StackSettings } from '../infra/settings';
 import { bucketName, parameterPath, resourceName } from '../infra/naming';
 import { ControlServer } from './control';
@@ -18,6 +18,7 @@ import { FrontDoor } from './frontDoor';
 import { RegionProcess, type LogMode } from './regionProcess';
 import { ObjectReplicator } from './objectReplicator';
 import { Replicator } from './replicator';
+import type { EventSourceMappingStats } from '../localaws/eventSourceMapping';
 import { CONSISTENCY_MODES, type ActiveFault, type ConsistencyMode, type FaultKind, type FaultSpec, type RegionConfig, type RegionEndpoints, type RegionRole, type SandboxEndpoints, type SandboxState, type StreamState } from './types';
 import { DEFAULT_SANDBOX_MERCHANTS, seedMerchants } from './merchants';
 
@@ -95,6 +96,8 @@ export function regionConfig(
   const env: Record<string, string> = serviceEnvironment(settings);
   // The parameter cache is AWS-facing timing too: scale it with the health checks (0 disables it).
   if (timeScale < 1) env.POWERTOOLS_PARAMETERS_MAX_AGE = String(Math.floor(PARAMETERS_MAX_AGE_SECONDS * timeScale));
+  // So is the pending window's cache (and with it the wait before a window-opening 202).
+  if (timeScale < 1) env.PENDING_WINDOW_CACHE_MS = String(Math.max(1, Math.round(PENDING_WINDOW_CACHE_MS * timeScale)));
   return {
     region,
     role,
@@ -181,6 +184,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const replicator = new Replicator(processes, baseDelayMs, consistencyMode);
   const streams: Record<string, StreamState> = {};
   for (const p of processes) p.onStreamState((s) => (streams[p.region] = s));
+  const retryProcessing: Record<string, EventSourceMappingStats> = Object.fromEntries(processes.map((p) => [p.region, { batches: 0, succeeded: 0, failed: 0 }]));
+  for (const p of processes) p.onRetryProcessingState((s) => (retryProcessing[p.region] = s));
   // As the stack's replication rules: only the transaction logs replicate.
   const objectReplicator = objectReplication ? new ObjectReplicator(processes, replicator, TRANSACTION_LOG_PREFIX) : undefined;
   const faults = new FaultInjector(
@@ -211,6 +216,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       replication: { baseDelayMs, ...replication, ...(objectReplicator ? { objects: objectReplicator.state() } : {}) },
       ...(consistencyMode === 'strong' ? { strongConsistency: replicator.strongState() } : {}),
       streams: { ...streams },
+      retryProcessing: { ...retryProcessing },
       faults: faults.list(),
     };
   };

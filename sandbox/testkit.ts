@@ -197,3 +197,51 @@ export async function pendingSurvivesRegionLoss(ctx: {
     await control.clearFaults();
   }
 }
+
+/**
+ * The accepted-payment case after recovery, in both consistency modes: with DynamoDB writes failing
+ * in BOTH regions, a payment gets 202 PENDING; both retry processors try it once and fail, so its
+ * messages are invisible for a visibility timeout. DynamoDB then recovers and, before any processor
+ * runs again, the same key with another body must get 422 in both regions (the pending window makes
+ * them read the marker first; the conditional write alone would accept it), and the same body must
+ * get 201 with the accepted payment exactly as accepted. Returns it. Clears every fault it injected.
+ */
+export async function pendingHonouredAfterRecovery(ctx: {
+  control: {
+    injectFault(spec: { fault: 'throttling'; region: string }): Promise<unknown>;
+    clearFaults(): Promise<unknown>;
+    state(): Promise<{ retryProcessing: Record<string, { failed: number }> }>;
+  };
+  api: (region: string) => string;
+  auth: Record<string, string>;
+  primary: string;
+  secondary: string;
+}): Promise<PaymentBody> {
+  const { control, api, auth, primary, secondary } = ctx;
+  const regions = [primary, secondary];
+  const failedSoFar = async () => (await control.state()).retryProcessing;
+  const key = randomUUID();
+  const bodyA = { amount: 4100, currency: 'USD' };
+  try {
+    for (const region of regions) await control.injectFault({ fault: 'throttling', region });
+    const before = await failedSoFar();
+    const accepted = await createPayment(api(primary), auth, key, bodyA);
+    assert.equal(accepted.status, 202, `accepted for later: ${JSON.stringify(accepted.body)}`);
+    // Both processors received the payment and failed it: nothing commits it for a visibility timeout.
+    await waitFor('both retry processors tried and failed', async () => {
+      const now = await failedSoFar();
+      return regions.every((r) => (now[r]?.failed ?? 0) > (before[r]?.failed ?? 0)) ? true : undefined;
+    }, 10_000, 20);
+    await control.clearFaults();
+    const other = await Promise.all(regions.map((r) => createPayment(api(r), auth, key, { amount: 999_999, currency: 'USD' })));
+    assert.deepEqual(other.map((o) => o.status), [422, 422], `another body for the pending key, in both regions: ${JSON.stringify(other.map((o) => o.body))}`);
+    const same = await createPayment(api(secondary), auth, key, bodyA);
+    assert.equal(same.status, 201, JSON.stringify(same.body));
+    assert.deepEqual(same.body, { ...accepted.body, status: 'COMMITTED' }, 'the accepted payment, exactly as accepted');
+    // In eventual mode the other region answers PENDING (its marker) until the commit replicates.
+    for (const region of regions) assert.deepEqual(await waitForPayment(api(region), auth, accepted.body.transactionId, 10_000, 'COMMITTED'), same.body, `answered unchanged in ${region}`);
+    return same.body;
+  } finally {
+    await control.clearFaults();
+  }
+}

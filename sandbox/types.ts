@@ -7,6 +7,7 @@
 
 export type { ConsistencyMode, RegionEndpoints, RegionRole, SandboxEndpoints, SandboxMerchant } from '../contract/sandboxReadyLine';
 export { CONSISTENCY_MODES } from '../contract/sandboxReadyLine';
+import type { EventSourceMappingStats } from '../localaws/eventSourceMapping';
 import type { ConsistencyMode, RegionRole, SandboxEndpoints } from '../contract/sandboxReadyLine';
 
 export type FaultKind = 'region-down' | 'health-failing' | 'replication-stalled' | 'replication-delay' | 'throttling';
@@ -156,6 +157,8 @@ export interface SandboxState {
   /** Strong mode only: writes refused by the emulated MRSC coordination, by reason, per region. */
   strongConsistency?: Record<string, { committed: number; replicatedWriteConflicts: number; unavailable: number }>;
   streams: Record<string, StreamState>;
+  /** Each region's retry-queue event source mapping (the retry processor's deliveries). */
+  retryProcessing: Record<string, EventSourceMappingStats>;
   faults: ActiveFault[];
 }
 
@@ -284,6 +287,7 @@ export type ChildMessage =
   | { type: 'changes'; region: string; changes: ChangeRecord[] }
   | { type: 'objectChanges'; region: string; objects: { key: string; ts: number }[] }
   | { type: 'streamState'; region: string; state: StreamState }
+  | { type: 'retryProcessingState'; region: string; state: EventSourceMappingStats }
   | { type: 'request'; id: number; name: ParentCallName; args: unknown }
   | { type: 'reply'; id: number; ok: true; result: unknown }
   | { type: 'reply'; id: number; ok: false; error: string };

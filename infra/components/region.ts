@@ -15,6 +15,7 @@ import {
   handlerKey,
   HANDLERS,
   PENDING_PREFIX,
+  PENDING_WINDOW_KEY,
   RETRY_QUEUE,
   TRANSACTION_LOG_PREFIX,
   type HandlerName,
@@ -61,6 +62,11 @@ export interface HandlerSpec extends HandlerSizing {
   /** S3 actions on pending-payment markers (`<bucket>/pending/*`), in this region's bucket and optionally the peers'. Default none. */
   pendingMarkers?: { actions: string[]; peers: boolean };
   /**
+   * S3 actions on the pending window (`<bucket>/pending-window.json`, exactly that key), in this
+   * region's bucket and optionally the peer's. Default none.
+   */
+  pendingWindow?: { actions: string[]; peers: boolean };
+  /**
    * Consumes this region's replica stream (event source mapping): stream reads, SendMessage to the
    * mapping's on-failure queue, PutObject under `<prefix><region>/` of this region's bucket.
    */
@@ -75,11 +81,13 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
   // DeleteItem: nothing may change a stored payment. When neither replica accepts the write: a
   // pending marker in both regions' buckets (conditional PutObject, GetObject of an existing one,
   // DeleteObject to withdraw it if nothing was queued) and SendMessage to both regions' queues.
+  // Both regions' pending windows: read (cached) on every path, opened (conditional write) on a 202.
   createPayment: {
     ...HANDLER_SIZING.createPayment,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'], dynamodbPeers: true,
     sqsSend: 'own-and-peers',
     pendingMarkers: { actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], peers: true },
+    pendingWindow: { actions: ['s3:GetObject', 's3:PutObject'], peers: true },
   },
   // GetItem (consistent read) in this region's replica only (reads do not cross Regions); pending
   // markers here, then the peer's.
@@ -97,13 +105,15 @@ export const HANDLER_SPECS: Record<HandlerName, HandlerSpec> = {
     parameters: ['manual-failover'],
   },
   // Commits queued payments (conditional PutItem, GetItem of a duplicate) after checking this
-  // region's pending marker. The queue's visibility timeout is derived from its timeout
+  // region's pending marker; extends this region's pending window (read, conditional write) for a
+  // payment going to the DLQ. The queue's visibility timeout is derived from its timeout
   // (RETRY_QUEUE in the contract).
   retryProcessor: {
     ...HANDLER_SIZING.retryProcessor,
     dynamodb: ['dynamodb:GetItem', 'dynamodb:PutItem'],
     sqsConsume: true,
     pendingMarkers: { actions: ['s3:GetObject'], peers: false },
+    pendingWindow: { actions: ['s3:GetObject', 's3:PutObject'], peers: false },
   },
   // The payments stream's consumer. No table access: it reads the stream only.
   transactionLogWriter: { ...HANDLER_SIZING.transactionLogWriter, dynamodb: [], streamConsumer: true },
@@ -305,6 +315,28 @@ export class RegionalDeployment extends pulumi.ComponentResource {
           Effect: 'Allow',
           Action: spec.pendingMarkers.actions,
           Resource: spec.pendingMarkers.peers ? [own, pulumi.interpolate`arn:aws:s3:::${peerBucketName}/${PENDING_PREFIX}*`] : own,
+        });
+      }
+      if (spec.pendingWindow) {
+        const own = pulumi.interpolate`${this.bucket.bucketArn}/${PENDING_WINDOW_KEY}`;
+        statements.push({
+          Sid: 'PendingWindow',
+          Effect: 'Allow',
+          Action: spec.pendingWindow.actions,
+          Resource: spec.pendingWindow.peers ? [own, pulumi.interpolate`arn:aws:s3:::${peerBucketName}/${PENDING_WINDOW_KEY}`] : own,
+        });
+      }
+      // A marker or window that does not exist must answer 404 NoSuchKey: without s3:ListBucket on
+      // the bucket, S3 answers 403 AccessDenied instead, indistinguishable from a real denial
+      // (GetObject API reference, "Permissions": https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+      // No condition: the implicit check carries no s3:prefix.
+      if (spec.pendingMarkers || spec.pendingWindow) {
+        const peers = spec.pendingMarkers?.peers === true || spec.pendingWindow?.peers === true;
+        statements.push({
+          Sid: 'MissingKeysAnswerNotFound',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: peers ? [this.bucket.bucketArn, pulumi.interpolate`arn:aws:s3:::${peerBucketName}`] : this.bucket.bucketArn,
         });
       }
       return statements;

@@ -16,6 +16,7 @@ function arns(region: string): RegionArns {
     bucket: `arn:aws:s3:::logs-${region}`,
     logObject: `arn:aws:s3:::logs-${region}/transactions/${region}/a.json`,
     pendingObject: `arn:aws:s3:::logs-${region}/pending/t.json`,
+    pendingWindowObject: `arn:aws:s3:::logs-${region}/pending-window.json`,
     otherObject: `arn:aws:s3:::logs-${region}/elsewhere/a.json`,
     parameter: (n) => `arn:aws:ssm:${region}:${A}:parameter/p/${n}`,
     logStream: `arn:aws:logs:${region}:${A}:log-group:/aws/lambda/f:log-stream:s`,
@@ -32,7 +33,7 @@ describe('calls a handler makes, from its HANDLER_SPECS row', () => {
       memorySize: 128, timeout: 3,
       dynamodb: ['dynamodb:PutItem'], dynamodbPeers: true, leadingKeys: (region) => [`HEALTH#${region}`],
       credentials: ['dynamodb:GetItem'], sqsSend: 'own-and-peers', sqsConsume: true,
-      pendingMarkers: { actions: ['s3:GetObject'], peers: false }, parameters: ['manual-failover'],
+      pendingMarkers: { actions: ['s3:GetObject'], peers: false }, pendingWindow: { actions: ['s3:PutObject'], peers: false }, parameters: ['manual-failover'],
     };
     assert.deepEqual(callsOf(spec, own, peer).map(line), [
       `logs:CreateLogStream ${own.logStream}`,
@@ -48,6 +49,9 @@ describe('calls a handler makes, from its HANDLER_SPECS row', () => {
       `sqs:DeleteMessage ${own.queue}`,
       `sqs:GetQueueAttributes ${own.queue}`,
       `s3:GetObject ${own.pendingObject}`,
+      `s3:ListBucket ${own.bucket}`,
+      `s3:PutObject ${own.pendingWindowObject}`,
+      `s3:ListBucket ${own.bucket}`,
       `ssm:GetParameter ${own.parameter('manual-failover')}`,
     ]);
   });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HANDLER_SPECS, type HandlerSpec } from '../components/region';
 import { paymentPk } from '../lambda/commons/payment';
-import type { HandlerName } from '../../contract';
+import { PENDING_WINDOW_KEY, type HandlerName } from '../../contract';
 import { kebab, resourceName } from '../naming';
 import type { StackSettings } from '../settings';
 import { MOCK_ACCOUNT_ID, ofType, type ProgramRun, type RecordedResource } from './harness';
@@ -37,6 +37,8 @@ export interface RegionArns {
   logObject: string;
   /** A pending-payment marker (`<PENDING_PREFIX><transactionId>.json`). */
   pendingObject: string;
+  /** This region's pending window (`PENDING_WINDOW_KEY`). */
+  pendingWindowObject: string;
   /** An object key outside both prefixes. */
   otherObject: string;
   /** `name` -> parameter ARN under the region's parameter path. */
@@ -82,8 +84,16 @@ export const CALLS_OF_FIELD: { [K in keyof Required<HandlerSpec>]: (value: Handl
   // Lambda's event source mapping polls with the function's role.
   // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html#events-sqs-permissions
   sqsConsume: (on, { own }) => (on ? ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'].map((action) => ({ action, resource: own.queue })) : []),
+  // Reading a key that may not exist lists the bucket too: S3 answers 404 (not 403) only to a caller
+  // with s3:ListBucket (GetObject API reference, "Permissions").
   pendingMarkers: (markers, { own, peer }) =>
-    markers ? (markers.peers ? [own, peer] : [own]).flatMap((r) => markers.actions.map((action) => ({ action, resource: r.pendingObject }))) : [],
+    markers
+      ? (markers.peers ? [own, peer] : [own]).flatMap((r) => [...markers.actions.map((action) => ({ action, resource: r.pendingObject })), { action: 's3:ListBucket', resource: r.bucket }])
+      : [],
+  pendingWindow: (window, { own, peer }) =>
+    window
+      ? (window.peers ? [own, peer] : [own]).flatMap((r) => [...window.actions.map((action) => ({ action, resource: r.pendingWindowObject })), { action: 's3:ListBucket', resource: r.bucket }])
+      : [],
   // The stream's event source mapping reads with the function's role and sends discarded batches'
   // records to its on-failure queue; the writer puts this region's part of the log.
   // https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-eventsourcemapping.html
@@ -213,6 +223,7 @@ export function regionArns(run: ProgramRun, settings: StackSettings, region: str
     bucket: `arn:aws:s3:::${bucket}`,
     logObject: `arn:aws:s3:::${bucket}/${v('TRANSACTION_LOG_PREFIX')}${region}/2026/11/30/batch-0001.jsonl.gz`,
     pendingObject: `arn:aws:s3:::${env.PENDING_BUCKET ?? bucket}/${env.PENDING_PREFIX ?? 'pending/'}0f8b7a52-2c1e-4c7e-9a51-7d0c3f6b9e21.json`,
+    pendingWindowObject: `arn:aws:s3:::${env.PENDING_BUCKET ?? bucket}/${PENDING_WINDOW_KEY}`,
     otherObject: `arn:aws:s3:::${bucket}/elsewhere/batch-0001.jsonl.gz`,
     parameter: (n) => `arn:aws:ssm:${region}:${A}:parameter${path}${n}`,
     logStream: `arn:aws:logs:${region}:${A}:log-group:${logGroupName}:log-stream:2026/11/30/[$LATEST]0123456789abcdef`,

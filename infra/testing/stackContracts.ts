@@ -23,7 +23,7 @@ const PAYMENT_ALARMS_PER_REGION = 8;
 
 /** Sizing of each handler (memory MB, timeout s, reserved concurrency): the deployed contract. */
 const SIZING: Record<string, { memorySize: number; timeout: number; reservedConcurrentExecutions?: number }> = {
-  createPayment: { memorySize: 512, timeout: 10 },
+  createPayment: { memorySize: 512, timeout: 20 },
   getPayment: { memorySize: 512, timeout: 10 },
   health: { memorySize: 1024, timeout: 2, reservedConcurrentExecutions: 10 },
   retryProcessor: { memorySize: 512, timeout: 30 },
@@ -125,7 +125,9 @@ export function stackContracts(suite: StackRun): void {
           const peerTable = `arn:aws:dynamodb:${peer}:${A}:table/payments-table-${S}`;
           const queue = `arn:aws:sqs:${region}:${A}:payments-retry-${S}-${region}`;
           const peerQueue = `arn:aws:sqs:${peer}:${A}:payments-retry-${S}-${peer}`;
-          const pending = (r: string) => `arn:aws:s3:::transaction-logs-${S}-${r}-${A}/pending/*`;
+          const bucket = (r: string) => `arn:aws:s3:::transaction-logs-${S}-${r}-${A}`;
+          const pending = (r: string) => `${bucket(r)}/pending/*`;
+          const pendingWindow = (r: string) => `${bucket(r)}/pending-window.json`;
           const base = [
             { Sid: 'WriteOwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `arn:aws:logs:${region}:${A}:log-group:/aws/lambda/${fnName}:log-stream:*` },
             { Sid: 'XRayWriteNoResourceLevelPermissions', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
@@ -135,16 +137,21 @@ export function stackContracts(suite: StackRun): void {
             createPayment: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: [table, peerTable] },
               { Sid: 'QueueForRetry', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queue, peerQueue] },
-              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [pending(region), pending(peer)] }],
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], Resource: [pending(region), pending(peer)] },
+              { Sid: 'PendingWindow', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [pendingWindow(region), pendingWindow(peer)] },
+              { Sid: 'MissingKeysAnswerNotFound', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucket(region), bucket(peer)] }],
             getPayment: [...base, { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: table },
-              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peer)] }],
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [pending(region), pending(peer)] },
+              { Sid: 'MissingKeysAnswerNotFound', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [bucket(region), bucket(peer)] }],
             health: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:PutItem'], Resource: table, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`HEALTH#${region}`] } } },
               { Sid: 'ReadOwnRegionParameters', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:${region}:${A}:parameter/payments-dr/${S}/${region}/manual-failover`] }],
             retryProcessor: [...base,
               { Sid: 'PaymentsTable', Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: table },
               { Sid: 'ConsumeRetryQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'], Resource: queue },
-              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: pending(region) }],
+              { Sid: 'PendingPaymentMarkers', Effect: 'Allow', Action: ['s3:GetObject'], Resource: pending(region) },
+              { Sid: 'PendingWindow', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: pendingWindow(region) },
+              { Sid: 'MissingKeysAnswerNotFound', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucket(region) }],
             authorizer: [...base, { Sid: 'ReadMerchantCredentials', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: `arn:aws:dynamodb:${region}:${A}:table/merchant-credentials-${S}` }],
             // Exact documents: infra/components/transactionLogStream.test.ts.
             transactionLogWriter: policyOf(policy).Statement,

@@ -24,9 +24,10 @@ export interface ClientTuning {
  * The request path: a few fast attempts on this region's replica, then the peer region's replica,
  * then the pending path. DynamoDB answers in milliseconds, so 1 s per attempt is generous; one
  * retry per replica (the peer is the better second chance than a third attempt on a throttled
- * replica). Worst case when both replicas hang: local 2 x ~1.1 s + peer 2 x ~1.1 s + markers
- * ~1.5 s + queues ~1.5 s, about 7.5 s, inside createPayment's 10 s function timeout (and API
- * Gateway's 29 s).
+ * replica). Worst case when everything hangs: local 2 x ~1.1 s + peer 2 x ~1.1 s + markers
+ * ~1.5 s + pending windows ~1.4 s + the window's visibility wait (PENDING_WINDOW_CACHE_MS, 3 s) +
+ * the committed-payment check (local, then peer: ~4.4 s) + queues ~1.5 s, about 16 s, inside
+ * createPayment's 20 s function timeout (and API Gateway's 29 s).
  */
 export const REQUEST_PATH_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /** The peer region's replica on the request path: already the fallback, so one retry only. */
@@ -39,7 +40,11 @@ export const REQUEST_PATH_QUEUE_TUNING: ClientTuning = { connectionTimeoutMs: 50
  * check at HEALTH_CHECK_BUDGET_MS), leaving room for API Gateway and Lambda overhead.
  */
 export const HEALTH_CHECK_TUNING: ClientTuning = { connectionTimeoutMs: 300, requestTimeoutMs: 700, maxAttempts: 1 };
-/** S3 on the request path: pending-payment markers only (never on the success path). */
+/**
+ * S3 on the request path: pending-payment markers and pending windows. On the success path only the
+ * windows' cached reads (one per region per PENDING_WINDOW_CACHE_MS per execution environment) and,
+ * while a window is open, the key's markers.
+ */
 export const PENDING_MARKER_TUNING: ClientTuning = { connectionTimeoutMs: 500, requestTimeoutMs: 1_000, maxAttempts: 2 };
 /**
  * Pending-marker reads on GET's not-found path: nothing to fall back to, so a little more patience

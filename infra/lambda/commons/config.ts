@@ -8,7 +8,7 @@
  * `functionEnvironment` of the service contract (contract/environment.ts); each reader below
  * documents the ones it reads.
  */
-import { IDEMPOTENCY_TTL_SECONDS, MANUAL_FAILOVER_PARAMETER_KEY, PAYMENT_RULE_DEFAULTS, PENDING_PREFIX, TRANSACTION_LOG_PREFIX } from '../../../contract/environment';
+import { IDEMPOTENCY_TTL_SECONDS, MANUAL_FAILOVER_PARAMETER_KEY, PAYMENT_RULE_DEFAULTS, PENDING_PREFIX, PENDING_WINDOW_CACHE_MS, TRANSACTION_LOG_PREFIX } from '../../../contract/environment';
 
 /** A read-only view of `process.env` (injectable for tests). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -146,6 +146,8 @@ export function readManualFailoverConfig(env: Env = process.env): ManualFailover
  *   markers (the stack uses the transaction-log bucket; markers live under `PENDING_PREFIX`).
  * - `PEER_PENDING_BUCKET` (required by createPayment and getPayment): the peer region's bucket for markers.
  * - `PENDING_PREFIX` (optional, default `pending/`): key prefix of the markers, `<prefix><transactionId>.json`.
+ * - `PENDING_WINDOW_CACHE_MS` (optional, default PENDING_WINDOW_CACHE_MS of the contract): oldest cached
+ *   copy of a pending window, ms, 1-60000. Local runs scale it with their time scale; the stack never sets it.
  * Local runs only (never set in AWS, where the SDK resolves each region's endpoint itself):
  * `PEER_ENDPOINT_URL_DYNAMODB`, `PEER_ENDPOINT_URL_SQS`, `PEER_ENDPOINT_URL_S3`.
  */
@@ -155,6 +157,8 @@ export interface PeerConfig {
   readonly pendingBucket: string;
   readonly peerPendingBucket: string;
   readonly pendingPrefix: string;
+  /** Oldest cached copy of a pending window, ms. */
+  readonly pendingWindowCacheMs: number;
   /** Local endpoint overrides for the peer region's clients (empty in AWS). */
   readonly peerEndpoints: Readonly<Partial<Record<'dynamodb' | 'sqs' | 's3', string>>>;
 }
@@ -166,6 +170,11 @@ export function readPeerConfig(env: Env = process.env): PeerConfig {
   let pendingPrefix = r.optional('PENDING_PREFIX') ?? CONFIG_DEFAULTS.pendingPrefix;
   if (pendingPrefix.startsWith('/')) r.problems.push(`PENDING_PREFIX must not start with "/", got "${pendingPrefix}"`);
   if (!pendingPrefix.endsWith('/')) pendingPrefix = `${pendingPrefix}/`;
+  const rawCache = r.optional('PENDING_WINDOW_CACHE_MS');
+  const pendingWindowCacheMs = rawCache === undefined ? PENDING_WINDOW_CACHE_MS : Number(rawCache);
+  if (!Number.isInteger(pendingWindowCacheMs) || pendingWindowCacheMs < 1 || pendingWindowCacheMs > 60_000) {
+    r.problems.push(`PENDING_WINDOW_CACHE_MS must be an integer 1-60000, got "${rawCache}"`);
+  }
   const peerEndpoints: Partial<Record<'dynamodb' | 'sqs' | 's3', string>> = {};
   for (const service of ['dynamodb', 'sqs', 's3'] as const) {
     const name = `PEER_ENDPOINT_URL_${service.toUpperCase()}`;
@@ -180,6 +189,7 @@ export function readPeerConfig(env: Env = process.env): PeerConfig {
     pendingBucket: r.required('PENDING_BUCKET'),
     peerPendingBucket: r.required('PEER_PENDING_BUCKET'),
     pendingPrefix,
+    pendingWindowCacheMs,
     peerEndpoints,
   });
 }

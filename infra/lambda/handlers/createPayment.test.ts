@@ -13,6 +13,7 @@ import { transactionIdFor } from '../commons/payment';
 import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
 import { apiEvent, getPaymentEvent, lambdaContext, postPayment, sqsEvent } from '../../../localaws/lambdaEvents';
 import { startRegionPair, type RegionFixture } from '../../../localaws/regionFixture';
+import { PENDING_WINDOW_KEY } from '../../../contract/environment';
 
 type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -169,13 +170,21 @@ describe('createPayment handler', () => {
     });
   });
 
-  it('commits a payment with one conditional write: 201, one item, no S3 or SQS call', async () => {
-    // Prepare
+  it('commits a payment with one conditional write: 201, one item, no S3 or SQS call (the pending windows are read once per cache period)', async () => {
+    // Prepare: an execution environment whose window copies stay fresh for the whole test, warmed
+    // by one payment, which reads each region's pending window once (closed: no marker read).
+    process.env.PENDING_WINDOW_CACHE_MS = '60000';
+    const { handler: longCache } = loadFresh<{ handler: ApiHandler }>('../handlers/createPayment');
+    east1.apply();
+    const warmEast1 = counters(east1);
+    const warmEast2 = counters(east2);
+    assert.equal((await longCache(postPayment(valid, newKey()), lambdaContext())).statusCode, 201);
+    assert.deepEqual([warmEast1(), warmEast2()], [{ dynamodb: 1, s3: 1, sqs: 0 }, { dynamodb: 0, s3: 1, sqs: 0 }], 'one window read per region');
     const key = newKey();
     const east1Calls = counters(east1);
     const east2Calls = counters(east2);
     // Act
-    const result = await createPayment(postPayment(valid, key), lambdaContext());
+    const result = await longCache(postPayment(valid, key), lambdaContext());
     // Assess
     assert.equal(result.statusCode, 201, result.body);
     const body = json<Record<string, unknown>>(result);
@@ -410,6 +419,30 @@ describe('createPayment handler', () => {
       assert.equal(read.statusCode, 200, read.body);
       assert.equal(json<{ status: string; amount: number }>(read).status, 'COMMITTED');
       assert.equal(json<{ amount: number }>(read).amount, valid.amount);
+    });
+
+    it('after DynamoDB recovers, before any retry processor ran: another body is 422 in both regions, the same body commits the accepted payment', async () => {
+      // Prepare: a 202 opens both regions' pending windows
+      const key = newKey();
+      const id = transactionIdFor(valid.merchantId, key);
+      bothWritesFail(east1, east2);
+      const pending = await createPayment(postPayment(valid, key), lambdaContext());
+      assert.equal(pending.statusCode, 202, pending.body);
+      for (const r of [east1, east2]) assert.deepEqual(await r.s3.list(r.bucket, PENDING_WINDOW_KEY), [PENDING_WINDOW_KEY], `window in ${r.region}`);
+      // Act: DynamoDB accepts writes again in both regions; nothing has processed the queues
+      east1.reset();
+      east2.reset();
+      const other = await createPayment(postPayment({ ...valid, amount: 900_000 }, key), lambdaContext());
+      const otherInEast2 = await createPaymentEast2(postPayment({ ...valid, amount: 900_000 }, key), lambdaContext());
+      const same = await createPaymentEast2(postPayment(valid, key), lambdaContext());
+      // Assess
+      assert.equal(other.statusCode, 422, other.body);
+      assert.equal(json<ErrorBody>(other).error.code, 'IDEMPOTENCY_KEY_REUSED');
+      assert.equal(otherInEast2.statusCode, 422, otherInEast2.body);
+      assert.equal(same.statusCode, 201, same.body);
+      const accepted = json<Record<string, unknown>>(pending);
+      assert.deepEqual(json<Record<string, unknown>>(same), { ...accepted, status: 'COMMITTED' }, 'the accepted payment, exactly as accepted');
+      assert.equal((await itemOf(east2, id))?.amount?.N, String(valid.amount));
     });
 
     it('GET answers PENDING (not 404) for a queued payment, in either region', async () => {

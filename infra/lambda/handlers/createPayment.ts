@@ -16,11 +16,13 @@ import { authenticatedMerchant, errorResponse, internalErrorResponse, jsonRespon
 import { instrumented } from '../commons/instrumentation';
 import { newPaymentItem, toView } from '../commons/payment';
 import { PendingMarkers } from '../commons/pendingMarkers';
+import { CachedWindow, PendingWindow } from '../commons/pendingWindow';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
 import { RetryQueue } from '../commons/retryQueue';
 import { parsePaymentRequest, readIdempotencyKey } from '../commons/validation';
-import { commitPayment, type CommitPorts } from '../payments/commit';
+import { commitPayment, WINDOW_CALL_BUDGET_MS, type CommitPorts } from '../payments/commit';
+import { PENDING_WINDOW_OPEN_SECONDS } from '../../../contract/queues';
 
 export { PENDING_CALL_BUDGET_MS } from '../payments/commit';
 
@@ -37,11 +39,31 @@ const queues = [
   { region: core.region, queue: new RetryQueue(createSqsClient(core.region, REQUEST_PATH_QUEUE_TUNING, clientEnv), queueConfig.retryQueueUrl) },
   { region: peer.peerRegion, queue: new RetryQueue(createSqsClient(peer.peerRegion, REQUEST_PATH_QUEUE_TUNING, peerClientEnv), peer.peerRetryQueueUrl) },
 ];
+const s3 = { own: createS3Client(core.region, PENDING_MARKER_TUNING, clientEnv), peer: createS3Client(peer.peerRegion, PENDING_MARKER_TUNING, peerClientEnv) };
 const pendingMarkers = [
-  { region: core.region, markers: new PendingMarkers(createS3Client(core.region, PENDING_MARKER_TUNING, clientEnv), peer.pendingBucket, peer.pendingPrefix) },
-  { region: peer.peerRegion, markers: new PendingMarkers(createS3Client(peer.peerRegion, PENDING_MARKER_TUNING, peerClientEnv), peer.peerPendingBucket, peer.pendingPrefix) },
+  { region: core.region, markers: new PendingMarkers(s3.own, peer.pendingBucket, peer.pendingPrefix) },
+  { region: peer.peerRegion, markers: new PendingMarkers(s3.peer, peer.peerPendingBucket, peer.pendingPrefix) },
 ];
-const ports: CommitPorts = { local, peer: peerReplica, markers: pendingMarkers, queues };
+const windowOf = (region: string, window: PendingWindow) => ({
+  region,
+  window,
+  view: new CachedWindow(window, peer.pendingWindowCacheMs, WINDOW_CALL_BUDGET_MS, (error) => {
+    metrics.addMetric(METRIC.pendingWindowFailed, MetricUnit.Count, 1);
+    logger.warn('pending window unreadable; counted as closed', { windowRegion: region, ...describeError(error) });
+  }),
+});
+const windows = [
+  windowOf(core.region, new PendingWindow(s3.own, peer.pendingBucket)),
+  windowOf(peer.peerRegion, new PendingWindow(s3.peer, peer.peerPendingBucket)),
+];
+const ports: CommitPorts = {
+  local,
+  peer: peerReplica,
+  markers: pendingMarkers,
+  queues,
+  windows,
+  timing: { windowCacheMs: peer.pendingWindowCacheMs, windowOpenMs: PENDING_WINDOW_OPEN_SECONDS * 1000 },
+};
 
 function unavailableResponse(requestId: string | undefined, cause: unknown): APIGatewayProxyResult {
   return errorResponse(new ServiceUnavailableError('Payments are temporarily unavailable; retry with the same Idempotency-Key.', 2, cause), requestId);

@@ -12,6 +12,8 @@ import { RETRY_MESSAGE_VERSION, type RetryMessage } from '../commons/retryQueue'
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { loadFresh, saveEnv } from '../../../localaws/handlerEnv';
 import { lambdaContext, sqsEvent } from '../../../localaws/lambdaEvents';
+import { DLQ_RETENTION_SECONDS, RETRY_QUEUE } from '../../../contract/queues';
+import { PENDING_WINDOW_KEY } from '../../../contract/environment';
 import { startRegion, type RegionFixture } from '../../../localaws/regionFixture';
 
 type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -119,6 +121,31 @@ describe('retryProcessor handler', () => {
     assert.deepEqual(throttled.batchItemFailures, [{ itemIdentifier: event.Records[0]!.messageId }]);
     assert.deepEqual(redelivered.batchItemFailures, []);
     assert.equal((await stored(item))?.status?.S, 'COMMITTED');
+  });
+
+  it('keeps this region\'s pending window open while the DLQ keeps a payment that failed its last attempt, and not before', async () => {
+    // Prepare
+    const windowOf = async () => {
+      const keys = await region.s3.list(region.bucket, PENDING_WINDOW_KEY);
+      return keys.length === 0 ? undefined : (JSON.parse(await region.s3.getText(region.bucket, PENDING_WINDOW_KEY)) as { openSince: number; openUntil: number });
+    };
+    const item = queuedItem();
+    const attempt = (receiveCount: number) => {
+      const event = sqsEvent([message('payment', item)]);
+      event.Records[0]!.attributes.ApproximateReceiveCount = String(receiveCount);
+      return event;
+    };
+    region.dynamodbFaults.fault = { kind: 'throttle' };
+    // Act
+    const early = await processRetries(attempt(RETRY_QUEUE.maxReceiveCount - 1), lambdaContext());
+    const windowBefore = await windowOf();
+    const last = await processRetries(attempt(RETRY_QUEUE.maxReceiveCount), lambdaContext());
+    // Assess
+    assert.equal(early.batchItemFailures.length, 1);
+    assert.equal(last.batchItemFailures.length, 1);
+    assert.equal(windowBefore === undefined || windowBefore.openUntil < Date.now() + DLQ_RETENTION_SECONDS * 1000 - 60_000, true, 'not extended before the last attempt');
+    const after = await windowOf();
+    assert.ok(after !== undefined && Math.abs(after.openUntil - (Date.now() + DLQ_RETENTION_SECONDS * 1000)) < 60_000, `open for the DLQ's retention, got ${JSON.stringify(after)}`);
   });
 
   it('refuses a message it did not produce (a forged amount, a currency outside the rules) and never commits it', async () => {

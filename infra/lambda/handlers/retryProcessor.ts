@@ -10,6 +10,10 @@
  *
  * A failed record is reported in `batchItemFailures`; SQS redelivers it and, after the queue's
  * maxReceiveCount, the dead-letter queue keeps it (listed and redriven with the runbook's command).
+ * A payment failing its last attempt keeps this region's pending window open for as long as the DLQ
+ * keeps it (DLQ_RETENTION_SECONDS), so its key stays guarded while it waits for a redrive
+ * (commons/pendingWindow.ts). `ApproximateReceiveCount` is the receive count SQS compares with
+ * maxReceiveCount: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -18,6 +22,8 @@ import { BACKGROUND_TUNING, createDynamoDbClient, createS3Client } from '../comm
 import { readCoreConfig, readPaymentRules, readPeerConfig } from '../commons/config';
 import { ConflictingPaymentError, describeError } from '../commons/errors';
 import { PendingMarkers } from '../commons/pendingMarkers';
+import { PendingWindow } from '../commons/pendingWindow';
+import { DLQ_RETENTION_SECONDS, RETRY_QUEUE } from '../../../contract/queues';
 import { instrumented } from '../commons/instrumentation';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import { PaymentRepository } from '../commons/repository';
@@ -28,7 +34,23 @@ const core = readCoreConfig();
 const rules = readPaymentRules();
 const peer = readPeerConfig();
 const repository = new PaymentRepository(createDynamoDbClient(core.region, BACKGROUND_TUNING), core.tableName);
-const markers = new PendingMarkers(createS3Client(core.region, BACKGROUND_TUNING), peer.pendingBucket, peer.pendingPrefix);
+const s3 = createS3Client(core.region, BACKGROUND_TUNING);
+const markers = new PendingMarkers(s3, peer.pendingBucket, peer.pendingPrefix);
+const pendingWindow = new PendingWindow(s3, peer.pendingBucket);
+
+/** Budget of one pending-window call, ms. */
+const WINDOW_CALL_BUDGET_MS = 5_000;
+
+/** A payment failed its last attempt: keep this region's window open while the DLQ keeps it. */
+async function guardWhileParked(record: SQSRecord): Promise<void> {
+  if (Number(record.attributes?.ApproximateReceiveCount) < RETRY_QUEUE.maxReceiveCount) return;
+  try {
+    await pendingWindow.open(Date.now() + DLQ_RETENTION_SECONDS * 1000, peer.pendingWindowCacheMs, WINDOW_CALL_BUDGET_MS);
+  } catch (error) {
+    metrics.addMetric(METRIC.pendingWindowFailed, MetricUnit.Count, 1);
+    logger.error('pending window not extended for a payment going to the DLQ', { messageId: record.messageId, ...describeError(error) });
+  }
+}
 
 export { MARKER_READ_TIMEOUT_MS } from '../payments/retry';
 
@@ -49,6 +71,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     } else {
       metrics.addMetric(METRIC.retryFailed, MetricUnit.Count, 1);
       logger.warn('retry record failed; SQS will redeliver it (then the DLQ keeps it)', { messageId: record.messageId, receiveCount, ...describeError(error) });
+      await guardWhileParked(record);
     }
     throw error;
   }

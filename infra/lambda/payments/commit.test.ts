@@ -2,7 +2,8 @@
  * commitPayment's decisions, one per test, against in-memory ports (the replicas, markers and
  * queues behind them are exercised on real engines by handlers/createPayment.test.ts): one write
  * when the local replica takes it, the peer's replica on a retryable refusal only, the pending path
- * only when neither replica takes it, and never a changed payment.
+ * only when neither replica takes it, and never a changed payment; while a pending window is open,
+ * the key's markers are read first, so a 202 is honoured after DynamoDB recovers.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,7 +11,8 @@ import { IdempotencyKeyReusedError } from '../commons/errors';
 import { logger } from '../commons/powertools';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import type { InsertOutcome } from '../commons/repository';
-import { commitPayment, type CommitPorts, type MarkerStore, type Queue, type Replica } from './commit';
+import type { WindowState } from '../commons/pendingWindow';
+import { commitPayment, type CommitPorts, type MarkerStore, type Queue, type Replica, type WindowPort, type WindowView } from './commit';
 
 const throttled = () => Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
 const item = (amount = 100): PaymentItem =>
@@ -19,7 +21,16 @@ const item = (amount = 100): PaymentItem =>
 class MemoryReplica implements Replica {
   readonly items = new Map<string, PaymentItem>();
   writes = 0;
-  constructor(private readonly fail?: () => Error) {}
+  reads = 0;
+  constructor(
+    private readonly fail?: () => Error,
+    private readonly readFail?: () => Error,
+  ) {}
+  async get(id: string): Promise<PaymentItem | undefined> {
+    this.reads++;
+    if (this.readFail) throw this.readFail();
+    return [...this.items.values()].find((i) => i.transactionId === id);
+  }
   async insert(i: PaymentItem): Promise<InsertOutcome> {
     this.writes++;
     if (this.fail) throw this.fail();
@@ -33,7 +44,13 @@ class MemoryMarkers implements MarkerStore {
   readonly held = new Map<string, PaymentItem>();
   private readonly etags = new Map<string, string>();
   private version = 0;
+  reads = 0;
   constructor(private readonly fail = false) {}
+  async get(id: string) {
+    this.reads++;
+    if (this.fail) throw new Error('s3 down');
+    return this.held.get(id);
+  }
   async claim(i: PaymentItem) {
     if (this.fail) throw new Error('s3 down');
     const existing = this.held.get(i.transactionId);
@@ -62,16 +79,60 @@ class MemoryQueue implements Queue {
   }
 }
 
-function ports(opts: { local?: Replica; peer?: Replica; markersFail?: [boolean, boolean]; queuesFail?: [boolean, boolean] } = {}) {
+/** A fake clock: `sleep` advances it and records the wait. */
+class Clock {
+  t = Date.parse('2026-11-30T12:00:00Z');
+  readonly slept: number[] = [];
+  readonly now = () => this.t;
+  readonly sleep = async (ms: number) => {
+    this.slept.push(ms);
+    this.t += ms;
+  };
+}
+
+const CACHE_MS = 3_000;
+const OPEN_MS = 1_200_000;
+
+/**
+ * A region's pending window in memory, with the stored object's rule (a window ending within the
+ * cache age starts afresh; commons/pendingWindow.ts, tested on S3 in pendingWindow.test.ts) and a
+ * view that reads the stored state at once (a cache of age 0).
+ */
+class MemoryWindow implements WindowPort, WindowView {
+  state: WindowState | undefined;
+  opens = 0;
+  constructor(
+    private readonly clock: Clock,
+    private readonly fail = false,
+  ) {}
+  async open(untilMs: number, cacheMaxAgeMs: number): Promise<WindowState> {
+    this.opens++;
+    if (this.fail) throw new Error('s3 down');
+    const now = this.clock.now();
+    const continuing = this.state !== undefined && this.state.openUntil > now + cacheMaxAgeMs;
+    this.state = { openSince: continuing ? this.state!.openSince : now, openUntil: Math.max(untilMs, continuing ? this.state!.openUntil : 0) };
+    return this.state;
+  }
+  async isOpen(): Promise<boolean> {
+    return this.state !== undefined && this.state.openUntil > this.clock.now();
+  }
+}
+
+function ports(opts: { local?: Replica; peer?: Replica; markersFail?: [boolean, boolean]; queuesFail?: [boolean, boolean]; windowsFail?: [boolean, boolean] } = {}) {
+  const clock = new Clock();
   const markers = [new MemoryMarkers(opts.markersFail?.[0]), new MemoryMarkers(opts.markersFail?.[1])];
   const queues = [new MemoryQueue(opts.queuesFail?.[0]), new MemoryQueue(opts.queuesFail?.[1])];
+  const windows = [new MemoryWindow(clock, opts.windowsFail?.[0]), new MemoryWindow(clock, opts.windowsFail?.[1])];
+  const region = (i: number) => ['us-east-1', 'us-east-2'][i]!;
   const p: CommitPorts = {
     local: opts.local ?? new MemoryReplica(),
     peer: opts.peer ?? new MemoryReplica(),
-    markers: markers.map((m, i) => ({ region: ['us-east-1', 'us-east-2'][i]!, markers: m })),
-    queues: queues.map((q, i) => ({ region: ['us-east-1', 'us-east-2'][i]!, queue: q })),
+    markers: markers.map((m, i) => ({ region: region(i), markers: m })),
+    queues: queues.map((q, i) => ({ region: region(i), queue: q })),
+    windows: windows.map((w, i) => ({ region: region(i), window: w, view: w })),
+    timing: { windowCacheMs: CACHE_MS, windowOpenMs: OPEN_MS, now: clock.now, sleep: clock.sleep },
   };
-  return { p, markers, queues };
+  return { p, markers, queues, windows, clock };
 }
 
 logger.setLogLevel(process.env.TEST_LOG_LEVEL === undefined ? 'SILENT' : (process.env.TEST_LOG_LEVEL as 'INFO'));
@@ -80,10 +141,11 @@ describe('commitPayment', () => {
   it('commits in the local replica with one write and touches nothing else', async () => {
     const local = new MemoryReplica();
     const peer = new MemoryReplica();
-    const { p, markers, queues } = ports({ local, peer });
+    const { p, markers, queues, windows } = ports({ local, peer });
     const outcome = await commitPayment(item(), p);
     assert.deepEqual(outcome, { kind: 'committed', payment: item(), replica: 'local' });
     assert.deepEqual([local.writes, peer.writes, markers[0]!.held.size + markers[1]!.held.size, queues[0]!.sent.length + queues[1]!.sent.length], [1, 0, 0, 0]);
+    assert.deepEqual([local.reads, peer.reads, markers[0]!.reads + markers[1]!.reads, windows[0]!.opens + windows[1]!.opens], [0, 0, 0, 0], 'no read of anything while every pending window is closed');
   });
 
   it('replays the stored payment for the same request', async () => {
@@ -149,5 +211,75 @@ describe('commitPayment', () => {
   it('queues with one marker and one queue when the other region\'s are down', async () => {
     const { p } = ports({ local: new MemoryReplica(throttled), peer: new MemoryReplica(throttled), markersFail: [false, true], queuesFail: [true, false] });
     assert.equal((await commitPayment(item(), p)).kind, 'queued');
+  });
+
+  describe('the pending window: a 202 is honoured after DynamoDB recovers', () => {
+    const outage = () => ({ local: new MemoryReplica(throttled), peer: new MemoryReplica(throttled) });
+
+    it('a 202 opens both regions\' windows and is answered only once every cached copy has seen them', async () => {
+      const { p, windows, clock } = ports(outage());
+      const start = clock.now();
+      assert.equal((await commitPayment(item(), p)).kind, 'queued');
+      for (const w of windows) assert.deepEqual(w.state, { openSince: start, openUntil: start + OPEN_MS });
+      assert.deepEqual(clock.slept, [CACHE_MS]);
+    });
+
+    it('a later 202 in an open window does not wait again', async () => {
+      const { p, clock } = ports(outage());
+      await commitPayment(item(100), p);
+      await commitPayment(newPaymentItem({ request: { merchantId: 'm-1', amount: 5, currency: 'EUR' }, idempotencyKey: 'k-2', region: 'us-east-1', now: new Date() }), p);
+      assert.deepEqual(clock.slept, [CACHE_MS]);
+    });
+
+    it('after recovery, another body under the pending key is refused before any write', async () => {
+      const local = new MemoryReplica(throttled);
+      const { p } = ports({ local, peer: new MemoryReplica(throttled) });
+      await commitPayment(item(100), p);
+      const recovered = new MemoryReplica();
+      const after = { ...p, local: recovered, peer: new MemoryReplica() };
+      await assert.rejects(commitPayment(item(200), after), IdempotencyKeyReusedError);
+      assert.equal(recovered.writes, 0);
+    });
+
+    it('after recovery, the same body commits the pending payment itself, exactly as it was accepted', async () => {
+      const { p } = ports(outage());
+      const accepted = item(100);
+      await commitPayment(accepted, p);
+      const recovered = new MemoryReplica();
+      const retry = newPaymentItem({ request: { merchantId: 'm-1', amount: 100, currency: 'EUR' }, idempotencyKey: 'k-1', region: 'us-east-2', now: new Date('2026-01-01T00:05:00Z') });
+      const outcome = await commitPayment(retry, { ...p, local: recovered, peer: new MemoryReplica() });
+      assert.deepEqual(outcome, { kind: 'committed', payment: accepted, replica: 'local' });
+      assert.deepEqual([...recovered.items.values()], [accepted]);
+    });
+
+    it('one region\'s window is enough: a request still reads the markers when the other region\'s S3 fails', async () => {
+      const { p, windows } = ports({ ...outage(), windowsFail: [true, false] });
+      assert.equal((await commitPayment(item(100), p)).kind, 'queued');
+      assert.equal(windows[1]!.state !== undefined, true);
+      await assert.rejects(commitPayment(item(200), { ...p, local: new MemoryReplica(), peer: new MemoryReplica() }), IdempotencyKeyReusedError);
+    });
+
+    it('a key that already holds another committed payment gets 422, not a 202 that could never be committed', async () => {
+      const local = new MemoryReplica();
+      const { p, markers, queues } = ports({ local });
+      await commitPayment(item(100), p);
+      const throttledNow = Object.assign(Object.create(local) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      await assert.rejects(commitPayment(item(200), { ...p, local: throttledNow, peer: new MemoryReplica(throttled) }), IdempotencyKeyReusedError);
+      assert.deepEqual([markers[0]!.held.size + markers[1]!.held.size, queues[0]!.sent.length + queues[1]!.sent.length], [0, 0], 'its markers withdrawn, nothing queued');
+    });
+
+    it('the same request already committed (its 201 lost) is answered with the stored payment', async () => {
+      const local = new MemoryReplica();
+      const { p, queues } = ports({ local });
+      await commitPayment(item(100), p);
+      const throttledNow = Object.assign(Object.create(local) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      assert.deepEqual(await commitPayment(item(100), { ...p, local: throttledNow, peer: new MemoryReplica(throttled) }), { kind: 'replayed', payment: item(100) });
+      assert.equal(queues[0]!.sent.length + queues[1]!.sent.length, 0);
+    });
+
+    it('queues when DynamoDB cannot be read either (the retry processor\'s conflict check remains)', async () => {
+      const { p } = ports({ local: new MemoryReplica(throttled, throttled), peer: new MemoryReplica(throttled, throttled) });
+      assert.equal((await commitPayment(item(), p)).kind, 'queued');
+    });
   });
 });

@@ -12,16 +12,24 @@
  *    conditional write goes to the peer region's replica: a global table accepts writes in every
  *    replica Region, in both consistency modes.
  * 3. Only if neither replica accepts it: the payment is durably queued. A pending-payment marker is
- *    claimed in S3 (conditional create, both regions' buckets) and the payment is sent to BOTH
- *    regions' retry queues; `queued` if a marker and a queue accepted it, else `unavailable` with
- *    nothing accepted. A same-key request meanwhile finds the marker: same body -> `queued` again
- *    (replay), another body -> IdempotencyKeyReusedError. Either region's retry processor then
- *    commits it with the same conditional write.
+ *    claimed in S3 (conditional create, both regions' buckets), both regions' pending windows are
+ *    opened (commons/pendingWindow.ts), a strongly consistent read makes sure the key holds no
+ *    committed payment, and the payment is sent to BOTH regions' retry queues; `queued` if a marker
+ *    and a queue accepted it, else `unavailable` with nothing accepted. Either region's retry
+ *    processor then commits it with the same conditional write.
+ * 4. While any region's pending window is open, step 1 is preceded by a read of the key's markers
+ *    (both regions): another body -> IdempotencyKeyReusedError; the same body -> the marker's
+ *    payment is the one committed. So a 202 is honoured after DynamoDB recovers too: a same-key
+ *    request answers that payment or 422. The windows are cached for `windowCacheMs`; a writer that
+ *    OPENS a window answers 202 only once every cached copy has seen it (`openSince` +
+ *    `windowCacheMs`), so no request sent after a 202 can miss it. While every window is closed the
+ *    success path reads nothing: one DynamoDB write per new payment.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
 import type { PaymentItem } from '../commons/payment';
 import type { MarkerClaim, MarkerWithdrawal } from '../commons/pendingMarkers';
+import type { WindowState } from '../commons/pendingWindow';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import type { InsertOutcome } from '../commons/repository';
 
@@ -31,11 +39,21 @@ export const PENDING_CALL_BUDGET_MS = 1_500;
 /** A replica of the payments table (commons/repository.ts's PaymentRepository). */
 export interface Replica {
   insert(item: PaymentItem): Promise<InsertOutcome>;
+  /** Strongly consistent read of a payment; undefined when the key holds none. */
+  get(transactionId: string): Promise<PaymentItem | undefined>;
 }
 /** A region's pending-payment markers (commons/pendingMarkers.ts's PendingMarkers). */
 export interface MarkerStore {
   claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim>;
   withdraw(transactionId: string, etag: string, timeoutMs: number): Promise<MarkerWithdrawal>;
+  get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined>;
+}
+/** A region's pending window (commons/pendingWindow.ts): the stored object and this environment's cached copy. */
+export interface WindowPort {
+  open(untilMs: number, cacheMaxAgeMs: number, timeoutMs: number): Promise<WindowState>;
+}
+export interface WindowView {
+  isOpen(): Promise<boolean>;
 }
 /** A region's retry queue (commons/retryQueue.ts's RetryQueue). */
 export interface Queue {
@@ -48,6 +66,21 @@ export interface CommitPorts {
   readonly peer: Replica;
   readonly markers: readonly { readonly region: string; readonly markers: MarkerStore }[];
   readonly queues: readonly { readonly region: string; readonly queue: Queue }[];
+  /** Both regions' pending windows (own region first). */
+  readonly windows: readonly { readonly region: string; readonly window: WindowPort; readonly view: WindowView }[];
+  readonly timing: CommitTiming;
+}
+
+/** The pending window's timing (contract/environment.ts). */
+export interface CommitTiming {
+  /** Oldest cached copy of a window a request may decide on, ms (PENDING_WINDOW_CACHE_MS). */
+  readonly windowCacheMs: number;
+  /** How long a 202 keeps the windows open, ms (the retry queue's redelivery budget and a margin). */
+  readonly windowOpenMs: number;
+  /** Epoch ms (default Date.now). */
+  readonly now?: () => number;
+  /** Waits `ms` (default setTimeout). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -80,9 +113,54 @@ function unavailable(cause: unknown): CommitOutcome {
   return { kind: 'unavailable', cause };
 }
 
+/** Budget of one pending-window read or write, ms. */
+export const WINDOW_CALL_BUDGET_MS = 700;
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * Neither replica took the write: claim the pending markers, then queue to both regions.
- * Throws IdempotencyKeyReusedError if a marker holds another request under the key.
+ * Opens both regions' pending windows and waits until every cached copy of at least one of them
+ * has seen it open. Resolves false when no window could be written (logged; the payment is still
+ * queued, but a request whose environment read the windows before cannot know of it).
+ */
+async function openWindows(item: PaymentItem, ports: CommitPorts): Promise<boolean> {
+  const { windows, timing } = ports;
+  const now = timing.now ?? Date.now;
+  const opened = await Promise.allSettled(windows.map((w) => w.window.open(now() + timing.windowOpenMs, timing.windowCacheMs, WINDOW_CALL_BUDGET_MS)));
+  const since: number[] = [];
+  opened.forEach((o, i) => {
+    if (o.status === 'fulfilled') since.push(o.value.openSince);
+    else {
+      metrics.addMetric(METRIC.pendingWindowFailed, MetricUnit.Count, 1);
+      logger.warn('pending window could not be opened', { transactionId: item.transactionId, windowRegion: windows[i]!.region, ...describeError(o.reason) });
+    }
+  });
+  if (since.length === 0) return false;
+  const visibleAt = Math.min(...since) + timing.windowCacheMs;
+  const wait = visibleAt - now();
+  if (wait > 0) await (timing.sleep ?? defaultSleep)(wait);
+  return true;
+}
+
+/**
+ * The key's committed payment, by a strongly consistent read of this region's replica, else the
+ * peer's; undefined when neither read answers (DynamoDB unreadable too).
+ */
+async function committedPayment(transactionId: string, ports: CommitPorts): Promise<{ found: PaymentItem | undefined } | undefined> {
+  for (const replica of [ports.local, ports.peer]) {
+    try {
+      return { found: await replica.get(transactionId) };
+    } catch (error) {
+      logger.warn('committed-payment check failed', { transactionId, ...describeError(error) });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Neither replica took the write: claim the pending markers, open the pending windows, make sure
+ * the key holds no committed payment, then queue to both regions. Throws IdempotencyKeyReusedError
+ * if a marker or a committed payment holds another request under the key.
  */
 async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPorts): Promise<CommitOutcome> {
   const { markers, queues } = ports;
@@ -112,6 +190,19 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
   }
   // A pending replay queues the original item again (same content; the processors' write is idempotent).
   const payment = existing[0] ?? item;
+  await openWindows(item, ports);
+  // The conditional writes failed without saying whether the key holds a payment: a request that
+  // committed before (or while a window was opening) must not be answered with a pending other one.
+  const check = await committedPayment(item.transactionId, ports);
+  if (check?.found !== undefined) {
+    if (check.found.requestHash !== item.requestHash) {
+      await withdraw();
+      throw new IdempotencyKeyReusedError();
+    }
+    metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
+    logger.info('payment already committed; returning it', { transactionId: item.transactionId, committedIn: check.found.region });
+    return { kind: 'replayed', payment: check.found };
+  }
   const sends = await Promise.allSettled(queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
   sends.forEach((s, i) => {
     if (s.status === 'rejected') {
@@ -130,11 +221,40 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
 }
 
 /**
- * Commits a new payment item (built by commons/payment.ts's newPaymentItem): this region's replica,
- * then the peer's on a retryable failure, then the pending path. Throws IdempotencyKeyReusedError
- * (the key holds another request) and any non-retryable AWS error (the adapter answers 500).
+ * While a pending window is open: the key's markers in both regions. Resolves the item to commit
+ * (the marker's, if it holds this very request); throws IdempotencyKeyReusedError when a marker
+ * holds another request. An unreadable marker is skipped (logged): the other region's copy, and
+ * the retry processor's conflict check, remain.
  */
-export async function commitPayment(item: PaymentItem, ports: CommitPorts): Promise<CommitOutcome> {
+async function pendingForKey(item: PaymentItem, ports: CommitPorts): Promise<PaymentItem> {
+  const reads = await Promise.allSettled(ports.markers.map((m) => m.markers.get(item.transactionId, PENDING_CALL_BUDGET_MS)));
+  let pending: PaymentItem | undefined;
+  reads.forEach((r, i) => {
+    if (r.status === 'rejected') {
+      logger.warn('pending marker unreadable while a pending window is open', { transactionId: item.transactionId, markerRegion: ports.markers[i]!.region, ...describeError(r.reason) });
+      return;
+    }
+    if (r.value === undefined) return;
+    if (r.value.requestHash !== item.requestHash) throw new IdempotencyKeyReusedError();
+    pending ??= r.value;
+  });
+  if (pending !== undefined) logger.info('committing the pending payment this request replays', { transactionId: item.transactionId });
+  return pending ?? item;
+}
+
+/** Whether any region's pending window is open (cached copies; never throws). */
+async function anyWindowOpen(ports: CommitPorts): Promise<boolean> {
+  return (await Promise.all(ports.windows.map((w) => w.view.isOpen()))).some(Boolean);
+}
+
+/**
+ * Commits a new payment item (built by commons/payment.ts's newPaymentItem): the pending markers
+ * first while a pending window is open, then this region's replica, then the peer's on a retryable
+ * failure, then the pending path. Throws IdempotencyKeyReusedError (the key holds another request)
+ * and any non-retryable AWS error (the adapter answers 500).
+ */
+export async function commitPayment(request: PaymentItem, ports: CommitPorts): Promise<CommitOutcome> {
+  const item = (await anyWindowOpen(ports)) ? await pendingForKey(request, ports) : request;
   try {
     return committed(await ports.local.insert(item), item, 'local');
   } catch (error) {

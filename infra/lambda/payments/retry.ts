@@ -21,7 +21,7 @@ export const MARKER_READ_TIMEOUT_MS = 5_000;
 
 /** What committing a queued payment needs: this region's replica and this region's markers. */
 export interface RetryPorts {
-  readonly replica: Replica;
+  readonly replica: Pick<Replica, 'insert'>;
   readonly markers: { get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined> };
 }
 
