@@ -156,6 +156,15 @@ export async function readTransactionLog(s3Endpoint: string, region: string, buc
   return log;
 }
 
+/** What a sandbox case drives: the control API (the calls it needs), each region's API, a merchant's headers, the regions by role. */
+export interface SandboxCase<Control> {
+  control: Control;
+  api: (region: string) => string;
+  auth: Record<string, string>;
+  primary: string;
+  secondary: string;
+}
+
 /**
  * The accepted-payment case of both consistency modes: with DynamoDB writes failing in BOTH regions
  * (`throttling`), a payment gets 202 PENDING in the primary; the primary then goes down. The DR region
@@ -163,13 +172,9 @@ export async function readTransactionLog(s3Endpoint: string, region: string, buc
  * own writes work again, without the primary coming back; the primary then catches up.
  * Returns the payment as finally committed. Clears every fault it injected.
  */
-export async function pendingSurvivesRegionLoss(ctx: {
-  control: { injectFault(spec: { fault: 'throttling' | 'region-down'; region: string }): Promise<unknown>; clearFault(fault: 'throttling' | 'region-down', region: string): Promise<boolean>; clearFaults(): Promise<unknown> };
-  api: (region: string) => string;
-  auth: Record<string, string>;
-  primary: string;
-  secondary: string;
-}): Promise<PaymentBody> {
+export async function pendingSurvivesRegionLoss(
+  ctx: SandboxCase<{ injectFault(spec: { fault: 'throttling' | 'region-down'; region: string }): Promise<unknown>; clearFault(fault: 'throttling' | 'region-down', region: string): Promise<boolean>; clearFaults(): Promise<unknown> }>,
+): Promise<PaymentBody> {
   const { control, api, auth, primary, secondary } = ctx;
   const key = randomUUID();
   const bodyA = { amount: 2500, currency: 'USD' };
@@ -206,17 +211,13 @@ export async function pendingSurvivesRegionLoss(ctx: {
  * them read the marker first; the conditional write alone would accept it), and the same body must
  * get 201 with the accepted payment exactly as accepted. Returns it. Clears every fault it injected.
  */
-export async function pendingHonouredAfterRecovery(ctx: {
-  control: {
+export async function pendingHonouredAfterRecovery(
+  ctx: SandboxCase<{
     injectFault(spec: { fault: 'throttling'; region: string }): Promise<unknown>;
     clearFaults(): Promise<unknown>;
     state(): Promise<{ retryProcessing: Record<string, { failed: number }> }>;
-  };
-  api: (region: string) => string;
-  auth: Record<string, string>;
-  primary: string;
-  secondary: string;
-}): Promise<PaymentBody> {
+  }>,
+): Promise<PaymentBody> {
   const { control, api, auth, primary, secondary } = ctx;
   const regions = [primary, secondary];
   const failedSoFar = async () => (await control.state()).retryProcessing;
