@@ -47,13 +47,20 @@ function forward(upstream: URL, req: IncomingMessage, body: Buffer, res: ServerR
   out.end(body);
 }
 
-/** The current object's ETag (quotes included, as S3 sends it), or undefined when there is none. */
+/**
+ * The current object's ETag (quotes included, as S3 sends it), or undefined when there is none (404).
+ * Any other answer rejects: an engine error must not pass for "absent" and let a conditional write through.
+ */
 function currentEtag(upstream: URL, req: IncomingMessage): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     // An anonymous HEAD (s3rver serves unsigned requests): the PUT's signature would not verify for it.
     const head = request({ host: upstream.hostname, port: upstream.port, method: 'HEAD', path: (req.url ?? '/').split('?')[0], headers: { host: req.headers.host ?? upstream.host } }, (up) => {
       up.resume();
-      up.on('end', () => resolve(up.statusCode === 200 ? String(up.headers.etag ?? '') : undefined));
+      up.on('end', () => {
+        if (up.statusCode === 200) resolve(String(up.headers.etag ?? ''));
+        else if (up.statusCode === 404) resolve(undefined);
+        else reject(new Error(`HEAD answered ${up.statusCode}`));
+      });
     });
     head.on('error', reject);
     head.end();
@@ -90,36 +97,46 @@ export async function startS3Front(target: string, port = 0): Promise<S3Front> {
           return;
         case 'hang':
           return; // never answered; close() drops the connection
-        case 'lose-response': {
-          const sink = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-            up.resume();
-            up.on('end', () => reply(res, 500, s3ErrorBody('InternalError', 'response lost after the request was applied')));
-          });
-          sink.on('error', () => res.destroy());
-          sink.end(body);
-          return;
-        }
+        case 'lose-response':
         case 'none':
           break;
       }
+      // A lost response: S3 handled the request (conditions included), then the client saw a 500.
+      const lose = fault.kind === 'lose-response';
+      const lost = () => reply(res, 500, s3ErrorBody('InternalError', 'response lost after the request was handled'));
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const conditional =
         ((req.method === 'PUT' && (ifNoneMatch === '*' || ifMatch !== undefined)) || (req.method === 'DELETE' && ifMatch !== undefined)) && !req.headers['x-amz-copy-source'];
       if (!conditional) {
-        forward(upstream, req, body, res);
+        if (!lose) {
+          forward(upstream, req, body, res);
+          return;
+        }
+        const sink = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          up.resume();
+          up.on('end', lost);
+        });
+        sink.on('error', () => res.destroy());
+        sink.end(body);
         return;
       }
       const key = (req.url ?? '').split('?')[0] ?? '';
       const previous = locks.get(key) ?? Promise.resolve();
       const run = previous.then(async () => {
         const etag = await currentEtag(upstream, req);
-        if (ifMatch !== undefined && etag === undefined) {
+        const missing = ifMatch !== undefined && etag === undefined;
+        const failed = !missing && (ifMatch !== undefined ? unquote(ifMatch) !== unquote(etag ?? '') : etag !== undefined);
+        if (lose && (missing || failed)) {
+          if (failed) refused++;
+          lost();
+          return;
+        }
+        if (missing) {
           res.writeHead(404, { 'Content-Type': 'application/xml' });
           res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
           return;
         }
-        const failed = ifMatch !== undefined ? unquote(ifMatch) !== unquote(etag ?? '') : etag !== undefined;
         if (failed) {
           refused++;
           res.writeHead(412, { 'Content-Type': 'application/xml' });
@@ -129,6 +146,23 @@ export async function startS3Front(target: string, port = 0): Promise<S3Front> {
           return;
         }
         // Forwarded as signed (s3rver ignores the condition; removing the header would break the signature).
+        if (lose) {
+          await new Promise<void>((resolve) => {
+            const sink = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+              up.resume();
+              up.on('end', () => {
+                lost();
+                resolve();
+              });
+            });
+            sink.on('error', () => {
+              res.destroy();
+              resolve();
+            });
+            sink.end(body);
+          });
+          return;
+        }
         await new Promise<void>((resolve) => {
           res.on('finish', resolve);
           res.on('close', resolve);

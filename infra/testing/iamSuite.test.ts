@@ -78,4 +78,18 @@ describe('calls a handler makes, from its HANDLER_SPECS row', () => {
     assert.equal(item.length, 2);
     for (const c of item) assert.match(c.context?.['dynamodb:LeadingKeys']?.[0] ?? '', /^PAYMENT#/);
   });
+
+  it('every S3 row that writes or deletes conditionally also reads: S3 checks s3:GetObject for If-Match and If-None-Match', () => {
+    // "you must have the s3:PutObject and s3:GetObject permissions" (conditional writes) and
+    // "s3:DeleteObject and s3:GetObject" (conditional deletes):
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html
+    const rows = Object.entries(HANDLER_SPECS).flatMap(([name, spec]) =>
+      [spec.pendingMarkers, spec.pendingWindow].flatMap((row) => (row === undefined ? [] : [{ name, actions: row.actions }])),
+    );
+    assert.ok(rows.length >= 4, 'the markers and windows rows are checked');
+    for (const { name, actions } of rows) {
+      if (actions.some((a) => a === 's3:PutObject' || a === 's3:DeleteObject')) assert.ok(actions.includes('s3:GetObject'), `${name}: ${actions.join(', ')}`);
+    }
+  });
 });

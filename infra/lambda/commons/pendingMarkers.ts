@@ -23,6 +23,13 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-deletes.html; a delete with an
  * ETag needs s3:DeleteObject and s3:GetObject).
  *
+ * Every write carries the writer's random claim token. The SDK retries a PUT whose answer was lost
+ * (a 500 or a timeout after S3 applied it); the retry then meets its own marker and gets 412. A
+ * claim that reads back its own token knows it created the marker (and withdraws with the ETag it
+ * read), instead of mistaking itself for another holder and leaving an orphan marker behind.
+ * Adopters write their own token, so a creator never mistakes an adopted marker for its own.
+ * (The SDK retries 500 and timeouts, never 409 or 412: @smithy/service-error-classification.)
+ *
  * Markers are NOT replicated by S3 (the replication rule covers the transaction-log prefix only):
  * the handler writes both regions' buckets itself, and a replica arriving later would overwrite the
  * destination's current version without any condition, resurrecting a withdrawn marker or
@@ -30,6 +37,7 @@
  * the tests and the sandbox put localaws/s3Front.ts in front of it, which emulates these
  * documented behaviours.)
  */
+import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { PaymentItem } from './payment';
 
@@ -43,12 +51,16 @@ export type MarkerClaim =
   | { readonly outcome: 'adopted'; readonly existing: PaymentItem }
   | { readonly outcome: 'exists'; readonly existing: PaymentItem };
 
-/** What a withdrawal did: `withdrawn`, `kept` (another request adopted the marker) or `absent`. */
+/**
+ * What a withdrawal did: `withdrawn`; `kept` (the marker has another ETag: another request adopted
+ * it, or in a versioned bucket a delete marker is current, for which S3 answers 412); `absent` (404).
+ */
 export type MarkerWithdrawal = 'withdrawn' | 'kept' | 'absent';
 
-/** The stored marker: the payment item exactly as it will be committed, plus its holder count. */
+/** The stored marker: the payment item exactly as it will be committed, its holder count and the last writer's claim token. */
 interface MarkerBody extends PaymentItem {
   readonly markerHolders: number;
+  readonly claimToken?: string;
 }
 
 /** Claim attempts before giving up (each lost race means another request changed the marker). */
@@ -70,9 +82,9 @@ function isPaymentItemShape(value: unknown): value is PaymentItem {
   );
 }
 
-/** The payment item inside a marker body (the holder count dropped). */
+/** The payment item inside a marker body (the holder count and claim token dropped). */
 function itemOf(body: PaymentItem): PaymentItem {
-  const { markerHolders: _holders, ...item } = body as MarkerBody;
+  const { markerHolders: _holders, claimToken: _token, ...item } = body as MarkerBody;
   return item;
 }
 
@@ -102,8 +114,8 @@ export class PendingMarkers {
     return `${this.prefix}${transactionId}.json`;
   }
 
-  private async put(item: PaymentItem, holders: number, condition: { IfNoneMatch: '*' } | { IfMatch: string }, timeoutMs: number): Promise<string> {
-    const body: MarkerBody = { ...item, markerHolders: holders };
+  private async put(item: PaymentItem, holders: number, claimToken: string, condition: { IfNoneMatch: '*' } | { IfMatch: string }, timeoutMs: number): Promise<string> {
+    const body: MarkerBody = { ...item, markerHolders: holders, claimToken };
     const out = await this.client.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: this.keyFor(item.transactionId), Body: JSON.stringify(body), ContentType: 'application/json', ...condition }),
       { abortSignal: AbortSignal.timeout(timeoutMs) },
@@ -116,17 +128,20 @@ export class PendingMarkers {
    * another request's is returned. Throws on S3 failures and after MARKER_CLAIM_ATTEMPTS lost races.
    */
   async claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim> {
+    const token = randomUUID();
     for (let attempt = 0; attempt < MARKER_CLAIM_ATTEMPTS; attempt++) {
       try {
-        return { outcome: 'created', etag: await this.put(item, 1, { IfNoneMatch: '*' }, timeoutMs) };
+        return { outcome: 'created', etag: await this.put(item, 1, token, { IfNoneMatch: '*' }, timeoutMs) };
       } catch (error) {
         if (!lostRace(error)) throw error;
       }
       const current = await this.read(item.transactionId, timeoutMs);
       if (current === undefined) continue; // withdrawn meanwhile: create afresh
+      // Our own write whose answer was lost: our create (one holder), or our adoption (more).
+      if (current.body.claimToken === token) return current.body.markerHolders === 1 ? { outcome: 'created', etag: current.etag } : { outcome: 'adopted', existing: itemOf(current.body) };
       if (current.body.requestHash !== item.requestHash) return { outcome: 'exists', existing: itemOf(current.body) };
       try {
-        await this.put(itemOf(current.body), current.body.markerHolders + 1, { IfMatch: current.etag }, timeoutMs);
+        await this.put(itemOf(current.body), current.body.markerHolders + 1, token, { IfMatch: current.etag }, timeoutMs);
         return { outcome: 'adopted', existing: itemOf(current.body) };
       } catch (error) {
         if (!lostRace(error)) throw error;
@@ -142,7 +157,11 @@ export class PendingMarkers {
       const parsed: unknown = JSON.parse(text);
       if (!isPaymentItemShape(parsed)) throw new Error(`marker ${transactionId} is not a payment item`);
       const holders = (parsed as { markerHolders?: unknown }).markerHolders;
-      return { body: { ...parsed, markerHolders: typeof holders === 'number' && Number.isSafeInteger(holders) && holders > 0 ? holders : 1 }, etag: out.ETag ?? '' };
+      const claimToken = (parsed as { claimToken?: unknown }).claimToken;
+      return {
+        body: { ...parsed, markerHolders: typeof holders === 'number' && Number.isSafeInteger(holders) && holders > 0 ? holders : 1, claimToken: typeof claimToken === 'string' ? claimToken : undefined },
+        etag: out.ETag ?? '',
+      };
     } catch (error) {
       if (errorStatus(error) === 404 || (error instanceof Error && error.name === 'NoSuchKey')) return undefined;
       throw error;
@@ -166,7 +185,9 @@ export class PendingMarkers {
       return 'withdrawn';
     } catch (error) {
       const status = errorStatus(error);
-      if (status === 412) return 'kept';
+      // 412: another ETag (adopted; or, in a versioned bucket, a delete marker is current); 409: a
+      // concurrent conditional write to the key (an adoption) finished first. Either way not ours to remove.
+      if (status === 412 || status === 409) return 'kept';
       if (status === 404 || (error instanceof Error && error.name === 'NoSuchKey')) return 'absent';
       throw error;
     }
