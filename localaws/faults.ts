@@ -32,6 +32,8 @@ export type Fault =
 /** What a fault matcher sees of a request. */
 export interface FaultRequest {
   readonly headers: IncomingHttpHeaders;
+  /** The HTTP method (the S3 front's requests carry it; DynamoDB's are all POST). */
+  readonly method?: string;
 }
 
 const NONE: Fault = { kind: 'none' };

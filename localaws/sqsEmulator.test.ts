@@ -11,6 +11,7 @@ import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
+  PurgeQueueCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -40,6 +41,14 @@ describe('SQS emulator', () => {
   after(async () => {
     client.destroy();
     await sqs.stop();
+  });
+
+  it('refuses a body with a character outside the set SQS accepts (InvalidMessageContents), as SQS does', async () => {
+    for (const body of ['a\ufffeb', 'a\uffffb', 'a\u0001b', 'a\ud800b']) {
+      await assert.rejects(client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: body })), (e: Error) => e.name === 'InvalidMessageContents', JSON.stringify(body));
+    }
+    await client.send(new SendMessageCommand({ QueueUrl: queue.url, MessageBody: 'tab\tnl\n\u00e9\ufffd\ud83d\ude00' }));
+    await client.send(new PurgeQueueCommand({ QueueUrl: queue.url }));
   });
 
   it('delivers a message with its attributes, hides it while in flight and redelivers it after the visibility timeout', async () => {

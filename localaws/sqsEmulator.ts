@@ -22,6 +22,9 @@ import {
 } from './awsJson';
 import { LoopbackService, sleep } from './http';
 
+/** Characters SQS refuses in a message body (outside its allowed set; unpaired surrogates included). */
+const SQS_FORBIDDEN_CHARACTER = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
 const ACCOUNT_ID = '000000000000';
 
 export interface MessageAttributeValue {
@@ -393,6 +396,9 @@ export class SqsEmulator extends LoopbackService {
   private sendOp(queue: Queue, input: JsonInput): Record<string, string> {
     const body = requireString(input, 'MessageBody');
     if (Buffer.byteLength(body) > 256 * 1024) throw validationError('MessageBody must be at most 262144 bytes');
+    // SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF in a message
+    // and refuses anything else with InvalidMessageContents (SendMessage API reference, MessageBody).
+    if (SQS_FORBIDDEN_CHARACTER.test(body)) throw new AwsJsonError('InvalidMessageContents', 'The message contains characters outside the allowed set.', 400, 'InvalidMessageContents;Sender');
     const message = this.send(queue, body, parseAttributes(input), optionalInteger(input, 'DelaySeconds', 0, 900) ?? 0);
     const out: Record<string, string> = { MessageId: message.messageId, MD5OfMessageBody: message.md5OfBody };
     if (message.md5OfMessageAttributes) out.MD5OfMessageAttributes = message.md5OfMessageAttributes;

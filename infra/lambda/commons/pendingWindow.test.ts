@@ -42,7 +42,8 @@ describe('pending window', () => {
   it('is absent until opened; opening stores when it opened and until when', async () => {
     const w = fresh();
     assert.equal(await w.read(T), undefined);
-    assert.deepEqual(await w.open(now + 60_000, CACHE, T), { openSince: now, openUntil: now + 60_000 });
+    const opened = await w.open(now + 60_000, CACHE, T);
+    assert.deepEqual([opened.state, opened.started], [{ openSince: now, openUntil: now + 60_000 }, true]);
     assert.deepEqual(JSON.parse(await s3.getText(BUCKET, w.key)), { openSince: now, openUntil: now + 60_000 });
   });
 
@@ -51,15 +52,17 @@ describe('pending window', () => {
     const opened = now;
     await w.open(now + 60_000, CACHE, T);
     now += 10_000;
-    assert.deepEqual(await w.open(now + 60_000, CACHE, T), { openSince: opened, openUntil: now + 60_000 });
-    assert.deepEqual(await w.open(now + 1_000, CACHE, T), { openSince: opened, openUntil: now + 60_000 }, 'never shortened');
+    const extended = await w.open(now + 60_000, CACHE, T);
+    assert.deepEqual([extended.state, extended.started], [{ openSince: opened, openUntil: now + 60_000 }, false]);
+    assert.deepEqual(await w.open(now + 1_000, CACHE, T), { state: { openSince: opened, openUntil: now + 60_000 }, started: false, answeredAt: now }, 'never shortened');
   });
 
   it('a window that a cached copy could already see closed starts afresh', async () => {
     const w = fresh();
     await w.open(now + 60_000, CACHE, T);
     now += 60_000 - CACHE + 1; // ends within the cache age
-    assert.deepEqual(await w.open(now + 60_000, CACHE, T), { openSince: now, openUntil: now + 60_000 });
+    const again = await w.open(now + 60_000, CACHE, T);
+    assert.deepEqual([again.state, again.started], [{ openSince: now, openUntil: now + 60_000 }, true]);
   });
 
   it('concurrent writers: every open returns a window at least as long as it asked, and the stored one is the longest', async () => {
@@ -67,7 +70,7 @@ describe('pending window', () => {
     const asks = [10_000, 50_000, 20_000, 40_000, 30_000].map((d) => now + d);
     const results = await Promise.allSettled(asks.map((until) => new PendingWindow(client, BUCKET, `window-${n}.json`, clock).open(until, CACHE, T)));
     results.forEach((r, i) => {
-      if (r.status === 'fulfilled') assert.ok(r.value.openUntil >= asks[i]!);
+      if (r.status === 'fulfilled') assert.ok(r.value.state.openUntil >= asks[i]!);
       else assert.equal((r.reason as Error).name, 'ConditionalRequestConflict', 'a writer that kept losing says so');
     });
     const stored = (await w.read(T))!.state;

@@ -37,6 +37,15 @@ export interface WindowState {
   readonly openUntil: number;
 }
 
+/** What an open did: the stored state, whether this call started the window, and when its last call was answered (epoch ms). */
+export interface WindowOpened {
+  readonly state: WindowState;
+  /** True when this call wrote a new `openSince` (the window was absent, closed, or ending within the cache age). */
+  readonly started: boolean;
+  /** When the call that settled it (the write, or the read that found it long enough) was answered. */
+  readonly answeredAt: number;
+}
+
 /** Compare-and-swap attempts before giving up (each lost race means another writer extended it). */
 export const WINDOW_WRITE_ATTEMPTS = 3;
 
@@ -82,16 +91,16 @@ export class PendingWindow {
   }
 
   /**
-   * Makes the window open until at least `untilMs` (epoch ms) and resolves the state now stored.
+   * Makes the window open until at least `untilMs` (epoch ms) and resolves what is now stored.
    * `cacheMaxAgeMs` is how old a reader's copy may be: a window ending within it starts afresh
    * (`openSince` = now). Throws on S3 failures and after WINDOW_WRITE_ATTEMPTS lost races.
    */
-  async open(untilMs: number, cacheMaxAgeMs: number, timeoutMs: number): Promise<WindowState> {
+  async open(untilMs: number, cacheMaxAgeMs: number, timeoutMs: number): Promise<WindowOpened> {
     for (let attempt = 0; attempt < WINDOW_WRITE_ATTEMPTS; attempt++) {
       const current = await this.read(timeoutMs);
       const now = this.clock();
       const continuing = current !== undefined && current.state.openUntil > now + cacheMaxAgeMs;
-      if (continuing && current.state.openUntil >= untilMs) return current.state;
+      if (continuing && current.state.openUntil >= untilMs) return { state: current.state, started: false, answeredAt: now };
       const next: WindowState = continuing ? { openSince: current.state.openSince, openUntil: untilMs } : { openSince: now, openUntil: untilMs };
       try {
         await this.client.send(
@@ -104,7 +113,7 @@ export class PendingWindow {
           }),
           { abortSignal: AbortSignal.timeout(timeoutMs) },
         );
-        return next;
+        return { state: next, started: !continuing, answeredAt: this.clock() };
       } catch (error) {
         const status = errorStatus(error);
         if (status !== 412 && status !== 409 && !isMissing(error)) throw error;

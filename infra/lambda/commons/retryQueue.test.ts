@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readPaymentRules } from './config';
 import { newPaymentItem, transactionIdFor, paymentPk } from './payment';
-import { InvalidRetryMessageError, parseRetryMessage } from './retryQueue';
+import { asciiJson, InvalidRetryMessageError, parseRetryMessage, RETRY_MESSAGE_VERSION } from './retryQueue';
 
 const rules = readPaymentRules({});
 const item = newPaymentItem({ request: { merchantId: 'm', amount: 10, currency: 'USD', metadata: { a: 'b' } }, idempotencyKey: 'k', region: 'us-east-1', now: new Date(0) });
@@ -22,6 +22,19 @@ function reasonOf(body: string): string {
 describe('retry queue messages', () => {
   it('accepts what createPayment produces, rebuilt from the validated request', () => {
     assert.deepEqual(parseRetryMessage(message(), rules), item);
+  });
+
+  it('sends every payment text in a body SQS accepts (printable ASCII), and reads back the same payment', () => {
+    // U+FFFE and U+FFFF are valid in JSON and DynamoDB but outside the characters SQS accepts.
+    const text = newPaymentItem({
+      request: { merchantId: 'm', amount: 10, currency: 'USD', reference: 'caf\u00e9 \u20ac \ud83d\ude00', metadata: { note: 'x\ufffey\uffff' } },
+      idempotencyKey: 'k',
+      region: 'us-east-1',
+      now: new Date(0),
+    });
+    const body = asciiJson({ version: RETRY_MESSAGE_VERSION, kind: 'payment', item: text });
+    assert.match(body, /^[\x20-\x7e]*$/);
+    assert.deepEqual(parseRetryMessage(body, rules), text);
   });
 
   const refused: [string, string, string][] = [

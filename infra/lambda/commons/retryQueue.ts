@@ -24,6 +24,17 @@ export interface RetryMessage {
   readonly item: PaymentItem;
 }
 
+/**
+ * JSON with every character outside printable ASCII written as a `\uXXXX` escape: the same value
+ * for any JSON parser, and a message SQS always accepts. SQS refuses a body with a character
+ * outside #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF (InvalidMessageContents;
+ * SendMessage API reference, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html),
+ * and a payment's text may hold U+FFFE or U+FFFF, which JSON and DynamoDB carry as they are.
+ */
+export function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export class RetryQueue {
   constructor(
     private readonly client: SQSClient,
@@ -35,7 +46,7 @@ export class RetryQueue {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: asciiJson(message),
         MessageAttributes: {
           kind: { DataType: 'String', StringValue: 'payment' },
           transactionId: { DataType: 'String', StringValue: item.transactionId },

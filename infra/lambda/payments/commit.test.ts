@@ -11,8 +11,8 @@ import { IdempotencyKeyReusedError } from '../commons/errors';
 import { logger } from '../commons/powertools';
 import { newPaymentItem, type PaymentItem } from '../commons/payment';
 import type { InsertOutcome } from '../commons/repository';
-import type { WindowState } from '../commons/pendingWindow';
-import { commitPayment, type CommitPorts, type MarkerStore, type Queue, type Replica, type WindowPort, type WindowView } from './commit';
+import type { WindowOpened, WindowState } from '../commons/pendingWindow';
+import { commitPayment, WINDOW_WRITE_APPLIED_WITHIN_MS, type CommitPorts, type MarkerStore, type Queue, type Replica, type WindowPort, type WindowView } from './commit';
 
 const throttled = () => Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
 const item = (amount = 100): PaymentItem =>
@@ -105,13 +105,13 @@ class MemoryWindow implements WindowPort, WindowView {
     private readonly clock: Clock,
     private readonly fail = false,
   ) {}
-  async open(untilMs: number, cacheMaxAgeMs: number): Promise<WindowState> {
+  async open(untilMs: number, cacheMaxAgeMs: number): Promise<WindowOpened> {
     this.opens++;
     if (this.fail) throw new Error('s3 down');
     const now = this.clock.now();
     const continuing = this.state !== undefined && this.state.openUntil > now + cacheMaxAgeMs;
     this.state = { openSince: continuing ? this.state!.openSince : now, openUntil: Math.max(untilMs, continuing ? this.state!.openUntil : 0) };
-    return this.state;
+    return { state: this.state, started: !continuing, answeredAt: now };
   }
   async isOpen(): Promise<boolean> {
     return this.state !== undefined && this.state.openUntil > this.clock.now();
@@ -224,10 +224,20 @@ describe('commitPayment', () => {
       assert.deepEqual(clock.slept, [CACHE_MS]);
     });
 
-    it('a later 202 in an open window does not wait again', async () => {
+    const other = (key: string) => newPaymentItem({ request: { merchantId: 'm-1', amount: 5, currency: 'EUR' }, idempotencyKey: key, region: 'us-east-1', now: new Date() });
+
+    it('a 202 joining a young window waits a copy age after finding it (it cannot know when the window was applied)', async () => {
       const { p, clock } = ports(outage());
       await commitPayment(item(100), p);
-      await commitPayment(newPaymentItem({ request: { merchantId: 'm-1', amount: 5, currency: 'EUR' }, idempotencyKey: 'k-2', region: 'us-east-1', now: new Date() }), p);
+      await commitPayment(other('k-2'), p);
+      assert.deepEqual(clock.slept, [CACHE_MS, CACHE_MS]);
+    });
+
+    it('a 202 in a window opened longer ago than a write takes to apply, plus a copy age, does not wait', async () => {
+      const { p, clock } = ports(outage());
+      await commitPayment(item(100), p);
+      clock.t += WINDOW_WRITE_APPLIED_WITHIN_MS + CACHE_MS;
+      await commitPayment(other('k-2'), p);
       assert.deepEqual(clock.slept, [CACHE_MS]);
     });
 
@@ -277,9 +287,40 @@ describe('commitPayment', () => {
       assert.equal(queues[0]!.sent.length + queues[1]!.sent.length, 0);
     });
 
-    it('queues when DynamoDB cannot be read either (the retry processor\'s conflict check remains)', async () => {
-      const { p } = ports({ local: new MemoryReplica(throttled, throttled), peer: new MemoryReplica(throttled, throttled) });
-      assert.equal((await commitPayment(item(), p)).kind, 'queued');
+    it('promises nothing when no replica can be read either: unavailable (503), its markers withdrawn, nothing queued', async () => {
+      const { p, markers, queues } = ports({ local: new MemoryReplica(throttled, throttled), peer: new MemoryReplica(throttled, throttled) });
+      assert.equal((await commitPayment(item(), p)).kind, 'unavailable');
+      assert.deepEqual([markers[0]!.held.size + markers[1]!.held.size, queues[0]!.sent.length + queues[1]!.sent.length], [0, 0]);
+    });
+
+    it('the check reads BOTH replicas: a payment only the peer holds (eventual mode, not yet replicated) refuses another body', async () => {
+      const peer = new MemoryReplica();
+      const { p } = ports({ peer });
+      await commitPayment(item(100), { ...p, local: new MemoryReplica(throttled) });
+      const throttledPeer = Object.assign(Object.create(peer) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      await assert.rejects(commitPayment(item(200), { ...p, local: new MemoryReplica(throttled), peer: throttledPeer }), IdempotencyKeyReusedError);
+    });
+
+    it('with a window open, the marker is claimed before the write: a concurrent other body finds it whatever the replicas do later', async () => {
+      const { p, markers } = ports(outage());
+      await commitPayment(item(100), p); // opens the windows
+      const slow = new MemoryReplica();
+      const x = newPaymentItem({ request: { merchantId: 'm-1', amount: 1, currency: 'EUR' }, idempotencyKey: 'k-race', region: 'us-east-1', now: new Date() });
+      const y = newPaymentItem({ request: { merchantId: 'm-1', amount: 2, currency: 'EUR' }, idempotencyKey: 'k-race', region: 'us-east-2', now: new Date() });
+      assert.equal((await commitPayment(x, { ...p, local: slow, peer: slow })).kind, 'committed');
+      assert.ok(markers[0]!.held.has(x.transactionId), 'x claimed its marker before writing');
+      await assert.rejects(commitPayment(y, p), IdempotencyKeyReusedError);
+    });
+
+    it('a marker of another body does not refuse this request\'s own committed payment: its replay answers it', async () => {
+      const local = new MemoryReplica();
+      const { p } = ports({ local });
+      await commitPayment(item(100), p);
+      // A stray marker of another body under the key (a refused request that left it), then a window.
+      await commitPayment(item(200), { ...p, local: new MemoryReplica(throttled), peer: new MemoryReplica(throttled) }).catch(() => undefined);
+      await (p.markers[0]!.markers as MemoryMarkers).claim(item(300));
+      await p.windows[0]!.window.open(Date.now() + OPEN_MS, CACHE_MS, 700);
+      assert.deepEqual(await commitPayment(item(100), p), { kind: 'replayed', payment: item(100) });
     });
   });
 });

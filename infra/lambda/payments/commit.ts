@@ -29,7 +29,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
 import type { PaymentItem } from '../commons/payment';
 import type { MarkerClaim, MarkerWithdrawal } from '../commons/pendingMarkers';
-import type { WindowState } from '../commons/pendingWindow';
+import type { WindowOpened } from '../commons/pendingWindow';
 import { logger, METRIC, metrics } from '../commons/powertools';
 import type { InsertOutcome } from '../commons/repository';
 
@@ -50,7 +50,7 @@ export interface MarkerStore {
 }
 /** A region's pending window (commons/pendingWindow.ts): the stored object and this environment's cached copy. */
 export interface WindowPort {
-  open(untilMs: number, cacheMaxAgeMs: number, timeoutMs: number): Promise<WindowState>;
+  open(untilMs: number, cacheMaxAgeMs: number, timeoutMs: number): Promise<WindowOpened>;
 }
 export interface WindowView {
   isOpen(): Promise<boolean>;
@@ -116,130 +116,192 @@ function unavailable(cause: unknown): CommitOutcome {
 /** Budget of one pending-window read or write, ms. */
 export const WINDOW_CALL_BUDGET_MS = 700;
 
+/**
+ * The latest a window write is taken to be applied after its writer stamped `openSince`, ms. A
+ * writer that started the window knows when S3 answered it; a writer joining a window someone else
+ * started knows only the stamp. An S3 write applied later than this after it was sent is not
+ * something AWS documents a bound for: this is the one timing assumption of the pending window.
+ */
+export const WINDOW_WRITE_APPLIED_WITHIN_MS = 10_000;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Opens both regions' pending windows and waits until every cached copy of at least one of them
- * has seen it open. Resolves false when no window could be written (logged; the payment is still
- * queued, but a request whose environment read the windows before cannot know of it).
+ * This request's pending-marker claims in every region: what it created (and may withdraw), and
+ * what other requests hold under the key.
+ */
+class Claims {
+  private constructor(
+    private readonly item: PaymentItem,
+    private readonly ports: CommitPorts,
+    private readonly results: readonly PromiseSettledResult<MarkerClaim>[],
+  ) {}
+
+  /** Claims the key's marker in every region (conditional create; failures logged, never thrown). */
+  static async make(item: PaymentItem, ports: CommitPorts): Promise<Claims> {
+    const results = await Promise.allSettled(ports.markers.map((m) => m.markers.claim(item, PENDING_CALL_BUDGET_MS)));
+    results.forEach((c, i) => {
+      if (c.status === 'fulfilled') return;
+      metrics.addMetric(METRIC.pendingMarkerFailed, MetricUnit.Count, 1);
+      logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: ports.markers[i]!.region, ...describeError(c.reason) });
+    });
+    return new Claims(item, ports, results);
+  }
+
+  /** Regions whose marker this request created or joined. */
+  get held(): number {
+    return this.results.filter((c) => c.status === 'fulfilled').length;
+  }
+
+  private get existing(): PaymentItem[] {
+    return this.results.flatMap((c) => (c.status === 'fulfilled' && c.value.outcome !== 'created' ? [c.value.existing] : []));
+  }
+
+  /** A marker of another request (another body) under the key, if any. */
+  get other(): PaymentItem | undefined {
+    return this.existing.find((e) => e.requestHash !== this.item.requestHash);
+  }
+
+  /** The payment a marker of this very request holds (an earlier attempt accepted it), if any. */
+  get same(): PaymentItem | undefined {
+    return this.existing.find((e) => e.requestHash === this.item.requestHash);
+  }
+
+  /**
+   * Withdraws the markers this request created. Conditional: a marker another same-request replay
+   * adopted meanwhile stays, with that request's queued message behind it (commons/pendingMarkers.ts).
+   */
+  async withdraw(): Promise<void> {
+    await Promise.allSettled(
+      this.results.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? this.ports.markers[i]!.markers.withdraw(this.item.transactionId, c.value.etag, PENDING_CALL_BUDGET_MS) : undefined)),
+    );
+  }
+}
+
+/**
+ * The key's committed payments, by strongly consistent reads of BOTH replicas at once (in
+ * eventual mode the peer may hold one this replica has not received yet). Undefined when neither
+ * read answered.
+ */
+async function committedPayments(transactionId: string, ports: CommitPorts): Promise<PaymentItem[] | undefined> {
+  const reads = await Promise.allSettled([ports.local.get(transactionId), ports.peer.get(transactionId)]);
+  reads.forEach((r, i) => {
+    if (r.status === 'rejected') logger.warn('committed-payment check failed', { transactionId, replica: i === 0 ? 'local' : 'peer', ...describeError(r.reason) });
+  });
+  if (!reads.some((r) => r.status === 'fulfilled')) return undefined;
+  return reads.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+}
+
+/**
+ * What a request may be answered when the key may already hold a payment: `proceed` (none is
+ * committed), the committed payment of this very request (`replayed`), IdempotencyKeyReusedError
+ * (another request's), or `unavailable` when no replica could be read (nothing can be promised).
+ */
+async function checkCommitted(item: PaymentItem, cause: unknown, ports: CommitPorts): Promise<'proceed' | CommitOutcome> {
+  const found = await committedPayments(item.transactionId, ports);
+  if (found === undefined) {
+    logger.error('no replica could be read to check the key; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(cause);
+  }
+  if (found.some((f) => f.requestHash !== item.requestHash)) throw new IdempotencyKeyReusedError();
+  const mine = found[0];
+  if (mine === undefined) return 'proceed';
+  metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
+  logger.info('payment already committed; returning it', { transactionId: item.transactionId, committedIn: mine.region });
+  return { kind: 'replayed', payment: mine };
+}
+
+/**
+ * A marker of another body holds the key. That other request may have been refused since, or this
+ * request may be the committed one (a race): the table decides. Withdraws this request's markers,
+ * then resolves the committed answer of this request, or throws IdempotencyKeyReusedError; when no
+ * replica can be read, `unavailable` (a 422 could refuse a payment that is committed).
+ */
+async function answerAgainstOther(item: PaymentItem, claims: Claims, ports: CommitPorts): Promise<CommitOutcome> {
+  await claims.withdraw();
+  const verdict = await checkCommitted(item, new IdempotencyKeyReusedError(), ports);
+  if (verdict === 'proceed') throw new IdempotencyKeyReusedError();
+  return verdict;
+}
+
+/**
+ * Opens both regions' pending windows and waits until every execution environment's cached copy of
+ * at least one of them shows it open: a copy is used at most max(cache age, read budget) after its
+ * read was sent, so that long after the window was applied (the answer to the write that started
+ * it, or `openSince` + WINDOW_WRITE_APPLIED_WITHIN_MS for a window another request started).
+ * Resolves false when no window could be written.
  */
 async function openWindows(item: PaymentItem, ports: CommitPorts): Promise<boolean> {
   const { windows, timing } = ports;
   const now = timing.now ?? Date.now;
   const opened = await Promise.allSettled(windows.map((w) => w.window.open(now() + timing.windowOpenMs, timing.windowCacheMs, WINDOW_CALL_BUDGET_MS)));
-  const since: number[] = [];
+  const copyAge = Math.max(timing.windowCacheMs, WINDOW_CALL_BUDGET_MS);
+  const visibleAt: number[] = [];
   opened.forEach((o, i) => {
-    if (o.status === 'fulfilled') since.push(o.value.openSince);
-    else {
+    if (o.status === 'rejected') {
       metrics.addMetric(METRIC.pendingWindowFailed, MetricUnit.Count, 1);
       logger.warn('pending window could not be opened', { transactionId: item.transactionId, windowRegion: windows[i]!.region, ...describeError(o.reason) });
+      return;
     }
+    const { state, started, answeredAt } = o.value;
+    const appliedBy = started ? answeredAt : Math.min(answeredAt, state.openSince + WINDOW_WRITE_APPLIED_WITHIN_MS);
+    visibleAt.push(appliedBy + copyAge);
   });
-  if (since.length === 0) return false;
-  const visibleAt = Math.min(...since) + timing.windowCacheMs;
-  const wait = visibleAt - now();
+  if (visibleAt.length === 0) return false;
+  const wait = Math.min(...visibleAt) - now();
   if (wait > 0) await (timing.sleep ?? defaultSleep)(wait);
   return true;
 }
 
 /**
- * The key's committed payment, by a strongly consistent read of this region's replica, else the
- * peer's; undefined when neither read answers (DynamoDB unreadable too).
+ * Neither replica took the write: claim the pending markers (unless the request already did, while
+ * a window was open), open the pending windows, make sure the key holds no committed payment, then
+ * queue to both regions. Throws IdempotencyKeyReusedError if a marker or a committed payment holds
+ * another request under the key.
  */
-async function committedPayment(transactionId: string, ports: CommitPorts): Promise<{ found: PaymentItem | undefined } | undefined> {
-  for (const replica of [ports.local, ports.peer]) {
-    try {
-      return { found: await replica.get(transactionId) };
-    } catch (error) {
-      logger.warn('committed-payment check failed', { transactionId, ...describeError(error) });
-    }
-  }
-  return undefined;
-}
-
-/**
- * Neither replica took the write: claim the pending markers, open the pending windows, make sure
- * the key holds no committed payment, then queue to both regions. Throws IdempotencyKeyReusedError
- * if a marker or a committed payment holds another request under the key.
- */
-async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPorts): Promise<CommitOutcome> {
-  const { markers, queues } = ports;
-  const claims = await Promise.allSettled(markers.map((m) => m.markers.claim(item, PENDING_CALL_BUDGET_MS)));
-  const held: MarkerClaim[] = [];
-  claims.forEach((c, i) => {
-    if (c.status === 'fulfilled') held.push(c.value);
-    else {
-      metrics.addMetric(METRIC.pendingMarkerFailed, MetricUnit.Count, 1);
-      logger.warn('pending marker could not be written', { transactionId: item.transactionId, markerRegion: markers[i]!.region, ...describeError(c.reason) });
-    }
-  });
-  const existing = held.flatMap((c) => (c.outcome === 'created' ? [] : [c.existing]));
-  // Conditional withdrawal: a marker another same-request replay adopted meanwhile stays, with that
-  // request's queued message behind it (commons/pendingMarkers.ts).
-  const withdraw = () =>
-    Promise.allSettled(
-      claims.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? markers[i]!.markers.withdraw(item.transactionId, c.value.etag, PENDING_CALL_BUDGET_MS) : undefined)),
-    );
-  if (existing.some((e) => e.requestHash !== item.requestHash)) {
-    await withdraw();
-    throw new IdempotencyKeyReusedError();
-  }
-  if (held.length === 0) {
+async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPorts, prior?: Claims): Promise<CommitOutcome> {
+  const claims = prior ?? (await Claims.make(item, ports));
+  if (claims.other !== undefined) return answerAgainstOther(item, claims, ports);
+  if (claims.held === 0) {
     logger.error('payment could not be committed nor marked pending; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
     return unavailable(cause);
   }
   // A pending replay queues the original item again (same content; the processors' write is idempotent).
-  const payment = existing[0] ?? item;
-  await openWindows(item, ports);
-  // The conditional writes failed without saying whether the key holds a payment: a request that
-  // committed before (or while a window was opening) must not be answered with a pending other one.
-  const check = await committedPayment(item.transactionId, ports);
-  if (check?.found !== undefined) {
-    if (check.found.requestHash !== item.requestHash) {
-      await withdraw();
-      throw new IdempotencyKeyReusedError();
-    }
-    metrics.addMetric(METRIC.paymentReplayed, MetricUnit.Count, 1);
-    logger.info('payment already committed; returning it', { transactionId: item.transactionId, committedIn: check.found.region });
-    return { kind: 'replayed', payment: check.found };
+  const payment = claims.same ?? item;
+  if (!(await openWindows(item, ports))) {
+    await claims.withdraw();
+    logger.error('no pending window could be opened; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
+    return unavailable(cause);
   }
-  const sends = await Promise.allSettled(queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
+  // The conditional writes failed without saying whether the key holds a payment: a request that
+  // committed before must not be answered with a pending other one, nor this one twice.
+  let verdict: 'proceed' | CommitOutcome;
+  try {
+    verdict = await checkCommitted(payment, cause, ports);
+  } catch (error) {
+    await claims.withdraw();
+    throw error;
+  }
+  if (verdict !== 'proceed') {
+    if (verdict.kind === 'unavailable') await claims.withdraw();
+    return verdict;
+  }
+  const sends = await Promise.allSettled(ports.queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
   sends.forEach((s, i) => {
     if (s.status === 'rejected') {
       metrics.addMetric(METRIC.retryQueueFailed, MetricUnit.Count, 1);
-      logger.warn('retry queue refused the payment', { transactionId: item.transactionId, queueRegion: queues[i]!.region, ...describeError(s.reason) });
+      logger.warn('retry queue refused the payment', { transactionId: item.transactionId, queueRegion: ports.queues[i]!.region, ...describeError(s.reason) });
     }
   });
   if (!sends.some((s) => s.status === 'fulfilled')) {
-    await withdraw();
+    await claims.withdraw();
     logger.error('payment could not be committed nor queued; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
     return unavailable(cause);
   }
-  metrics.addMetric(existing.length > 0 ? METRIC.paymentReplayed : METRIC.paymentQueued, MetricUnit.Count, 1);
+  const replay = claims.same !== undefined;
+  metrics.addMetric(replay ? METRIC.paymentReplayed : METRIC.paymentQueued, MetricUnit.Count, 1);
   logger.warn('payment queued: no replica accepted the write', { transactionId: item.transactionId, ...describeError(cause) });
-  return { kind: 'queued', payment, replay: existing.length > 0 };
-}
-
-/**
- * While a pending window is open: the key's markers in both regions. Resolves the item to commit
- * (the marker's, if it holds this very request); throws IdempotencyKeyReusedError when a marker
- * holds another request. An unreadable marker is skipped (logged): the other region's copy, and
- * the retry processor's conflict check, remain.
- */
-async function pendingForKey(item: PaymentItem, ports: CommitPorts): Promise<PaymentItem> {
-  const reads = await Promise.allSettled(ports.markers.map((m) => m.markers.get(item.transactionId, PENDING_CALL_BUDGET_MS)));
-  let pending: PaymentItem | undefined;
-  reads.forEach((r, i) => {
-    if (r.status === 'rejected') {
-      logger.warn('pending marker unreadable while a pending window is open', { transactionId: item.transactionId, markerRegion: ports.markers[i]!.region, ...describeError(r.reason) });
-      return;
-    }
-    if (r.value === undefined) return;
-    if (r.value.requestHash !== item.requestHash) throw new IdempotencyKeyReusedError();
-    pending ??= r.value;
-  });
-  if (pending !== undefined) logger.info('committing the pending payment this request replays', { transactionId: item.transactionId });
-  return pending ?? item;
+  return { kind: 'queued', payment, replay };
 }
 
 /** Whether any region's pending window is open (cached copies; never throws). */
@@ -248,13 +310,39 @@ async function anyWindowOpen(ports: CommitPorts): Promise<boolean> {
 }
 
 /**
- * Commits a new payment item (built by commons/payment.ts's newPaymentItem): the pending markers
+ * While a pending window is open, the key's marker is claimed BEFORE the write (S3's conditional
+ * create is the one place concurrent requests for a key meet, whichever replica later takes or
+ * refuses their writes). Resolves the item to write and the claims (kept for the pending path), or
+ * a final outcome: this request's committed payment, `unavailable` (no marker could be claimed in
+ * any region, so a pending payment could be missed), or throws IdempotencyKeyReusedError.
+ */
+async function claimFirst(request: PaymentItem, ports: CommitPorts): Promise<{ item: PaymentItem; claims: Claims } | { outcome: CommitOutcome }> {
+  const claims = await Claims.make(request, ports);
+  if (claims.other !== undefined) return { outcome: await answerAgainstOther(request, claims, ports) };
+  if (claims.held === 0) {
+    const cause = new Error('no pending marker could be claimed while a pending window is open');
+    logger.error('pending payments may exist and none of their markers could be checked; client must retry', { transactionId: request.transactionId });
+    return { outcome: unavailable(cause) };
+  }
+  const pending = claims.same;
+  if (pending !== undefined) logger.info('committing the pending payment this request replays', { transactionId: request.transactionId });
+  return { item: pending ?? request, claims };
+}
+
+/**
+ * Commits a new payment item (built by commons/payment.ts's newPaymentItem): the pending marker
  * first while a pending window is open, then this region's replica, then the peer's on a retryable
  * failure, then the pending path. Throws IdempotencyKeyReusedError (the key holds another request)
  * and any non-retryable AWS error (the adapter answers 500).
  */
 export async function commitPayment(request: PaymentItem, ports: CommitPorts): Promise<CommitOutcome> {
-  const item = (await anyWindowOpen(ports)) ? await pendingForKey(request, ports) : request;
+  let item = request;
+  let claims: Claims | undefined;
+  if (await anyWindowOpen(ports)) {
+    const guarded = await claimFirst(request, ports);
+    if ('outcome' in guarded) return guarded.outcome;
+    ({ item, claims } = guarded);
+  }
   try {
     return committed(await ports.local.insert(item), item, 'local');
   } catch (error) {
@@ -268,5 +356,5 @@ export async function commitPayment(request: PaymentItem, ports: CommitPorts): P
     if (!isRetryableAwsError(error)) throw error;
     cause = error;
   }
-  return queuePending(item, cause, ports);
+  return queuePending(item, cause, ports, claims);
 }

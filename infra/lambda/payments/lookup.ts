@@ -3,9 +3,10 @@
  * (the adapter is handlers/getPayment.ts).
  * - COMMITTED: the item, read strongly consistently in this region's replica (reads stay in the
  *   region: AWS's guidance for global tables is that calls to DynamoDB should not cross Regions).
- * - PENDING: the replica does not hold it but a pending-payment marker does (this region's bucket,
- *   then the peer's, which holds a copy whatever region accepted it): the payment was accepted with
- *   202 and is queued for commit.
+ * - PENDING: the replica answered that it does not hold it, and a pending-payment marker does (this
+ *   region's bucket, then the peer's, which holds a copy whatever region accepted it): the payment
+ *   was accepted with 202 and is queued for commit. While the replica cannot be read, no marker is
+ *   answered: the key may hold a committed payment the marker does not describe (503 instead).
  */
 import { describeError, ServiceUnavailableError } from '../commons/errors';
 import type { PaymentItem } from '../commons/payment';
@@ -28,9 +29,10 @@ export interface FoundPayment {
 
 /**
  * The first source that has the payment: this region's replica, this region's marker, the peer's
- * marker. Undefined when none has it and this region's own sources answered (the peer's marker is an
- * extra: a peer region that is down must not turn every unknown id into a 503); throws
- * ServiceUnavailableError when nothing was found and one of this region's sources failed.
+ * marker (the markers only once the replica answered). Undefined when none has it and this
+ * region's own sources answered (the peer's marker is an extra: a peer region that is down must not
+ * turn every unknown id into a 503); throws ServiceUnavailableError when the replica or this
+ * region's marker failed and nothing was found.
  * Does not check the merchant: the adapter answers another merchant's payment as a missing one.
  */
 export async function findPayment(id: string, ports: LookupPorts): Promise<FoundPayment | undefined> {
@@ -47,6 +49,7 @@ export async function findPayment(id: string, ports: LookupPorts): Promise<Found
     } catch (error) {
       if (source.local) failure ??= error;
       logger.warn('payment lookup failed', { source: `${source.local ? 'local' : 'peer'}-${source.status === 'COMMITTED' ? 'replica' : 'marker'}`, ...describeError(error) });
+      if (source.status === 'COMMITTED') break; // a marker alone cannot say the key holds no committed payment
     }
   }
   if (failure !== undefined) throw new ServiceUnavailableError('Payments are temporarily unavailable; retry shortly.', 1, failure);
