@@ -1,20 +1,20 @@
 /**
  * The pending window: one S3 object per region (`pending-window.json`, PENDING_WINDOW_KEY, in the
  * bucket that holds the pending-payment markers) saying until when payments answered 202 PENDING may exist.
- * While a region's window is open, createPayment reads the pending-payment markers of a new
+ * While a region's window is open, createPayment claims the pending-payment marker of a new
  * payment's key BEFORE its conditional write; while every window is closed it does not, so the
  * success path stays one DynamoDB write (payments/commit.ts).
  *
  * Why it is needed: the conditional write sees only committed payments. After DynamoDB recovers,
  * a request reusing a pending payment's Idempotency-Key with another body would pass it (201) and
- * the pending payment could never be committed. With the window open, that request finds the
+ * the pending payment could never be committed. With the window open, that request meets the
  * marker first and gets 422.
  *
- * Readers cache the window for at most `maxAgeMs` (PENDING_WINDOW_CACHE_MS). So a writer that opens
- * a closed window must not answer 202 before `openSince + maxAgeMs`: by then every cached copy was
- * read after the window opened (payments/commit.ts waits for it). Extending a window that every
- * cached copy still sees open keeps its `openSince`; a window that a cached copy could already see
- * closed (it ends within `maxAgeMs`) starts afresh.
+ * Readers cache the window for at most `maxAgeMs` (PENDING_WINDOW_CACHE_MS), so a 202 waits until
+ * every cached copy was read after the window was applied (payments/commit.ts: `answeredAt`, and
+ * `started`, say when that was). Extending a window that every cached copy still sees open keeps
+ * its `openSince`; a window that a cached copy could already see closed (it ends within
+ * `maxAgeMs`) starts afresh.
  *
  * Writes are compare-and-swap on the object's ETag (`If-Match`, or `If-None-Match: *` to create):
  * concurrent writers never shorten a window. S3 reads after a successful write return the new
