@@ -82,6 +82,13 @@ describe('pending markers', () => {
     assert.equal((await markers.claim(b, T)).outcome, 'created', 'a withdrawn marker holds nothing');
   });
 
+  it('many concurrent replays of one request all hold the marker: none runs out of attempts on the others\' adoptions', async () => {
+    const a = item();
+    await markers.claim(a, T);
+    const claims = await Promise.allSettled(Array.from({ length: 12 }, () => markers.claim(a, T)));
+    assert.deepEqual(claims.map((c) => (c.status === 'fulfilled' ? c.value.outcome : (c.reason as Error).name)), Array(12).fill('adopted'));
+  });
+
   it('concurrent claims of one key: exactly one creates, the same request adopts, another body learns the owner', async () => {
     const a = item(1000);
     const b = item(900_000);

@@ -146,6 +146,11 @@ export class PendingMarkers {
       } catch (error) {
         if (!lostRace(error)) throw error;
       }
+      // Another replay's adoption won the race: the marker already has an ETag its creator cannot
+      // withdraw (more than one holder), which is all an adoption is for. Concurrent replays of one
+      // request therefore never exhaust their attempts on each other.
+      const after = await this.read(item.transactionId, timeoutMs);
+      if (after !== undefined && after.body.requestHash === item.requestHash && after.body.markerHolders > 1) return { outcome: 'adopted', existing: itemOf(after.body) };
     }
     throw conflictError(item.transactionId);
   }

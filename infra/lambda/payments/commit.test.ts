@@ -301,15 +301,51 @@ describe('commitPayment', () => {
       await assert.rejects(commitPayment(item(200), { ...p, local: new MemoryReplica(throttled), peer: throttledPeer }), IdempotencyKeyReusedError);
     });
 
-    it('with a window open, the marker is claimed before the write: a concurrent other body finds it whatever the replicas do later', async () => {
+    it('with a window open, the marker is claimed before the write (where concurrent requests meet), and withdrawn once the table holds the payment', async () => {
       const { p, markers } = ports(outage());
       await commitPayment(item(100), p); // opens the windows
-      const slow = new MemoryReplica();
       const x = newPaymentItem({ request: { merchantId: 'm-1', amount: 1, currency: 'EUR' }, idempotencyKey: 'k-race', region: 'us-east-1', now: new Date() });
       const y = newPaymentItem({ request: { merchantId: 'm-1', amount: 2, currency: 'EUR' }, idempotencyKey: 'k-race', region: 'us-east-2', now: new Date() });
+      const table = new MemoryReplica();
+      let yMeanwhile: Promise<unknown> | undefined;
+      // While x's write is in flight, y (another body) arrives: it must meet x's marker.
+      const slow: Replica = {
+        insert: async (i) => {
+          yMeanwhile ??= commitPayment(y, { ...p, local: table, peer: table }).then(() => 'committed', (e: Error) => e.name);
+          assert.deepEqual([markers[0]!.held.get(i.transactionId)?.amount, markers[1]!.held.get(i.transactionId)?.amount], [1, 1], 'x holds both markers while it writes');
+          await yMeanwhile;
+          return table.insert(i);
+        },
+        get: (id) => table.get(id),
+      };
       assert.equal((await commitPayment(x, { ...p, local: slow, peer: slow })).kind, 'committed');
-      assert.ok(markers[0]!.held.has(x.transactionId), 'x claimed its marker before writing');
-      await assert.rejects(commitPayment(y, p), IdempotencyKeyReusedError);
+      assert.equal(await yMeanwhile, 'IdempotencyKeyReusedError');
+      assert.equal(markers[0]!.held.has(x.transactionId) || markers[1]!.held.has(x.transactionId), false, 'no marker left behind once committed');
+    });
+
+    it('a refused request leaves no marker behind (it could later answer for a payment it is not)', async () => {
+      const local = new MemoryReplica();
+      const { p, markers } = ports({ local });
+      await commitPayment(item(100), p);
+      await p.windows[0]!.window.open(Date.now() + OPEN_MS, CACHE_MS, 700);
+      await assert.rejects(commitPayment(item(200), p), IdempotencyKeyReusedError);
+      assert.equal(markers[0]!.held.size + markers[1]!.held.size, 0);
+    });
+
+    it('two attempts of one request in different regions, each creating one region\'s marker, agree on one payment', async () => {
+      const { p, markers } = ports(outage());
+      const inEast1 = newPaymentItem({ request: { merchantId: 'm-1', amount: 7, currency: 'EUR' }, idempotencyKey: 'k-twice', region: 'us-east-1', now: new Date('2026-01-01T00:00:01Z') });
+      const inEast2 = newPaymentItem({ request: { merchantId: 'm-1', amount: 7, currency: 'EUR' }, idempotencyKey: 'k-twice', region: 'us-east-2', now: new Date('2026-01-01T00:00:02Z') });
+      // Each created its own region's marker first: us-east-1 holds inEast1's item, us-east-2 inEast2's.
+      await markers[0]!.claim(inEast1);
+      await markers[1]!.claim(inEast2);
+      const reversed = { ...p, markers: [...p.markers].reverse() }; // us-east-2's function lists its own bucket first
+      const a = await commitPayment(inEast1, p);
+      const b = await commitPayment(inEast2, reversed);
+      assert.equal(a.kind, 'queued');
+      assert.equal(b.kind, 'queued');
+      assert.deepEqual(a.kind === 'queued' && a.payment, b.kind === 'queued' && b.payment, 'the same payment answered to both');
+      assert.deepEqual(a.kind === 'queued' && a.payment, inEast1, 'the one in the first region by name');
     });
 
     it('a marker of another body does not refuse this request\'s own committed payment: its replay answers it', async () => {

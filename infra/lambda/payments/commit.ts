@@ -162,9 +162,20 @@ class Claims {
     return this.existing.find((e) => e.requestHash !== this.item.requestHash);
   }
 
-  /** The payment a marker of this very request holds (an earlier attempt accepted it), if any. */
+  /**
+   * The payment a marker of this very request holds (an earlier or concurrent attempt accepted it),
+   * if any, read from the first region, by name, whose claim answered: every attempt of a request
+   * takes the same one, whatever its own region (two simultaneous attempts may each create one
+   * region's marker and adopt the other's). Undefined when that marker is this attempt's own.
+   */
   get same(): PaymentItem | undefined {
-    return this.existing.find((e) => e.requestHash === this.item.requestHash);
+    const order = this.results.map((_, i) => i).sort((a, b) => this.ports.markers[a]!.region.localeCompare(this.ports.markers[b]!.region));
+    for (const i of order) {
+      const c = this.results[i]!;
+      if (c.status !== 'fulfilled') continue;
+      return c.value.outcome === 'created' || c.value.existing.requestHash !== this.item.requestHash ? undefined : c.value.existing;
+    }
+    return undefined;
   }
 
   /**
@@ -188,8 +199,9 @@ async function committedPayments(transactionId: string, ports: CommitPorts): Pro
   reads.forEach((r, i) => {
     if (r.status === 'rejected') logger.warn('committed-payment check failed', { transactionId, replica: i === 0 ? 'local' : 'peer', ...describeError(r.reason) });
   });
-  if (!reads.some((r) => r.status === 'fulfilled')) return undefined;
-  return reads.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+  const found = reads.flatMap((r) => (r.status === 'fulfilled' && r.value !== undefined ? [r.value] : []));
+  if (found.length > 0) return found;
+  return reads.some((r) => r.status === 'fulfilled') ? [] : undefined;
 }
 
 /**
@@ -215,7 +227,8 @@ async function checkCommitted(item: PaymentItem, cause: unknown, ports: CommitPo
  * A marker of another body holds the key. That other request may have been refused since, or this
  * request may be the committed one (a race): the table decides. Withdraws this request's markers,
  * then resolves the committed answer of this request, or throws IdempotencyKeyReusedError; when no
- * replica can be read, `unavailable` (a 422 could refuse a payment that is committed).
+ * replica can be read, `unavailable` (a 422 could refuse a payment that is committed). One replica
+ * answering suffices, so the DR region still refuses another body while the primary is down.
  */
 async function answerAgainstOther(item: PaymentItem, claims: Claims, ports: CommitPorts): Promise<CommitOutcome> {
   await claims.withdraw();
@@ -248,7 +261,8 @@ async function openWindows(item: PaymentItem, ports: CommitPorts): Promise<boole
     visibleAt.push(appliedBy + copyAge);
   });
   if (visibleAt.length === 0) return false;
-  const wait = Math.min(...visibleAt) - now();
+  // The latest of them: a reader whose read of one region's window fails relies on the other's.
+  const wait = Math.max(...visibleAt) - now();
   if (wait > 0) await (timing.sleep ?? defaultSleep)(wait);
   return true;
 }
@@ -283,7 +297,7 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
     throw error;
   }
   if (verdict !== 'proceed') {
-    if (verdict.kind === 'unavailable') await claims.withdraw();
+    await claims.withdraw();
     return verdict;
   }
   const sends = await Promise.allSettled(ports.queues.map((q) => q.queue.send(payment, AbortSignal.timeout(PENDING_CALL_BUDGET_MS))));
@@ -336,13 +350,26 @@ async function claimFirst(request: PaymentItem, ports: CommitPorts): Promise<{ i
  * and any non-retryable AWS error (the adapter answers 500).
  */
 export async function commitPayment(request: PaymentItem, ports: CommitPorts): Promise<CommitOutcome> {
-  let item = request;
-  let claims: Claims | undefined;
-  if (await anyWindowOpen(ports)) {
-    const guarded = await claimFirst(request, ports);
-    if ('outcome' in guarded) return guarded.outcome;
-    ({ item, claims } = guarded);
+  if (!(await anyWindowOpen(ports))) return write(request, ports);
+  const guarded = await claimFirst(request, ports);
+  if ('outcome' in guarded) return guarded.outcome;
+  const { item, claims } = guarded;
+  let outcome: CommitOutcome;
+  try {
+    outcome = await write(item, ports, claims);
+  } catch (error) {
+    // Refused (another body committed) or failed: no marker of this attempt stays behind.
+    await claims.withdraw();
+    throw error;
   }
+  // Committed: the table guards the key from now on, so this attempt's markers go (a marker a
+  // concurrent replay adopted meanwhile has another ETag and stays, with that replay's message).
+  if (outcome.kind === 'committed' || outcome.kind === 'replayed') await claims.withdraw();
+  return outcome;
+}
+
+/** This region's replica, the peer's on a retryable refusal, then the pending path. */
+async function write(item: PaymentItem, ports: CommitPorts, claims?: Claims): Promise<CommitOutcome> {
   try {
     return committed(await ports.local.insert(item), item, 'local');
   } catch (error) {
