@@ -180,6 +180,18 @@ export class PendingMarkers {
   }
 
   /**
+   * Removes the key's marker if it holds this very request (`requestHash`), whoever wrote or adopted
+   * it: for use once the table holds the payment, when the marker has no further use. Conditional
+   * on the ETag read, so a marker replaced meanwhile (another body) stays. Throws on S3 failures.
+   */
+  async clear(transactionId: string, requestHash: string, timeoutMs: number): Promise<MarkerWithdrawal> {
+    const current = await this.read(transactionId, timeoutMs);
+    if (current === undefined) return 'absent';
+    if (current.body.requestHash !== requestHash) return 'kept';
+    return this.withdraw(transactionId, current.etag, timeoutMs);
+  }
+
+  /**
    * Withdraws a marker this request created (`etag` from its claim) when the payment could not be
    * queued after all: a conditional delete, so a marker another request adopted stays. Throws on
    * other S3 failures.

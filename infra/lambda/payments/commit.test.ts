@@ -61,6 +61,13 @@ class MemoryMarkers implements MarkerStore {
     this.held.set(i.transactionId, i);
     return { outcome: 'created' as const, etag };
   }
+  async clear(id: string, requestHash: string) {
+    const held = this.held.get(id);
+    if (!held) return 'absent' as const;
+    if (held.requestHash !== requestHash) return 'kept' as const;
+    this.held.delete(id);
+    return 'withdrawn' as const;
+  }
   /** Conditional on the version the claim created (S3 DeleteObject with If-Match). */
   async withdraw(id: string, etag: string) {
     if (!this.held.has(id)) return 'absent' as const;
@@ -252,7 +259,7 @@ describe('commitPayment', () => {
     });
 
     it('after recovery, the same body commits the pending payment itself, exactly as it was accepted', async () => {
-      const { p } = ports(outage());
+      const { p, markers } = ports(outage());
       const accepted = item(100);
       await commitPayment(accepted, p);
       const recovered = new MemoryReplica();
@@ -260,6 +267,7 @@ describe('commitPayment', () => {
       const outcome = await commitPayment(retry, { ...p, local: recovered, peer: new MemoryReplica() });
       assert.deepEqual(outcome, { kind: 'committed', payment: accepted, replica: 'local' });
       assert.deepEqual([...recovered.items.values()], [accepted]);
+      assert.deepEqual([markers[0]!.held.size, markers[1]!.held.size], [0, 0], 'the table holds it now: its markers are gone in both regions');
     });
 
     it('one region\'s window is enough: a request still reads the markers when the other region\'s S3 fails', async () => {
@@ -332,6 +340,17 @@ describe('commitPayment', () => {
       assert.equal(markers[0]!.held.size + markers[1]!.held.size, 0);
     });
 
+    it('an attempt that meets an earlier accepted attempt\'s marker in one region only answers that earlier payment, and leaves no contradicting marker', async () => {
+      const { p, markers } = ports(outage());
+      await p.windows[0]!.window.open(Date.now() + OPEN_MS, CACHE_MS, 700);
+      const earlier = newPaymentItem({ request: { merchantId: 'm-1', amount: 9, currency: 'EUR' }, idempotencyKey: 'k-one', region: 'us-east-1', now: new Date('2026-01-01T00:00:01Z') });
+      const later = newPaymentItem({ request: { merchantId: 'm-1', amount: 9, currency: 'EUR' }, idempotencyKey: 'k-one', region: 'us-east-2', now: new Date('2026-01-01T00:00:09Z') });
+      await markers[1]!.claim(earlier); // us-east-1's bucket refused the earlier attempt's marker
+      const outcome = await commitPayment(later, p);
+      assert.deepEqual(outcome, { kind: 'queued', payment: earlier, replay: true });
+      assert.equal(markers[0]!.held.get(later.transactionId), undefined, 'no us-east-1 marker holding the later attempt');
+    });
+
     it('two attempts of one request in different regions, each creating one region\'s marker, agree on one payment', async () => {
       const { p, markers } = ports(outage());
       const inEast1 = newPaymentItem({ request: { merchantId: 'm-1', amount: 7, currency: 'EUR' }, idempotencyKey: 'k-twice', region: 'us-east-1', now: new Date('2026-01-01T00:00:01Z') });
@@ -345,7 +364,7 @@ describe('commitPayment', () => {
       assert.equal(a.kind, 'queued');
       assert.equal(b.kind, 'queued');
       assert.deepEqual(a.kind === 'queued' && a.payment, b.kind === 'queued' && b.payment, 'the same payment answered to both');
-      assert.deepEqual(a.kind === 'queued' && a.payment, inEast1, 'the one in the first region by name');
+      assert.deepEqual(a.kind === 'queued' && a.payment, inEast1, 'the earliest accepted');
     });
 
     it('a marker of another body does not refuse this request\'s own committed payment: its replay answers it', async () => {

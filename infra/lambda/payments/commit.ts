@@ -47,6 +47,7 @@ export interface MarkerStore {
   claim(item: PaymentItem, timeoutMs: number): Promise<MarkerClaim>;
   withdraw(transactionId: string, etag: string, timeoutMs: number): Promise<MarkerWithdrawal>;
   get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined>;
+  clear(transactionId: string, requestHash: string, timeoutMs: number): Promise<MarkerWithdrawal>;
 }
 /** A region's pending window (commons/pendingWindow.ts): the stored object and this environment's cached copy. */
 export interface WindowPort {
@@ -163,19 +164,17 @@ class Claims {
   }
 
   /**
-   * The payment a marker of this very request holds (an earlier or concurrent attempt accepted it),
-   * if any, read from the first region, by name, whose claim answered: every attempt of a request
-   * takes the same one, whatever its own region (two simultaneous attempts may each create one
-   * region's marker and adopt the other's). Undefined when that marker is this attempt's own.
+   * The payment every attempt of this request agrees on: among this attempt's own item and the
+   * same-body items the markers hold (earlier or concurrent attempts accepted them), the earliest
+   * `createdAt`, then the region by name. Two simultaneous attempts that each created one region's
+   * marker and adopted the other's pick the same; an attempt that meets an older accepted one
+   * answers that one. Undefined when it is this attempt's own item.
    */
   get same(): PaymentItem | undefined {
-    const order = this.results.map((_, i) => i).sort((a, b) => this.ports.markers[a]!.region.localeCompare(this.ports.markers[b]!.region));
-    for (const i of order) {
-      const c = this.results[i]!;
-      if (c.status !== 'fulfilled') continue;
-      return c.value.outcome === 'created' || c.value.existing.requestHash !== this.item.requestHash ? undefined : c.value.existing;
-    }
-    return undefined;
+    // Held items first: on a tie, an item a marker already holds wins over this attempt's own.
+    const items = [...this.existing.filter((e) => e.requestHash === this.item.requestHash), this.item];
+    const first = items.reduce((a, b) => (b.createdAt < a.createdAt || (b.createdAt === a.createdAt && b.region < a.region) ? b : a));
+    return first === this.item ? undefined : first;
   }
 
   /**
@@ -186,6 +185,14 @@ class Claims {
     await Promise.allSettled(
       this.results.map((c, i) => (c.status === 'fulfilled' && c.value.outcome === 'created' ? this.ports.markers[i]!.markers.withdraw(this.item.transactionId, c.value.etag, PENDING_CALL_BUDGET_MS) : undefined)),
     );
+  }
+
+  /**
+   * Once the table holds the payment: removes every marker of this request in every region (its own
+   * and those it adopted), which have no further use; a marker of another body stays.
+   */
+  async clear(): Promise<void> {
+    await Promise.allSettled(this.ports.markers.map((m) => m.markers.clear(this.item.transactionId, this.item.requestHash, PENDING_CALL_BUDGET_MS)));
   }
 }
 
@@ -282,6 +289,7 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
   }
   // A pending replay queues the original item again (same content; the processors' write is idempotent).
   const payment = claims.same ?? item;
+  if (prior === undefined && claims.same !== undefined) await claims.withdraw();
   if (!(await openWindows(item, ports))) {
     await claims.withdraw();
     logger.error('no pending window could be opened; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
@@ -339,7 +347,11 @@ async function claimFirst(request: PaymentItem, ports: CommitPorts): Promise<{ i
     return { outcome: unavailable(cause) };
   }
   const pending = claims.same;
-  if (pending !== undefined) logger.info('committing the pending payment this request replays', { transactionId: request.transactionId });
+  if (pending !== undefined) {
+    // An earlier attempt's payment is the one: this attempt's own markers would only contradict it.
+    await claims.withdraw();
+    logger.info('committing the pending payment this request replays', { transactionId: request.transactionId });
+  }
   return { item: pending ?? request, claims };
 }
 
@@ -362,9 +374,8 @@ export async function commitPayment(request: PaymentItem, ports: CommitPorts): P
     await claims.withdraw();
     throw error;
   }
-  // Committed: the table guards the key from now on, so this attempt's markers go (a marker a
-  // concurrent replay adopted meanwhile has another ETag and stays, with that replay's message).
-  if (outcome.kind === 'committed' || outcome.kind === 'replayed') await claims.withdraw();
+  // Committed: the table guards the key from now on, so this request's markers go, whoever wrote them.
+  if (outcome.kind === 'committed' || outcome.kind === 'replayed') await claims.clear();
   return outcome;
 }
 
