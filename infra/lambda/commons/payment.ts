@@ -125,3 +125,12 @@ export function isPaymentView(value: unknown): value is PaymentView {
     typeof v.region === 'string'
   );
 }
+
+/**
+ * Whether `a` was accepted before `b`: the earlier `createdAt` (ISO 8601 UTC, so text order is time
+ * order), then the region by name. The order the attempts of one request agree on
+ * (payments/commit.ts, pendingMarkers.ts).
+ */
+export function acceptedEarlier(a: PaymentItem, b: PaymentItem): boolean {
+  return a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.region < b.region);
+}

@@ -104,6 +104,19 @@ describe('pending markers', () => {
     });
   });
 
+  it('align moves a same-request marker to an earlier accepted attempt only; clear removes this request\'s marker and no other body\'s', async () => {
+    const a = item();
+    const earlier = { ...a, createdAt: '2025-12-31T23:59:59.000Z' };
+    const later = { ...a, createdAt: '2026-01-01T00:00:05.000Z' };
+    await markers.claim(a, T);
+    assert.equal(await markers.align(a.transactionId, later, T), 'unchanged', 'never to a later attempt');
+    assert.equal(await markers.align(a.transactionId, earlier, T), 'aligned');
+    assert.deepEqual(await markers.get(a.transactionId, T), earlier);
+    assert.equal(await markers.clear(a.transactionId, item(900_000).requestHash, T), 'kept', 'another body\'s hash clears nothing');
+    assert.equal(await markers.clear(a.transactionId, a.requestHash, T), 'withdrawn');
+    assert.equal(await markers.get(a.transactionId, T), undefined);
+  });
+
   describe('a conditional write whose answer was lost (the SDK retries a 500; the retry meets the write)', () => {
     /** The SDK's standard retries, as the functions' clients have (maxAttempts 2). */
     const retrying = () => new PendingMarkers(new S3Client({ endpoint: front.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: LOCAL_CREDENTIALS, maxAttempts: 2 }), BUCKET, 'pending/');

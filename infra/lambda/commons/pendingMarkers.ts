@@ -39,7 +39,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { PaymentItem } from './payment';
+import { acceptedEarlier, type PaymentItem } from './payment';
 
 /**
  * What a claim found. `created`: this request wrote the marker (`etag` is its version, the only one
@@ -177,6 +177,28 @@ export class PendingMarkers {
   async get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined> {
     const current = await this.read(transactionId, timeoutMs);
     return current === undefined ? undefined : itemOf(current.body);
+  }
+
+  /**
+   * Makes the key's marker hold `chosen` when it holds the same request (`requestHash`) accepted
+   * later (a later `createdAt`, then region by name): attempts of one request then agree on one
+   * payment in every region. Only ever moves a marker to an earlier attempt, so concurrent aligners
+   * converge. Keeps the holder count; conditional on the ETag read. Throws on S3 failures.
+   */
+  async align(transactionId: string, chosen: PaymentItem, timeoutMs: number): Promise<'aligned' | 'unchanged' | 'absent' | 'kept'> {
+    for (let attempt = 0; attempt < MARKER_CLAIM_ATTEMPTS; attempt++) {
+      const current = await this.read(transactionId, timeoutMs);
+      if (current === undefined) return 'absent';
+      if (current.body.requestHash !== chosen.requestHash) return 'kept';
+      if (!acceptedEarlier(chosen, current.body)) return 'unchanged';
+      try {
+        await this.put(chosen, current.body.markerHolders, randomUUID(), { IfMatch: current.etag }, timeoutMs);
+        return 'aligned';
+      } catch (error) {
+        if (!lostRace(error)) throw error;
+      }
+    }
+    throw conflictError(transactionId);
   }
 
   /**

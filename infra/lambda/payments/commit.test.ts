@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IdempotencyKeyReusedError } from '../commons/errors';
 import { logger } from '../commons/powertools';
-import { newPaymentItem, type PaymentItem } from '../commons/payment';
+import { acceptedEarlier, newPaymentItem, type PaymentItem } from '../commons/payment';
 import type { InsertOutcome } from '../commons/repository';
 import type { WindowOpened, WindowState } from '../commons/pendingWindow';
 import { commitPayment, WINDOW_WRITE_APPLIED_WITHIN_MS, type CommitPorts, type MarkerStore, type Queue, type Replica, type WindowPort, type WindowView } from './commit';
@@ -60,6 +60,16 @@ class MemoryMarkers implements MarkerStore {
     if (existing) return { outcome: 'adopted' as const, existing };
     this.held.set(i.transactionId, i);
     return { outcome: 'created' as const, etag };
+  }
+  /** Moves a same-request marker to an earlier accepted attempt only (as PendingMarkers.align). */
+  async align(id: string, chosen: PaymentItem) {
+    const held = this.held.get(id);
+    if (!held) return 'absent' as const;
+    if (held.requestHash !== chosen.requestHash) return 'kept' as const;
+    if (!acceptedEarlier(chosen, held)) return 'unchanged' as const;
+    this.held.set(id, chosen);
+    this.etags.set(id, `"v${++this.version}"`);
+    return 'aligned' as const;
   }
   async clear(id: string, requestHash: string) {
     const held = this.held.get(id);
@@ -348,7 +358,26 @@ describe('commitPayment', () => {
       await markers[1]!.claim(earlier); // us-east-1's bucket refused the earlier attempt's marker
       const outcome = await commitPayment(later, p);
       assert.deepEqual(outcome, { kind: 'queued', payment: earlier, replay: true });
-      assert.equal(markers[0]!.held.get(later.transactionId), undefined, 'no us-east-1 marker holding the later attempt');
+      assert.deepEqual([markers[0]!.held.get(later.transactionId), markers[1]!.held.get(later.transactionId)], [earlier, earlier], 'every region\'s marker holds the earlier payment');
+    });
+
+    it('an attempt that only adopted markers answers what they hold, never its own item, even when its own is older', async () => {
+      const { p, markers } = ports(outage());
+      const older = newPaymentItem({ request: { merchantId: 'm-1', amount: 9, currency: 'EUR' }, idempotencyKey: 'k-adopt', region: 'us-east-1', now: new Date('2026-01-01T00:00:01Z') });
+      const held = newPaymentItem({ request: { merchantId: 'm-1', amount: 9, currency: 'EUR' }, idempotencyKey: 'k-adopt', region: 'us-east-2', now: new Date('2026-01-01T00:00:02Z') });
+      await markers[0]!.claim(held);
+      await markers[1]!.claim(held);
+      assert.deepEqual(await commitPayment(older, p), { kind: 'queued', payment: held, replay: true });
+    });
+
+    it('a refused body leaves no marker, even one a concurrent attempt of it adopted', async () => {
+      const local = new MemoryReplica();
+      const { p, markers } = ports({ local });
+      await commitPayment(item(100), p);
+      await p.windows[0]!.window.open(Date.now() + OPEN_MS, CACHE_MS, 700);
+      await markers[0]!.claim(item(200)); // a concurrent attempt of the refused body holds this one
+      await assert.rejects(commitPayment(item(200), p), IdempotencyKeyReusedError);
+      assert.equal(markers[0]!.held.size + markers[1]!.held.size, 0);
     });
 
     it('two attempts of one request in different regions, each creating one region\'s marker, agree on one payment', async () => {

@@ -27,7 +27,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
-import type { PaymentItem } from '../commons/payment';
+import { acceptedEarlier, type PaymentItem } from '../commons/payment';
 import type { MarkerClaim, MarkerWithdrawal } from '../commons/pendingMarkers';
 import type { WindowOpened } from '../commons/pendingWindow';
 import { logger, METRIC, metrics } from '../commons/powertools';
@@ -48,6 +48,7 @@ export interface MarkerStore {
   withdraw(transactionId: string, etag: string, timeoutMs: number): Promise<MarkerWithdrawal>;
   get(transactionId: string, timeoutMs: number): Promise<PaymentItem | undefined>;
   clear(transactionId: string, requestHash: string, timeoutMs: number): Promise<MarkerWithdrawal>;
+  align(transactionId: string, chosen: PaymentItem, timeoutMs: number): Promise<unknown>;
 }
 /** A region's pending window (commons/pendingWindow.ts): the stored object and this environment's cached copy. */
 export interface WindowPort {
@@ -164,17 +165,25 @@ class Claims {
   }
 
   /**
-   * The payment every attempt of this request agrees on: among this attempt's own item and the
-   * same-body items the markers hold (earlier or concurrent attempts accepted them), the earliest
-   * `createdAt`, then the region by name. Two simultaneous attempts that each created one region's
-   * marker and adopted the other's pick the same; an attempt that meets an older accepted one
-   * answers that one. Undefined when it is this attempt's own item.
+   * The payment every attempt of this request agrees on: among the same-body items the markers hold
+   * (earlier or concurrent attempts accepted them) and this attempt's own item if it created a
+   * marker (only then can other attempts see it), the one accepted first (`acceptedEarlier`). Two
+   * simultaneous attempts that each created one region's marker and adopted the other's pick the
+   * same; an attempt that meets an older accepted one answers that one. Undefined when it is this
+   * attempt's own item.
    */
   get same(): PaymentItem | undefined {
+    const created = this.results.some((c) => c.status === 'fulfilled' && c.value.outcome === 'created');
     // Held items first: on a tie, an item a marker already holds wins over this attempt's own.
-    const items = [...this.existing.filter((e) => e.requestHash === this.item.requestHash), this.item];
-    const first = items.reduce((a, b) => (b.createdAt < a.createdAt || (b.createdAt === a.createdAt && b.region < a.region) ? b : a));
+    const items = [...this.existing.filter((e) => e.requestHash === this.item.requestHash), ...(created ? [this.item] : [])];
+    if (items.length === 0) return undefined;
+    const first = items.reduce((a, b) => (acceptedEarlier(b, a) ? b : a));
     return first === this.item ? undefined : first;
+  }
+
+  /** Makes every region's marker of this request hold `chosen` (commons/pendingMarkers.ts's `align`). */
+  async align(chosen: PaymentItem): Promise<void> {
+    await Promise.allSettled(this.ports.markers.map((m) => m.markers.align(this.item.transactionId, chosen, PENDING_CALL_BUDGET_MS)));
   }
 
   /**
@@ -188,8 +197,9 @@ class Claims {
   }
 
   /**
-   * Once the table holds the payment: removes every marker of this request in every region (its own
-   * and those it adopted), which have no further use; a marker of another body stays.
+   * Once the table holds the payment, or the request is refused: removes every marker of this
+   * request in every region (its own and those it or its concurrent attempts adopted), which have no
+   * further use; a marker of another body stays.
    */
   async clear(): Promise<void> {
     await Promise.allSettled(this.ports.markers.map((m) => m.markers.clear(this.item.transactionId, this.item.requestHash, PENDING_CALL_BUDGET_MS)));
@@ -238,7 +248,7 @@ async function checkCommitted(item: PaymentItem, cause: unknown, ports: CommitPo
  * answering suffices, so the DR region still refuses another body while the primary is down.
  */
 async function answerAgainstOther(item: PaymentItem, claims: Claims, ports: CommitPorts): Promise<CommitOutcome> {
-  await claims.withdraw();
+  await claims.clear();
   const verdict = await checkCommitted(item, new IdempotencyKeyReusedError(), ports);
   if (verdict === 'proceed') throw new IdempotencyKeyReusedError();
   return verdict;
@@ -289,7 +299,7 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
   }
   // A pending replay queues the original item again (same content; the processors' write is idempotent).
   const payment = claims.same ?? item;
-  if (prior === undefined && claims.same !== undefined) await claims.withdraw();
+  if (prior === undefined && claims.same !== undefined) await claims.align(payment);
   if (!(await openWindows(item, ports))) {
     await claims.withdraw();
     logger.error('no pending window could be opened; client must retry', { transactionId: item.transactionId, dynamodb: describeError(cause) });
@@ -301,7 +311,7 @@ async function queuePending(item: PaymentItem, cause: unknown, ports: CommitPort
   try {
     verdict = await checkCommitted(payment, cause, ports);
   } catch (error) {
-    await claims.withdraw();
+    await claims.clear();
     throw error;
   }
   if (verdict !== 'proceed') {
@@ -348,8 +358,8 @@ async function claimFirst(request: PaymentItem, ports: CommitPorts): Promise<{ i
   }
   const pending = claims.same;
   if (pending !== undefined) {
-    // An earlier attempt's payment is the one: this attempt's own markers would only contradict it.
-    await claims.withdraw();
+    // An earlier attempt's payment is the one: no marker may hold this attempt's own instead.
+    await claims.align(pending);
     logger.info('committing the pending payment this request replays', { transactionId: request.transactionId });
   }
   return { item: pending ?? request, claims };
@@ -370,8 +380,9 @@ export async function commitPayment(request: PaymentItem, ports: CommitPorts): P
   try {
     outcome = await write(item, ports, claims);
   } catch (error) {
-    // Refused (another body committed) or failed: no marker of this attempt stays behind.
-    await claims.withdraw();
+    // Refused (another body committed): no marker of this body stays, whoever adopted it. Failed:
+    // this attempt's own markers go (a concurrent attempt may have queued behind an adopted one).
+    await (error instanceof IdempotencyKeyReusedError ? claims.clear() : claims.withdraw());
     throw error;
   }
   // Committed: the table guards the key from now on, so this request's markers go, whoever wrote them.
