@@ -40,6 +40,9 @@ class MemoryReplica implements Replica {
     return { created: true, item: i };
   }
 }
+/** The same replica, now refusing writes (throttled) while its reads still answer. */
+const refusingWrites = (replica: MemoryReplica): Replica => ({ insert: async () => Promise.reject(throttled()), get: (id) => replica.get(id) });
+
 class MemoryMarkers implements MarkerStore {
   readonly held = new Map<string, PaymentItem>();
   private readonly etags = new Map<string, string>();
@@ -291,7 +294,7 @@ describe('commitPayment', () => {
       const local = new MemoryReplica();
       const { p, markers, queues } = ports({ local });
       await commitPayment(item(100), p);
-      const throttledNow = Object.assign(Object.create(local) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      const throttledNow = refusingWrites(local);
       await assert.rejects(commitPayment(item(200), { ...p, local: throttledNow, peer: new MemoryReplica(throttled) }), IdempotencyKeyReusedError);
       assert.deepEqual([markers[0]!.held.size + markers[1]!.held.size, queues[0]!.sent.length + queues[1]!.sent.length], [0, 0], 'its markers withdrawn, nothing queued');
     });
@@ -300,7 +303,7 @@ describe('commitPayment', () => {
       const local = new MemoryReplica();
       const { p, queues } = ports({ local });
       await commitPayment(item(100), p);
-      const throttledNow = Object.assign(Object.create(local) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      const throttledNow = refusingWrites(local);
       assert.deepEqual(await commitPayment(item(100), { ...p, local: throttledNow, peer: new MemoryReplica(throttled) }), { kind: 'replayed', payment: item(100) });
       assert.equal(queues[0]!.sent.length + queues[1]!.sent.length, 0);
     });
@@ -315,7 +318,7 @@ describe('commitPayment', () => {
       const peer = new MemoryReplica();
       const { p } = ports({ peer });
       await commitPayment(item(100), { ...p, local: new MemoryReplica(throttled) });
-      const throttledPeer = Object.assign(Object.create(peer) as MemoryReplica, { insert: async () => Promise.reject(throttled()) });
+      const throttledPeer = refusingWrites(peer);
       await assert.rejects(commitPayment(item(200), { ...p, local: new MemoryReplica(throttled), peer: throttledPeer }), IdempotencyKeyReusedError);
     });
 

@@ -13,17 +13,18 @@
  *    replica Region, in both consistency modes.
  * 3. Only if neither replica accepts it: the payment is durably queued. A pending-payment marker is
  *    claimed in S3 (conditional create, both regions' buckets), both regions' pending windows are
- *    opened (commons/pendingWindow.ts), a strongly consistent read makes sure the key holds no
- *    committed payment, and the payment is sent to BOTH regions' retry queues; `queued` if a marker
- *    and a queue accepted it, else `unavailable` with nothing accepted. Either region's retry
- *    processor then commits it with the same conditional write.
- * 4. While any region's pending window is open, step 1 is preceded by a read of the key's markers
- *    (both regions): another body -> IdempotencyKeyReusedError; the same body -> the marker's
- *    payment is the one committed. So a 202 is honoured after DynamoDB recovers too: a same-key
- *    request answers that payment or 422. The windows are cached for `windowCacheMs`; a writer that
- *    OPENS a window answers 202 only once every cached copy has seen it (`openSince` +
- *    `windowCacheMs`), so no request sent after a 202 can miss it. While every window is closed the
- *    success path reads nothing: one DynamoDB write per new payment.
+ *    opened (commons/pendingWindow.ts), strongly consistent reads of both replicas make sure the key
+ *    holds no committed payment, and the payment is sent to BOTH regions' retry queues; `queued` if
+ *    a marker, a window and a queue accepted it and a replica could be read, else `unavailable`
+ *    with nothing accepted. Either region's retry processor then commits it with the same
+ *    conditional write.
+ * 4. While any region's pending window is open, step 1 is preceded by claiming the key's marker
+ *    (both regions): another body -> IdempotencyKeyReusedError (unless the table holds this very
+ *    request); the same body -> the earliest accepted attempt's payment is the one written. So a
+ *    202 is honoured after DynamoDB recovers too: a same-key request answers that payment or 422.
+ *    The windows are cached for `windowCacheMs`; a 202 waits until every cached copy has seen them
+ *    (`openWindows`). While every window is closed the success path reads nothing: one DynamoDB
+ *    write per new payment.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { describeError, IdempotencyKeyReusedError, isRetryableAwsError } from '../commons/errors';
@@ -242,7 +243,7 @@ async function checkCommitted(item: PaymentItem, cause: unknown, ports: CommitPo
 
 /**
  * A marker of another body holds the key. That other request may have been refused since, or this
- * request may be the committed one (a race): the table decides. Withdraws this request's markers,
+ * request may be the committed one (a race): the table decides. Clears this request's markers,
  * then resolves the committed answer of this request, or throws IdempotencyKeyReusedError; when no
  * replica can be read, `unavailable` (a 422 could refuse a payment that is committed). One replica
  * answering suffices, so the DR region still refuses another body while the primary is down.
@@ -255,11 +256,11 @@ async function answerAgainstOther(item: PaymentItem, claims: Claims, ports: Comm
 }
 
 /**
- * Opens both regions' pending windows and waits until every execution environment's cached copy of
- * at least one of them shows it open: a copy is used at most max(cache age, read budget) after its
- * read was sent, so that long after the window was applied (the answer to the write that started
- * it, or `openSince` + WINDOW_WRITE_APPLIED_WITHIN_MS for a window another request started).
- * Resolves false when no window could be written.
+ * Opens both regions' pending windows and waits until every execution environment's cached copies
+ * of the windows it opened show them open: a copy is used at most max(cache age, read budget) after
+ * its read was sent, so that long after each window was applied (S3's answer to the write that
+ * started it; for a window another request started, this request's read of it, or `openSince` +
+ * WINDOW_WRITE_APPLIED_WITHIN_MS if earlier). Resolves false when no window could be written.
  */
 async function openWindows(item: PaymentItem, ports: CommitPorts): Promise<boolean> {
   const { windows, timing } = ports;
